@@ -1,0 +1,222 @@
+/**
+ * All HTTP to Clari goes through here: one keep-alive undici Agent wrapped in a RetryAgent,
+ * auth headers, the client-side rate limiter, a per-call time budget, and the mapping of every
+ * failure to the client's error classes. Callers get parsed JSON or a body stream.
+ */
+import { Agent, RetryAgent, request, type Dispatcher, type FormData } from "undici";
+import type { Readable } from "node:stream";
+import { ClariConfigError, ClariNetworkError, ClariResponseError } from "./errors.js";
+import { errorFromResponse } from "./error-body.js";
+import { buildQuery, type QueryValue } from "./path.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { NOT_SENT_CODES, RETRYABLE_STATUSES, createRetryCallback, parseRetryAfter, type RetrySettings } from "./retry-policy.js";
+
+export interface HttpClientOptions {
+  v4BaseUrl: string;
+  v2BaseUrl: string;
+  apiKey?: string | undefined;
+  partnerKey?: string | undefined;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Budget for one logical call, retries and their waits included. */
+  callTimeoutMs?: number;
+  retry?: Partial<RetrySettings>;
+  requestsPerSecond?: number;
+  userAgent?: string;
+  /** Replaces the real dispatcher (undici MockAgent in unit tests). */
+  dispatcher?: Dispatcher;
+  /** Called once per finished call; never receives headers or bodies. */
+  onCall?: (info: { operation: string; method: string; status: number | "error"; ms: number }) => void;
+}
+
+export interface HttpRequest {
+  /** Names the call in errors and logs, e.g. "GET /export/jobs/{jobId}". */
+  operation: string;
+  api: "v4" | "v2";
+  method: "GET" | "POST" | "PATCH";
+  /** Already encoded with apiPath. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  json?: unknown;
+  form?: FormData;
+  signal?: AbortSignal | undefined;
+}
+
+export interface JsonResponse {
+  status: number;
+  data: unknown;
+}
+
+export interface StreamResponse {
+  status: number;
+  contentType: string;
+  body: Readable;
+}
+
+export const DEFAULT_RETRY: RetrySettings = { maxRetries: 4, minDelayMs: 500, maxDelayMs: 20_000 };
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export class HttpClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly limiter: RateLimiter;
+  private readonly callTimeoutMs: number;
+
+  constructor(private readonly options: HttpClientOptions) {
+    for (const [name, url] of [["v4", options.v4BaseUrl], ["v2", options.v2BaseUrl]] as const) {
+      if (!/^https?:\/\//.test(url)) throw new ClariConfigError(`The ${name} base URL must start with http:// or https:// (got ${JSON.stringify(url)}).`);
+    }
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    const base =
+      options.dispatcher ??
+      new Agent({
+        connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+        headersTimeout: options.headersTimeoutMs ?? 30_000,
+        bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+        keepAliveTimeout: 30_000,
+        connections: 32,
+      });
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = new RetryAgent(base, {
+      retry: createRetryCallback(retry),
+      maxRetries: retry.maxRetries,
+      statusCodes: RETRYABLE_STATUSES,
+      methods: ["GET", "HEAD", "OPTIONS", "POST", "PATCH"],
+      throwOnError: false,
+    });
+    this.limiter = new RateLimiter(options.requestsPerSecond ?? 100);
+    this.callTimeoutMs = options.callTimeoutMs ?? 45_000;
+  }
+
+  baseUrl(api: "v4" | "v2"): string {
+    return api === "v4" ? this.options.v4BaseUrl : this.options.v2BaseUrl;
+  }
+
+  get hasPartnerKey(): boolean {
+    return Boolean(this.options.partnerKey);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** A call whose 2xx body is JSON (or empty). */
+  async json(req: HttpRequest): Promise<JsonResponse> {
+    return this.send(req, async (status, body) => {
+      const text = await body.text();
+      if (text.trim() === "") return { status, data: undefined };
+      try {
+        return { status, data: JSON.parse(text) as unknown };
+      } catch {
+        throw new ClariResponseError(req.operation, status, `${req.operation} returned a body that is not valid JSON (${text.length} bytes, possibly truncated).`);
+      }
+    });
+  }
+
+  /** A call whose 2xx body is streamed to the caller (large export files). */
+  async stream(req: HttpRequest): Promise<StreamResponse> {
+    return this.send(req, async (status, body, headers) => ({
+      status,
+      contentType: String(headers["content-type"] ?? "application/octet-stream"),
+      body: body as unknown as Readable,
+    }), { keepOpen: true });
+  }
+
+  private headersFor(req: HttpRequest): Record<string, string> {
+    if (!this.options.apiKey) throw new ClariConfigError("No Clari API key is configured: set CLARI_API_KEY, or start with --sandbox to use the local simulated Clari.");
+    const headers: Record<string, string> = {
+      apikey: this.options.apiKey,
+      accept: "application/json, text/csv;q=0.9, */*;q=0.5",
+      "user-agent": this.options.userAgent ?? "clari-mcp",
+    };
+    if (req.api === "v2") {
+      if (!this.options.partnerKey) throw new ClariConfigError("This ingest operation needs a partner key: set CLARI_PARTNER_KEY.");
+      headers.partnerkey = this.options.partnerKey;
+    }
+    if (req.json !== undefined) headers["content-type"] = "application/json";
+    return headers;
+  }
+
+  private async send<T>(
+    req: HttpRequest,
+    onSuccess: (status: number, body: Dispatcher.ResponseData["body"], headers: Dispatcher.ResponseData["headers"]) => Promise<T>,
+    { keepOpen = false } = {},
+  ): Promise<T> {
+    const headers = this.headersFor(req);
+    const url = this.baseUrl(req.api).replace(/\/+$/, "") + req.path + buildQuery(req.query);
+    // A streamed download is bounded by the Agent's body timeout instead of the call budget.
+    const budget = keepOpen ? undefined : AbortSignal.timeout(this.callTimeoutMs);
+    const signal = [req.signal, budget].filter((s): s is AbortSignal => s !== undefined);
+    const combined = signal.length > 1 ? AbortSignal.any(signal) : signal[0];
+    const started = Date.now();
+    let status: number | "error" = "error";
+    try {
+      await this.limiter.acquire(combined).catch((reason) => {
+        throw this.networkError(req, reason, req.signal);
+      });
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        method: req.method,
+        headers,
+        body: req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json)),
+        signal: combined,
+      }).catch((error: unknown) => {
+        throw this.networkError(req, error, req.signal);
+      });
+      status = response.statusCode;
+      if (status >= 200 && status < 300) {
+        return await onSuccess(status, response.body, response.headers).catch((error: unknown) => {
+          if (error instanceof ClariResponseError) throw error;
+          throw this.networkError(req, error, req.signal);
+        });
+      }
+      const bodyText = await readLimited(response.body).catch(() => "");
+      throw errorFromResponse({
+        status,
+        bodyText,
+        operation: req.operation,
+        retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+      });
+    } finally {
+      if (!keepOpen || status === "error") this.options.onCall?.({ operation: req.operation, method: req.method, status, ms: Date.now() - started });
+    }
+  }
+
+  private networkError(req: HttpRequest, error: unknown, callerSignal: AbortSignal | undefined): ClariNetworkError {
+    const code = (error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+    const name = (error as { name?: string })?.name;
+    if (callerSignal?.aborted) {
+      return new ClariNetworkError({ kind: "aborted", operation: req.operation, message: `${req.operation} was cancelled.`, mayHaveReachedServer: true, causeCode: code });
+    }
+    const timedOut = name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_ABORTED" || /TIMEOUT/.test(code ?? "");
+    if (timedOut) {
+      return new ClariNetworkError({
+        kind: "timeout",
+        operation: req.operation,
+        message: `${req.operation} timed out (${code ?? "time budget exhausted"}). Clari may be slow; try again shortly.`,
+        mayHaveReachedServer: code !== "UND_ERR_CONNECT_TIMEOUT",
+        causeCode: code,
+      });
+    }
+    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
+    return new ClariNetworkError({
+      kind: "connection",
+      operation: req.operation,
+      message: `${req.operation} could not reach Clari (${code ?? (error as Error)?.message ?? "network error"}).${notSent ? " The request was not sent." : ""}`,
+      mayHaveReachedServer: !notSent,
+      causeCode: code,
+    });
+  }
+}
+
+async function readLimited(body: Dispatcher.ResponseData["body"]): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (size < ERROR_BODY_LIMIT) chunks.push(buf.subarray(0, ERROR_BODY_LIMIT - size));
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
