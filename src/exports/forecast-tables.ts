@@ -1,0 +1,338 @@
+/**
+ * Reader for the JSON "tables" forecast shape: `{entries, users, fields, timePeriods, timeFrames}`.
+ *
+ * The tables may come in any order (entries before users, for example), so entries are written
+ * to the columnar table at once with reader-local codes for userId, fieldId, timePeriodId and
+ * timeFrameId; names, roles, labels, dates and week indices are resolved in one pass at the end.
+ */
+
+import { JSONParser } from "@streamparser/json";
+import type { ForecastTable } from "./forecast-table.js";
+import { parseClariValue, parseTimePeriodLabel, toIsoDate } from "./values.js";
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+interface UserInfo {
+  name: string;
+  email: string;
+  crmId: string;
+  hierarchyId: string;
+  hierarchyName: string;
+  parentHierarchyId: string;
+  parentHierarchyName: string;
+}
+
+interface PeriodInfo {
+  label: string;
+  startDate: string;
+  endDate: string;
+}
+
+interface FrameInfo {
+  startDate: string;
+  endDate: string;
+}
+
+/** Entry keys that each yield one row, with their data type (first key present wins). */
+const VALUE_KEYS: ReadonlyArray<readonly [dataType: string, keys: readonly string[]]> = [
+  ["forecast", ["forecastValue", "forecast"]],
+  ["quota", ["quotaValue", "quota"]],
+  ["forecast_updated", ["isUpdated", "forecastUpdated", "updated"]],
+  ["adjustment", ["adjustmentValue", "adjustment"]],
+  ["crm_total", ["aggregationTotal", "crmTotal", "crm_total"]],
+  ["crm_closed", ["closedTotal", "crmClosed", "crm_closed", "aggregationClosed"]],
+];
+
+function str(v: Json | undefined): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v.trim();
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return "";
+}
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+class LocalCodes {
+  readonly keys: string[] = [];
+  private readonly map = new Map<string, number>();
+  private lastKey: string | undefined;
+  private lastCode = -1;
+  lookup(key: string): number | undefined {
+    return this.map.get(key);
+  }
+  code(key: string): number {
+    if (key === this.lastKey) return this.lastCode;
+    let c = this.map.get(key);
+    if (c === undefined) {
+      c = this.keys.length;
+      this.keys.push(key);
+      this.map.set(key, c);
+    }
+    this.lastKey = key;
+    this.lastCode = c;
+    return c;
+  }
+}
+
+export class TablesReader {
+  private readonly parser = new JSONParser({ paths: ["$.*.*"], keepStack: false });
+  private readonly userCodes = new LocalCodes();
+  private readonly fieldCodes = new LocalCodes();
+  private readonly periodCodes = new LocalCodes();
+  private readonly frameCodes = new LocalCodes();
+  private readonly users = new Map<string, UserInfo>();
+  private readonly fieldNames = new Map<string, string>();
+  private readonly periods = new Map<string, PeriodInfo>();
+  private readonly frames = new Map<string, FrameInfo>();
+  /** (period, frame) pairs seen in entries, as period * 2^21 + frame. */
+  private readonly periodFrames = new Set<number>();
+  private lastPair = -1;
+  private readonly dataTypeCodes: number[];
+  private readonly currencyCache = new Map<string, number>();
+  private invalidValues = 0;
+  private entries = 0;
+  private sawTables = new Set<string>();
+
+  constructor(private readonly table: ForecastTable) {
+    table.shape = "tables";
+    this.dataTypeCodes = VALUE_KEYS.map(([dt]) => table.internDataType(dt));
+    this.parser.onValue = ({ value, stack }) => {
+      const tableName = stack[1]?.key;
+      if (typeof tableName !== "string" || value === undefined) return;
+      this.onValue(tableName, value as Json);
+    };
+  }
+
+  write(chunk: Uint8Array | string): void {
+    if (this.parser.isEnded) return;
+    this.parser.write(chunk);
+  }
+
+  private onValue(tableName: string, value: Json): void {
+    this.sawTables.add(tableName);
+    if (!isObject(value)) return;
+    switch (tableName) {
+      case "entries":
+        this.onEntry(value);
+        return;
+      case "users": {
+        const id = str(value.userId ?? value.id);
+        if (id === "" || this.users.has(id)) return;
+        this.users.set(id, {
+          name: str(value.name ?? value.userName),
+          email: str(value.email),
+          crmId: str(value.crmId ?? value.crmUserId),
+          hierarchyId: str(value.hierarchyId),
+          hierarchyName: str(value.hierarchyName ?? value.role),
+          parentHierarchyId: str(value.parentHierarchyId),
+          parentHierarchyName: str(value.parentHierarchyName ?? value.parentRole),
+        });
+        return;
+      }
+      case "fields": {
+        const id = str(value.fieldId ?? value.id);
+        if (id !== "") this.fieldNames.set(id, str(value.fieldName ?? value.name) || id);
+        return;
+      }
+      case "timePeriods": {
+        const id = str(value.timePeriodId ?? value.id);
+        if (id !== "")
+          this.periods.set(id, {
+            label: str(value.label ?? value.name) || id,
+            startDate: toIsoDate(value.startDate ?? null),
+            endDate: toIsoDate(value.endDate ?? null),
+          });
+        return;
+      }
+      case "timeFrames": {
+        const id = str(value.timeFrameId ?? value.id);
+        if (id !== "")
+          this.frames.set(id, {
+            startDate: toIsoDate(value.startDate ?? null),
+            endDate: toIsoDate(value.endDate ?? null),
+          });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onEntry(e: JsonObject): void {
+    this.entries++;
+    const t = this.table;
+    const user = this.userCodes.code(str(e.userId));
+    const field = this.fieldCodes.code(str(e.fieldId));
+    const period = this.periodCodes.code(str(e.timePeriodId));
+    const frame = this.frameCodes.code(str(e.timeFrameId));
+    const pair = period * 2097152 + frame;
+    if (pair !== this.lastPair) {
+      this.periodFrames.add(pair);
+      this.lastPair = pair;
+    }
+    let currencyText = "";
+    const cur = e.currency;
+    if (isObject(cur)) currencyText = str(cur.symbol) || str(cur.code);
+    else if (typeof cur === "string") currencyText = cur.trim();
+
+    for (let k = 0; k < VALUE_KEYS.length; k++) {
+      const keys = (VALUE_KEYS[k] as (typeof VALUE_KEYS)[number])[1];
+      let raw: Json | undefined;
+      for (const key of keys) {
+        raw = e[key];
+        if (raw !== undefined) break;
+      }
+      if (raw === undefined) continue;
+      const dataType = this.dataTypeCodes[k] as number;
+      const parsed = parseClariValue(raw);
+      if (parsed.invalid) this.invalidValues++;
+      let value = Number.NaN;
+      if (typeof parsed.value === "boolean") value = parsed.value ? 1 : 0;
+      else if (typeof parsed.value === "number") value = parsed.value;
+      let currency = 0;
+      if (t.isBoolean(dataType)) {
+        if (!Number.isNaN(value)) value = value !== 0 ? 1 : 0;
+      } else if (!Number.isNaN(value)) {
+        const text = currencyText || parsed.currency || "";
+        if (text !== "") {
+          let c = this.currencyCache.get(text);
+          if (c === undefined) {
+            c = t.currencies.intern(text);
+            this.currencyCache.set(text, c);
+          }
+          currency = c;
+        }
+      }
+      // Local codes for now; week is resolved at the end.
+      t.append(user, period, field, frame, dataType, currency, 0, value);
+    }
+  }
+
+  /** Ends the stream and resolves names, labels, dates and week indices. */
+  end(): void {
+    let truncated = false;
+    if (!this.parser.isEnded) {
+      try {
+        this.parser.end();
+      } catch {
+        truncated = true;
+      }
+    }
+    if (truncated) {
+      this.table.warn(
+        "The export file ended early (truncated?): rows read before the cut are kept; names may be missing for tables that came after it.",
+      );
+    }
+    if (!this.sawTables.has("entries")) this.table.warn("The export has no entries table.");
+    if (this.invalidValues > 0) {
+      this.table.warn(`${this.invalidValues} entry value(s) could not be read as a number or a boolean and were read as empty.`);
+    }
+    this.resolve();
+  }
+
+  private resolve(): void {
+    const t = this.table;
+
+    // People.
+    const byHierarchyId = new Map<string, string>();
+    for (const u of this.users.values()) if (u.hierarchyId) byHierarchyId.set(u.hierarchyId, u.hierarchyName);
+    let unknownUsers = 0;
+    const personMap = this.userCodes.keys.map((userId) => {
+      const u = this.users.get(userId);
+      if (!u) {
+        unknownUsers++;
+        return t.internPerson({ user: userId, email: "", crmUserId: "", userId, role: "", parentRole: "" });
+      }
+      const parentRole = u.parentHierarchyName || (u.parentHierarchyId ? (byHierarchyId.get(u.parentHierarchyId) ?? "") : "");
+      return t.internPerson({
+        user: u.name || userId,
+        email: u.email,
+        crmUserId: u.crmId,
+        userId,
+        role: u.hierarchyName,
+        parentRole,
+      });
+    });
+    if (unknownUsers > 0) t.warn(`${unknownUsers} userId(s) in entries are missing from the users table; shown by userId.`);
+
+    // Fields.
+    let unknownFields = 0;
+    const fieldMap = this.fieldCodes.keys.map((id) => {
+      const name = this.fieldNames.get(id);
+      if (name === undefined) unknownFields++;
+      return t.fields.intern(name ?? id);
+    });
+    if (unknownFields > 0) t.warn(`${unknownFields} fieldId(s) in entries are missing from the fields table; shown by fieldId.`);
+
+    // Periods.
+    const periodMap = this.periodCodes.keys.map((id) => {
+      const p = this.periods.get(id);
+      const label = p?.label ?? id;
+      return t.internPeriod(label, parseTimePeriodLabel(id) ?? parseTimePeriodLabel(label) ?? "");
+    });
+
+    // Weeks: the frames of each period are those of the timeFrames table that overlap the
+    // period's dates, plus those its entries use; week = 1-based rank by start date.
+    const frameStart = (id: string): string => this.frames.get(id)?.startDate || toIsoDate(id);
+    const frameEnd = (id: string): string => {
+      const f = this.frames.get(id);
+      if (f?.endDate) return f.endDate;
+      const start = frameStart(id);
+      return /^\d{4}-\d{2}-\d{2}$/.test(start) ? addDays(start, 6) : "";
+    };
+    const spanMap = this.frameCodes.keys.map((id) => t.internSpan(frameStart(id), frameEnd(id)));
+    const nPeriods = this.periodCodes.keys.length;
+    const nFrames = this.frameCodes.keys.length;
+    const framesOfPeriod: Array<Set<string>> = Array.from({ length: nPeriods }, () => new Set<string>());
+    for (const pair of this.periodFrames) {
+      const p = Math.floor(pair / 2097152);
+      const f = pair % 2097152;
+      framesOfPeriod[p]?.add(this.frameCodes.keys[f] as string);
+    }
+    this.periodCodes.keys.forEach((id, p) => {
+      const info = this.periods.get(id);
+      if (!info?.startDate || !info.endDate) return;
+      for (const [fid, f] of this.frames) {
+        if (f.startDate && f.endDate && f.endDate >= info.startDate && f.startDate <= info.endDate) {
+          framesOfPeriod[p]?.add(fid);
+        }
+      }
+    });
+    const weekOf = new Map<number, number>();
+    framesOfPeriod.forEach((set, p) => {
+      const sorted = [...set].sort((a, b) => {
+        const sa = frameStart(a);
+        const sb = frameStart(b);
+        return sa < sb ? -1 : sa > sb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+      });
+      sorted.forEach((fid, rank) => {
+        const f = this.frameCodes.lookup(fid);
+        if (f !== undefined) weekOf.set(p * 2097152 + f, rank + 1);
+      });
+    });
+    const dense = nPeriods * nFrames <= 4_000_000 ? new Int32Array(nPeriods * nFrames).fill(-1) : undefined;
+    if (dense) for (const [pair, w] of weekOf) dense[Math.floor(pair / 2097152) * nFrames + (pair % 2097152)] = w;
+
+    // Rewrite the columns from local codes to table codes.
+    const c = t.columns;
+    const n = t.length;
+    for (let i = 0; i < n; i++) {
+      const p = c.period[i] as number;
+      const f = c.span[i] as number;
+      c.week[i] = dense ? (dense[p * nFrames + f] as number) : (weekOf.get(p * 2097152 + f) ?? -1);
+      c.person[i] = personMap[c.person[i] as number] as number;
+      c.field[i] = fieldMap[c.field[i] as number] as number;
+      c.period[i] = periodMap[p] as number;
+      c.span[i] = spanMap[f] as number;
+    }
+  }
+}
+
+function addDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
