@@ -1,0 +1,200 @@
+/**
+ * One Config object. Every environment variable and command-line flag is read here and nowhere
+ * else; the rest of the program receives a validated Config.
+ */
+import { homedir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+export interface Config {
+  command: "serve" | "sandbox" | "help" | "version";
+  apiKey: string | undefined;
+  partnerKey: string | undefined;
+  v4BaseUrl: string;
+  v2BaseUrl: string;
+  /** Run against the in-process simulated Clari. */
+  sandbox: boolean;
+  transport: "stdio" | "http";
+  host: string;
+  port: number;
+  httpToken: string | undefined;
+  stateless: boolean;
+  /** Extra Host header values accepted in HTTP mode (besides the bind address and localhost). */
+  allowedHosts: string[];
+  /** Origins accepted in HTTP mode (browsers send one); localhost origins are always accepted. */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  toolsets: Set<Toolset>;
+  /** When set, only these tool names are exposed. */
+  tools: Set<string> | undefined;
+  readOnly: boolean;
+  logLevel: LogLevel;
+  /** Export store folder; undefined with --no-cache (memory only). */
+  cacheDir: string | undefined;
+  /** Reuse an identical export younger than this instead of spending quota. */
+  freshnessMinutes: number;
+  /** Default time a job-creating tool waits before returning a resumable handle. */
+  waitSeconds: number;
+  /** Folder from which clari_ingest_bulk may read files; undefined = file paths refused. */
+  ingestDir: string | undefined;
+  requestsPerSecond: number;
+  /** Simulated Clari: how long its export jobs take, and the org size. */
+  sandboxJobMs: number;
+  sandboxUsers: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const MAX_WAIT_SECONDS = 55;
+export const DEFAULT_WAIT_SECONDS = 45;
+
+const HELP = `clari-mcp: an MCP server for Clari (forecast, quota, pipeline, audit, activity)
+
+Usage:
+  clari-mcp [options]                 serve MCP over stdio (default) or HTTP
+  clari-mcp --sandbox                 serve against a local simulated Clari (no key needed)
+  clari-mcp sandbox [--port N]        run the simulated Clari API alone over HTTP
+
+Options:
+  --sandbox                 use the in-process simulated Clari
+  --transport stdio|http    MCP transport (default stdio)
+  --host H --port N         HTTP bind address (default 127.0.0.1:3000)
+  --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
+  --stateless               HTTP without sessions, for many replicas behind a load balancer
+  --allowed-hosts a,b       extra Host header values accepted over HTTP
+  --allowed-origins a,b     extra Origin values accepted over HTTP
+  --toolsets a,b            ${TOOLSETS.join(", ")} (default: all)
+  --tools a,b               expose only these tools
+  --read-only               hide every tool that changes anything
+  --cache-dir DIR           export store folder (default: the user's cache dir)
+  --no-cache                keep exports in memory only
+  --freshness-minutes N     reuse identical exports younger than N minutes (default 60)
+  --wait-seconds N          how long job tools wait before returning a handle (default 45, max 55)
+  --ingest-dir DIR          folder clari_ingest_bulk may read files from
+  --log-level L             error|warn|info|debug (default info)
+  --sandbox-job-ms N        simulated export duration (default 3000)
+  --sandbox-users N         simulated org size (default 40)
+  -h, --help / -v, --version
+
+Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR.`;
+
+export function helpText(): string {
+  return HELP;
+}
+
+function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, "clari-mcp");
+  if (process.platform === "darwin") return path.join(homedir(), "Library", "Caches", "clari-mcp");
+  if (process.platform === "win32" && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, "clari-mcp", "cache");
+  return path.join(homedir(), ".cache", "clari-mcp");
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
+  return n;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      sandbox: { type: "boolean" },
+      transport: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "http-token": { type: "string" },
+      stateless: { type: "boolean" },
+      "allowed-hosts": { type: "string" },
+      "allowed-origins": { type: "string" },
+      toolsets: { type: "string" },
+      tools: { type: "string" },
+      "read-only": { type: "boolean" },
+      "cache-dir": { type: "string" },
+      "no-cache": { type: "boolean" },
+      "freshness-minutes": { type: "string" },
+      "wait-seconds": { type: "string" },
+      "ingest-dir": { type: "string" },
+      "log-level": { type: "string" },
+      "sandbox-job-ms": { type: "string" },
+      "sandbox-users": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+
+  const command = values.help ? "help" : values.version ? "version" : positionals[0] === "sandbox" ? "sandbox" : "serve";
+  if (positionals.length > 0 && positionals[0] !== "sandbox") throw new ConfigError(`Unknown command ${JSON.stringify(positionals[0])}. Run clari-mcp --help.`);
+
+  const transport = values.transport ?? "stdio";
+  if (transport !== "stdio" && transport !== "http") throw new ConfigError(`--transport must be stdio or http (got ${JSON.stringify(transport)}).`);
+
+  const logLevel = (values["log-level"] ?? env.CLARI_MCP_LOG_LEVEL ?? "info") as LogLevel;
+  if (!["error", "warn", "info", "debug"].includes(logLevel)) throw new ConfigError(`--log-level must be error, warn, info or debug (got ${JSON.stringify(logLevel)}).`);
+
+  const requestedToolsets = list(values.toolsets);
+  const unknownToolsets = requestedToolsets.filter((t) => !(TOOLSETS as readonly string[]).includes(t) && t !== "all");
+  if (unknownToolsets.length) throw new ConfigError(`Unknown toolset(s): ${unknownToolsets.join(", ")}. Choose from ${TOOLSETS.join(", ")}, or all.`);
+  const toolsets = new Set<Toolset>(requestedToolsets.length === 0 || requestedToolsets.includes("all") ? TOOLSETS : (requestedToolsets as Toolset[]));
+
+  const host = values.host ?? "127.0.0.1";
+  const httpToken = values["http-token"] ?? env.CLARI_MCP_HTTP_TOKEN ?? undefined;
+  const sandbox = values.sandbox ?? false;
+  const apiKey = env.CLARI_API_KEY || undefined;
+
+  const config: Config = {
+    command,
+    apiKey,
+    partnerKey: env.CLARI_PARTNER_KEY || undefined,
+    v4BaseUrl: env.CLARI_BASE_URL || "https://api.clari.com/v4",
+    v2BaseUrl: env.CLARI_INGEST_BASE_URL || "https://api.clari.com/v2",
+    sandbox,
+    transport,
+    host,
+    port: integer("--port", values.port, command === "sandbox" ? 4010 : 3000, 0, 65535),
+    httpToken: httpToken || undefined,
+    stateless: values.stateless ?? false,
+    allowedHosts: list(values["allowed-hosts"]),
+    allowedOrigins: list(values["allowed-origins"]),
+    maxBodyBytes: 4 * 1024 * 1024,
+    toolsets,
+    tools: values.tools ? new Set(list(values.tools)) : undefined,
+    readOnly: values["read-only"] ?? false,
+    logLevel,
+    cacheDir: values["no-cache"] ? undefined : (values["cache-dir"] ?? env.CLARI_MCP_CACHE_DIR ?? defaultCacheDir(env)),
+    freshnessMinutes: integer("--freshness-minutes", values["freshness-minutes"], 60, 0, 7 * 24 * 60),
+    waitSeconds: integer("--wait-seconds", values["wait-seconds"], DEFAULT_WAIT_SECONDS, 0, MAX_WAIT_SECONDS),
+    ingestDir: values["ingest-dir"] ?? env.CLARI_MCP_INGEST_DIR ?? undefined,
+    requestsPerSecond: 100,
+    sandboxJobMs: integer("--sandbox-job-ms", values["sandbox-job-ms"], 3000, 0, 3_600_000),
+    sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
+  };
+
+  if (command === "serve") {
+    if (!sandbox && !apiKey) {
+      throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");
+    }
+    if (transport === "http" && !isLoopback(host) && !config.httpToken) {
+      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token or CLARI_MCP_HTTP_TOKEN, or bind 127.0.0.1.`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,51 @@
+/**
+ * Normalised forecast tables kept in memory for the query tool and the row resources, so a
+ * stored export is parsed once per process. Bounded by a row budget, least recently used first out.
+ */
+import type { ExportStore } from "./store.js";
+import type { ForecastTable } from "./forecast-table.js";
+import { normaliseForecast, normaliseForecastFile } from "./normalise-forecast.js";
+
+export class TableCache {
+  private readonly tables = new Map<string, ForecastTable>();
+  private readonly loading = new Map<string, Promise<ForecastTable>>();
+
+  constructor(
+    private readonly store: ExportStore,
+    private readonly maxRows = 5_000_000,
+  ) {}
+
+  /** The normalised table of a stored forecast export. */
+  async get(jobId: string): Promise<ForecastTable> {
+    const cached = this.tables.get(jobId);
+    if (cached) {
+      this.tables.delete(jobId);
+      this.tables.set(jobId, cached); // most recently used goes last
+      return cached;
+    }
+    let pending = this.loading.get(jobId);
+    if (!pending) {
+      pending = this.load(jobId).finally(() => this.loading.delete(jobId));
+      this.loading.set(jobId, pending);
+    }
+    return pending;
+  }
+
+  private async load(jobId: string): Promise<ForecastTable> {
+    const localPath = this.store.localPath(jobId);
+    const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));
+    this.tables.set(jobId, table);
+    this.evict();
+    return table;
+  }
+
+  private evict(): void {
+    let total = 0;
+    for (const table of this.tables.values()) total += table.length;
+    for (const [jobId, table] of this.tables) {
+      if (total <= this.maxRows || this.tables.size <= 1) break;
+      this.tables.delete(jobId);
+      total -= table.length;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Logs go to stderr only (stdout belongs to the MCP protocol in stdio mode), one line each,
+ * with every registered secret scrubbed.
+ */
+import { redactSecrets } from "./client/redact.js";
+import type { LogLevel } from "./config.js";
+
+const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export interface Logger {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const log = (at: LogLevel) => (message: string) => {
+    if (ORDER[at] <= ORDER[level]) write(`clari-mcp ${at}: ${redactSecrets(message)}\n`);
+  };
+  return { error: log("error"), warn: log("warn"), info: log("info"), debug: log("debug") };
+}
+
+export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };

@@ -1,0 +1,93 @@
+/**
+ * Assistant workflows as MCP prompts. Each names the tools to call, in order, and what to report,
+ * so a user can pick "forecast call prep" in their client and get a consistent answer.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+
+const forecastArgs = {
+  forecastId: z.string().describe("Forecast Tab id from its Clari URL, e.g. net_bookings"),
+  timePeriod: z.string().optional().describe("Quarter YYYY_QN; default the current quarter"),
+};
+
+function userMessage(text: string) {
+  return { messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
+}
+
+const period = (timePeriod: string | undefined): string => (timePeriod ? `timePeriod "${timePeriod}"` : "the current quarter (omit timePeriod)");
+
+export function registerPrompts(server: McpServer): void {
+  server.registerPrompt(
+    "forecast_call_prep",
+    { title: "Forecast call prep", description: "Commit vs quota by manager, week-over-week change and missing updates", argsSchema: forecastArgs },
+    ({ forecastId, timePeriod }) =>
+      userMessage(
+        [
+          `Prepare me for this week's forecast call on "${forecastId}" for ${period(timePeriod)}.`,
+          `1. clari_export_forecast with forecastId "${forecastId}", ${period(timePeriod)}, includeHistorical true, typesToExport ["forecast","quota","forecast_updated"]. If it returns outcome running, call clari_wait_for_job with its jobId. Check the summary's warnings: if Clari returned another quarter, say so first.`,
+          `2. clari_query_export (mode aggregate, managersOnly true, field ["Commit","Quota"], pivotFields true, ratio {numerator:"Commit", denominator:"Quota"}, groupBy ["role","user"]) for commit vs quota per manager in the latest week.`,
+          `3. clari_query_export mode week_over_week, field ["Commit"], for the biggest movers since last week.`,
+          `4. clari_query_export mode not_updated for who has not updated their call.`,
+          `Report: a table of managers with Commit, Quota and coverage; the top movers; the people to chase. Numbers only from the tool results.`,
+        ].join("\n"),
+      ),
+  );
+
+  server.registerPrompt(
+    "forecast_hygiene",
+    { title: "Forecast hygiene", description: "Who has not updated their forecast call, by team", argsSchema: forecastArgs },
+    ({ forecastId, timePeriod }) =>
+      userMessage(
+        [
+          `Find who has not updated their forecast call in "${forecastId}" for ${period(timePeriod)}.`,
+          `1. clari_export_forecast with typesToExport ["forecast","forecast_updated"] (clari_wait_for_job if still running).`,
+          `2. clari_query_export mode not_updated; then the same with underRole set to each VP's role to split by team if the list is long.`,
+          `Report the people grouped by their manager (parentRole), with the calls they left stale.`,
+        ].join("\n"),
+      ),
+  );
+
+  server.registerPrompt(
+    "pipeline_changes",
+    {
+      title: "Pipeline changes",
+      description: "What changed in Clari over the last N days, from the audit log",
+      argsSchema: { days: z.string().optional().describe("How many days back (1-30, default 7)") },
+    },
+    ({ days }) => {
+      const n = Math.min(30, Math.max(1, Number(days) || 7));
+      const from = new Date(Date.now() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      return userMessage(
+        [
+          `Summarise what changed in our Clari org over the last ${n} days.`,
+          `1. clari_list_audit_events with dateFrom "${from}" and limit 200; follow nextCursor while it is present (or use clari_export_audit_events with the same dateFrom for one file if there are many pages).`,
+          `2. Group the events by event name and by actor; call out forecast and opportunity changes and unusual actors (SYSTEM/JOB, impersonation).`,
+          `Report counts, the most active people, and notable changes with their timestamps.`,
+        ].join("\n"),
+      );
+    },
+  );
+
+  server.registerPrompt(
+    "account_engagement",
+    {
+      title: "Account engagement",
+      description: "Meetings and emails per account over the last N days, with deal risk",
+      argsSchema: { days: z.string().optional().describe("How many days back (default 30)") },
+    },
+    ({ days }) => {
+      const n = Math.min(180, Math.max(1, Number(days) || 30));
+      const end = new Date();
+      const start = new Date(end.getTime() - n * 86_400_000);
+      return userMessage(
+        [
+          `Show engagement per account over the last ${n} days.`,
+          `1. clari_export_activity with startDate "${start.toISOString().slice(0, 10)}T00:00:00Z" and endDate "${end.toISOString().slice(0, 10)}T00:00:00Z" (clari_wait_for_job if still running).`,
+          `2. From its summary take the most and least engaged accounts; page clari_get_export_results for detail if needed.`,
+          `3. clari_get_opportunities for the opportunity ids on those accounts to add Clari's crmScore (deal risk).`,
+          `Report accounts with meetings, emails, last touch and risk; flag open deals with little recent activity.`,
+        ].join("\n"),
+      );
+    },
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Audit events as pages an assistant can read one at a time. A page URI carries the filters and
+ * Clari's nextLink in one opaque token, so following `nextUri` needs no state on the server.
+ */
+import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { AuditFilters } from "../client/clari-client.js";
+import type { ToolDeps } from "../tools/define-tool.js";
+import { jsonContent, variable } from "./resource-util.js";
+
+interface PageToken {
+  filters: AuditFilters & { limit?: number };
+  nextLink?: string;
+}
+
+export const auditPageUri = (token: PageToken): string => `clari://audit/events/page/${Buffer.from(JSON.stringify(token)).toString("base64url")}`;
+
+function parseToken(text: string): PageToken {
+  try {
+    const token = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as PageToken;
+    if (typeof token !== "object" || token === null || typeof token.filters !== "object") throw new Error("bad token");
+    return token;
+  } catch {
+    throw new Error("This audit page link is not one this server issued; start from clari://audit/events.");
+  }
+}
+
+async function readPage(uri: string, token: PageToken, deps: ToolDeps) {
+  const page = await deps.client.listAuditEvents(token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, { signal: AbortSignal.timeout(30_000) });
+  const names = new Map(page.actors.map((a) => [a.actorId, a.name ?? a.email]));
+  const items = page.items.map((item) => ({ ...item, actorName: item.actorId ? names.get(item.actorId) : undefined }));
+  return jsonContent(uri, {
+    filters: token.filters,
+    count: items.length,
+    items,
+    ...(page.nextLink ? { nextUri: auditPageUri({ filters: token.filters, nextLink: page.nextLink }) } : {}),
+  });
+}
+
+export function registerAuditResources(server: McpServer, deps: ToolDeps): void {
+  server.registerResource(
+    "audit-events",
+    "clari://audit/events",
+    { title: "Recent Clari audit events", description: "Newest audit events, 100 per page; follow nextUri for more", mimeType: "application/json" },
+    (uri) => readPage(uri.href, { filters: {} }, deps),
+  );
+  server.registerResource(
+    "audit-events-page",
+    new ResourceTemplate("clari://audit/events/page/{token}", { list: undefined }),
+    { title: "Clari audit events page", description: "A further page of audit events (from nextUri)", mimeType: "application/json" },
+    (uri, variables) => readPage(uri.href, parseToken(variable(variables, "token")), deps),
+  );
+}

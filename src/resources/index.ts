@@ -1,0 +1,12 @@
+/** Every resource the server offers. */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ToolDeps } from "../tools/define-tool.js";
+import { registerAuditResources } from "./audit-resources.js";
+import { registerExportResources } from "./export-resources.js";
+import { registerLimitsResource } from "./limits-resource.js";
+
+export function registerResources(server: McpServer, deps: ToolDeps): void {
+  registerExportResources(server, deps);
+  registerAuditResources(server, deps);
+  registerLimitsResource(server, deps);
+}

@@ -1,0 +1,55 @@
+/**
+ * createServer: one McpServer with the configured tools, the resources and the prompts.
+ * Dependencies (client, store, table cache, logger) are created once per process and shared by
+ * every session; per-session state lives only in the SDK's transport.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { registerPrompts } from "./prompts/index.js";
+import { registerResources } from "./resources/index.js";
+import { runTool, type ToolDeps } from "./tools/define-tool.js";
+import { selectTools } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+export const SERVER_INSTRUCTIONS =
+  "Clari forecast, quota, pipeline, audit and activity data. Exports are asynchronous and spend a scarce monthly quota: " +
+  "export once (clari_export_forecast), then answer follow-up questions with clari_query_export on the same jobId instead of exporting again. " +
+  "If a tool says a job is still running, continue with clari_wait_for_job; never re-run the export.";
+
+export function createServer(deps: ToolDeps): McpServer {
+  const server = new McpServer(
+    { name: "clari-mcp", title: "Clari", version: VERSION },
+    { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
+  );
+
+  for (const tool of selectTools(deps.config, deps.client.hasPartnerKey)) {
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { title: tool.title, ...tool.annotations } },
+      (args: unknown, extra) => {
+        const progressToken = extra._meta?.progressToken;
+        return runTool(tool, args, deps, {
+          signal: extra.signal,
+          progress: async ({ progress, total, message }) => {
+            if (progressToken === undefined) return;
+            await extra
+              .sendNotification({ method: "notifications/progress", params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message } })
+              .catch(() => undefined); // a client that went away must not fail the tool
+          },
+        });
+      },
+    );
+  }
+
+  registerResources(server, deps);
+  registerPrompts(server);
+
+  const unsubscribe = deps.store.onChange(() => {
+    if (server.isConnected()) server.sendResourceListChanged();
+  });
+  const close = server.close.bind(server);
+  server.close = async () => {
+    unsubscribe();
+    await close();
+  };
+  return server;
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { jobIdInput } from "./common-inputs.js";
+import { defineTool } from "./define-tool.js";
+
+export const cancelExportJob = defineTool({
+  name: "clari_cancel_export_job",
+  title: "Cancel an export job",
+  description: "Cancel a SCHEDULED or STARTED export job; frees its quota and concurrency slot. Fails for jobs already DONE.",
+  toolset: "jobs",
+  inputSchema: { jobId: jobIdInput },
+  outputSchema: { jobId: z.string(), status: z.string(), successful: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  async handler({ jobId }, deps, call) {
+    const result = await deps.client.cancelExportJob(jobId, { signal: call.signal });
+    await deps.store.clearPending(jobId);
+    const successful = result.successful !== false;
+    return {
+      text: successful ? `Job ${jobId} is ${result.status}; its quota is freed.` : `Clari did not confirm cancelling job ${jobId} (status ${result.status}).`,
+      structured: { jobId, status: result.status, successful },
+    };
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * defineTool: a tool is a plain object (name, schemas, annotations, toolset, handler), so the
+ * catalogue is data that tests and the docs generator can walk. runTool is the one place where a
+ * thrown error becomes an `isError` result with an actionable message.
+ */
+import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { ClariClient } from "../client/clari-client.js";
+import type { Config, Toolset } from "../config.js";
+import type { ExportStore } from "../exports/store.js";
+import type { Logger } from "../logger.js";
+import type { TableCache } from "../exports/table-cache.js";
+import { describeError } from "./describe-error.js";
+
+export interface ToolDeps {
+  client: ClariClient;
+  config: Config;
+  store: ExportStore;
+  tables: TableCache;
+  logger: Logger;
+}
+
+/** Per-call facilities: cancellation and (when the client asked for it) progress. */
+export interface ToolCall {
+  signal: AbortSignal;
+  /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
+  progress(update: { progress: number; total?: number; message: string }): Promise<void>;
+}
+
+export interface ToolAnswer<O> {
+  /** Short human summary, first thing the assistant reads. */
+  text: string;
+  structured: O;
+  links?: ResourceLink[];
+  /** A job that failed, was cancelled or aborted: reported as isError but with its data kept. */
+  isError?: boolean;
+}
+
+export type RequiredAnnotations = Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+
+export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+  name: `clari_${string}`;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  inputSchema: I;
+  outputSchema: O;
+  annotations: RequiredAnnotations;
+  handler(args: z.output<z.ZodObject<I>>, deps: ToolDeps, call: ToolCall): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
+}
+
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return tool;
+}
+
+/** True for tools that change something in Clari (hidden by --read-only). */
+export function isWriteTool(tool: Pick<ToolDefinition, "annotations">): boolean {
+  return !tool.annotations.readOnlyHint;
+}
+
+export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
+  return {
+    content: [{ type: "text", text: answer.text }, ...(answer.links ?? [])],
+    structuredContent: answer.structured as Record<string, unknown>,
+    ...(answer.isError ? { isError: true } : {}),
+  };
+}
+
+export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDeps, call: ToolCall): Promise<CallToolResult> {
+  const started = Date.now();
+  try {
+    const answer = await tool.handler(args as never, deps, call);
+    deps.logger.debug(`${tool.name} answered in ${Date.now() - started} ms${answer.isError ? " (error)" : ""}`);
+    return toCallToolResult(answer);
+  } catch (error) {
+    const text = describeError(error, tool.name);
+    deps.logger.info(`${tool.name} failed: ${text.split("\n")[0]}`);
+    return { content: [{ type: "text", text }], isError: true };
+  }
+}
+
+/** A resource_link content item. */
+export function resourceLink(uri: string, name: string, description: string, mimeType = "application/json"): ResourceLink {
+  return { type: "resource_link", uri, name, description, mimeType };
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { isoDateInput } from "./common-inputs.js";
+import { defineTool } from "./define-tool.js";
+import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { runExport } from "./job-runner.js";
+import { summariseStored } from "./summarisers.js";
+
+export const exportActivity = defineTool({
+  name: "clari_export_activity",
+  title: "Export sales activity",
+  description:
+    "Export meetings, emails and attachments for a date range and wait for it; returns counts by type and the most engaged accounts, and a link to the file. " +
+    "Use for account engagement questions. Spends 1 export from the monthly quota unless reused.",
+  toolset: "activity",
+  inputSchema: {
+    activityTypes: z
+      .array(z.enum(["MEETING", "EMAIL_SENT", "EMAIL_RECEIVED", "ATTACHMENT_SENT", "ATTACHMENT_RECEIVED"]))
+      .min(1)
+      .optional()
+      .describe("Default: all types"),
+    startDate: isoDateInput.describe("ISO date with offset, e.g. 2026-11-01T00:00:00Z"),
+    endDate: isoDateInput.describe("ISO date with offset; only the date counts"),
+    waitSeconds: waitSecondsInput,
+    fresh: freshInput,
+  },
+  outputSchema: exportResultShape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, deps, call) {
+    const { waitSeconds, fresh, ...params } = args;
+    const outcome = await runExport(
+      {
+        kind: "activity",
+        request: params,
+        queue: (signal) => deps.client.exportActivity(params, { signal }),
+        waitSeconds: waitSeconds ?? deps.config.waitSeconds,
+        fresh,
+      },
+      deps,
+      call,
+    );
+    return answerExport(outcome, "Activity export", (entry) => summariseStored(entry, deps));
+  },
+});

@@ -1,0 +1,33 @@
+import { auditFilterShape } from "./audit-filters.js";
+import { defineTool } from "./define-tool.js";
+import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { runExport } from "./job-runner.js";
+import { summariseStored } from "./summarisers.js";
+
+export const exportAuditEvents = defineTool({
+  name: "clari_export_audit_events",
+  title: "Export audit events",
+  description:
+    "Export audit events (who changed what, last ~30 days) as one file and wait for it; returns counts by event and actor and a link to the file. " +
+    "For a quick look use clari_list_audit_events instead. Spends 1 export from the monthly quota unless reused.",
+  toolset: "audit",
+  inputSchema: { ...auditFilterShape, waitSeconds: waitSecondsInput, fresh: freshInput },
+  outputSchema: exportResultShape,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, deps, call) {
+    const { waitSeconds, fresh, ...filters } = args;
+    const outcome = await runExport(
+      {
+        kind: "audit",
+        request: filters,
+        queue: (signal) => deps.client.exportAuditEvents(filters, { signal }),
+        waitSeconds: waitSeconds ?? deps.config.waitSeconds,
+        fresh,
+      },
+      deps,
+      call,
+    );
+    return answerExport(outcome, "Audit export", (entry) => summariseStored(entry, deps));
+  },
+});
+

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { normaliseForecast } from "../exports/normalise-forecast.js";
+import { summariseForecast } from "../exports/summarise-forecast.js";
+import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./common-inputs.js";
+import { defineTool } from "./define-tool.js";
+import { forecastSummaryLines } from "./forecast-summary-lines.js";
+
+export const getForecast = defineTool({
+  name: "clari_get_forecast",
+  title: "Read the current forecast week",
+  description:
+    "Read a Forecast Tab's current week synchronously (no export job, no quota). The only way to get crm_total and crm_closed. " +
+    "Returns a summary; for per-person answers or history use clari_export_forecast.",
+  toolset: "forecast",
+  inputSchema: {
+    forecastId: forecastIdInput,
+    timePeriod: timePeriodInput.optional(),
+    typesToExport: z
+      .array(z.enum(["forecast", "quota", "forecast_updated", "adjustment", "crm_total", "crm_closed"]))
+      .min(1)
+      .default(["forecast", "quota", "forecast_updated"]),
+    scopeId: scopeIdInput.optional(),
+    currency: currencyInput.optional(),
+  },
+  outputSchema: { forecastId: z.string(), summary: z.record(z.string(), z.unknown()), warnings: z.array(z.string()).optional() },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ forecastId, ...params }, deps, call) {
+    const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
+    const table = normaliseForecast(JSON.stringify(data ?? {}));
+    const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }));
+    return {
+      text: [`Forecast ${forecastId}, current week:`, ...summarised.lines, ...(summarised.warnings ?? []).map((w) => `Warning: ${w}`)].join("\n"),
+      structured: { forecastId, summary: summarised.summary, ...(summarised.warnings?.length ? { warnings: summarised.warnings } : {}) },
+    };
+  },
+});

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { jobIdInput } from "./common-inputs.js";
+import { defineTool } from "./define-tool.js";
+
+export const getIngestJob = defineTool({
+  name: "clari_get_ingest_job",
+  title: "Get an ingest job",
+  description: "Status of a bulk ingest job (QUEUED, IN_PROGRESS, SUCCESS, FAILED, VALIDATION_FAILED) and Clari's message. jobId from clari_ingest_bulk.",
+  toolset: "ingest",
+  inputSchema: { jobId: jobIdInput.describe("jobId from clari_ingest_bulk") },
+  outputSchema: { job: z.object({ jobId: z.string().optional(), status: z.string(), message: z.string().optional() }).loose() },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ jobId }, deps, call) {
+    const job = await deps.client.getIngestJob(jobId, { signal: call.signal });
+    return { text: `Ingest job ${jobId}: ${job.status}${job.message ? ` (${job.message})` : ""}.`, structured: { job } };
+  },
+});

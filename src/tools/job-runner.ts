@@ -1,0 +1,172 @@
+/**
+ * The life of one export request, shared by every job-creating tool and clari_wait_for_job:
+ * answer from the store when an identical export is fresh; otherwise resume a job already queued
+ * for the same request, or queue one; wait a bounded time with progress; on DONE download the file
+ * into the store once; on cancellation cancel the Clari job so its quota is freed.
+ * A job id, once known, is journalled before anything else can fail, so it is never lost.
+ */
+import { ClariApiError, ClariNetworkError } from "../client/errors.js";
+import { waitForJob, type JobKind, type WaitResult } from "../client/jobs.js";
+import type { ExportJob } from "../client/schemas.js";
+import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../exports/store.js";
+import type { ToolCall, ToolDeps } from "./define-tool.js";
+
+export interface ExportRequest {
+  kind: ExportKind;
+  /** The parameters that define "the same export" (used for reuse and de-duplication). */
+  request: Record<string, unknown>;
+  queue: (signal: AbortSignal) => Promise<{ jobId: string }>;
+  waitSeconds: number;
+  fresh: boolean;
+}
+
+export type ExportOutcome =
+  | { outcome: "reused"; jobId: string; entry: StoredExport; ageMs: number }
+  | { outcome: "done"; jobId: string; entry: StoredExport; wait: WaitResult; resumed: boolean }
+  | { outcome: "running"; jobId: string; wait: WaitResult; resumed: boolean }
+  | { outcome: "failed"; jobId: string; wait: WaitResult }
+  | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean };
+
+/** Raised when Clari refuses to queue for quota/concurrency; carries what /admin/limits says. */
+export class QuotaExhaustedError extends ClariApiError {}
+
+export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<ExportOutcome> {
+  const key = requestKey(req.kind, req.request);
+  if (!req.fresh) {
+    const stored = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
+    if (stored) return { outcome: "reused", jobId: stored.jobId, entry: stored, ageMs: Date.now() - stored.completedAt };
+  }
+  const inFlight = deps.store.findPending(key);
+  let jobId: string;
+  if (inFlight) {
+    jobId = inFlight.jobId;
+  } else {
+    jobId = await queueJob(req, deps, call);
+    await deps.store.recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() });
+  }
+  return awaitExport(jobId, req.waitSeconds, deps, call, Boolean(inFlight));
+}
+
+async function queueJob(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<string> {
+  try {
+    const { jobId } = await req.queue(call.signal);
+    return jobId;
+  } catch (error) {
+    if (error instanceof ClariApiError && error.isQuotaError) throw await explainQuota(error, deps);
+    if (error instanceof ClariNetworkError && error.mayHaveReachedServer && error.kind !== "aborted") {
+      throw new ClariNetworkError({
+        kind: error.kind,
+        operation: error.operation,
+        mayHaveReachedServer: true,
+        message: `${error.message} Clari may still have queued the export: check clari_list_export_jobs for it before asking again, so no quota is spent twice.`,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Adds to a quota refusal which limit was hit, what remains and which jobs hold the slots. */
+async function explainQuota(error: ClariApiError, deps: ToolDeps): Promise<ClariApiError> {
+  let detail = "";
+  try {
+    const limits = await deps.client.getLimits({ signal: AbortSignal.timeout(5000) });
+    const monthlyLeft = limits.availableMonthlyQuota;
+    const concurrentLeft = limits.availableConcurrentLimit;
+    const which =
+      monthlyLeft !== undefined && monthlyLeft <= 0
+        ? "The monthly export quota is used up"
+        : concurrentLeft !== undefined && concurrentLeft <= 0
+          ? "The concurrent-job limit is reached"
+          : "A Clari limit was reached";
+    detail =
+      `${which}: monthly quota ${monthlyLeft ?? "?"} of ${limits.monthlyQuota ?? "?"} left; ` +
+      `concurrent slots ${concurrentLeft ?? "?"} of ${limits.concurrentLimit ?? "?"} free` +
+      (limits.runningJobIds.length ? `; running jobs holding slots: ${limits.runningJobIds.join(", ")}` : "") +
+      ". Wait for a running job to finish (clari_wait_for_job) or cancel one you no longer need (clari_cancel_export_job); a monthly quota refills over a rolling 30 days.";
+  } catch {
+    detail = "Could not read /admin/limits for details; try clari_get_limits.";
+  }
+  return new QuotaExhaustedError({
+    status: error.status,
+    code: error.code,
+    family: error.family,
+    errorId: error.errorId,
+    operation: error.operation,
+    message: `${error.message}\n${detail}`,
+    hint: undefined,
+  });
+}
+
+/** Wait on a known export job; on DONE bring its file into the store. */
+export async function awaitExport(jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, resumed: boolean): Promise<ExportOutcome> {
+  const wait = await waitWithProgress("export", jobId, waitSeconds, deps, call);
+  if (wait.outcome === "aborted") {
+    const cancelConfirmed = await cancelQuietly(jobId, deps);
+    await deps.store.clearPending(jobId);
+    return { outcome: "cancelled", jobId, wait, cancelConfirmed };
+  }
+  if (wait.outcome === "timeout") return { outcome: "running", jobId, wait, resumed };
+  if (wait.outcome === "failed") {
+    await deps.store.clearPending(jobId);
+    return { outcome: "failed", jobId, wait };
+  }
+  const entry = await downloadExport(jobId, wait.job as ExportJob, deps, call.signal);
+  return { outcome: "done", jobId, entry, wait, resumed };
+}
+
+/** A wait's outcome in the words tools report. */
+export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancelled" | "failed" {
+  return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
+}
+
+export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall): Promise<WaitResult> {
+  return waitForJob(deps.client, kind, jobId, {
+    timeoutMs: waitSeconds * 1000,
+    signal: call.signal,
+    onProgress: (p) => {
+      const seconds = Math.round(p.elapsedMs / 1000);
+      void call.progress({ progress: p.attempts, message: `Clari job ${jobId}: ${p.status} after ${seconds}s` });
+    },
+  });
+}
+
+async function cancelQuietly(jobId: string, deps: ToolDeps): Promise<boolean> {
+  try {
+    const result = await deps.client.cancelExportJob(jobId, { signal: AbortSignal.timeout(5000) });
+    deps.logger.info(`cancelled Clari job ${jobId} after the request was cancelled`);
+    return result.successful !== false;
+  } catch (error) {
+    deps.logger.warn(`could not cancel Clari job ${jobId}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+const KIND_BY_MODULE: Record<string, ExportKind> = { FORECAST: "forecast", AUDIT: "audit", ACTIVITY: "activity" };
+
+/** Download a DONE export's file into the store (once) and index it. */
+export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: ToolDeps, signal?: AbortSignal): Promise<StoredExport> {
+  const existing = deps.store.get(jobId);
+  if (existing) return existing;
+  const pending = deps.store.pending().find((p) => p.jobId === jobId);
+  const info = job ?? (await deps.client.getExportJob(jobId, { signal }));
+  const kind: ExportKind = (pending?.kind as ExportKind | undefined) ?? KIND_BY_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
+  const response = await deps.client.getExportResults(jobId, { signal });
+  const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
+  const completedAt = info.endTime ?? Date.now();
+  return deps.store.save(
+    {
+      jobId,
+      kind,
+      requestKey: pending?.requestKey ?? `${kind}:job:${jobId}`,
+      request: pending?.request ?? {},
+      mimeType: csv ? "text/csv" : "application/json",
+      completedAt,
+      expiresAt: info.expiredTime ?? completedAt + EXPORT_LIFETIME_MS,
+      title: info.title,
+      clariFileName: info.fileName,
+      rowsTruncated: info.rowsTruncated,
+      cellsTruncated: info.cellsTruncated,
+    },
+    response.body,
+  );
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { auditFilterShape } from "./audit-filters.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { defineTool } from "./define-tool.js";
+
+export const listAuditEvents = defineTool({
+  name: "clari_list_audit_events",
+  title: "List audit events",
+  description:
+    "One page of audit events (newest Clari keeps ~30 days) with actor names. Pass nextCursor from the previous page to continue; filters are ignored when a cursor is given. " +
+    "Costs no export quota.",
+  toolset: "audit",
+  inputSchema: {
+    ...auditFilterShape,
+    limit: z.number().int().min(1).max(1000).default(100).describe("Events per page (1-1000)"),
+    cursor: z.string().max(4000).optional().describe("nextCursor from the previous page"),
+  },
+  outputSchema: {
+    count: z.number(),
+    events: z.array(
+      z
+        .object({ eventTimestamp: z.union([z.string(), z.number()]).optional(), event: z.string().optional(), actorId: z.string().optional(), actorName: z.string().optional() })
+        .loose(),
+    ),
+    nextCursor: z.string().optional(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ cursor, limit, ...filters }, deps, call) {
+    const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
+    const names = new Map(page.actors.map((a) => [a.actorId, a.name ?? a.email ?? a.actorId]));
+    const events = page.items.map((item) => ({ ...item, actorName: item.actorId ? names.get(item.actorId) : undefined }));
+    const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;
+    const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event ?? "?"} by ${e.actorName ?? e.actorId ?? "?"}`);
+    return {
+      text: `${events.length} audit event(s)${events.length > 10 ? " (first 10 shown)" : ""}:\n${lines.join("\n")}${nextCursor ? "\nMore pages: pass nextCursor as cursor." : "\nNo more pages."}`,
+      structured: { count: events.length, events, ...(nextCursor ? { nextCursor } : {}) },
+    };
+  },
+});

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { defineTool } from "./define-tool.js";
+import { exportJobShape } from "./job-shape.js";
+
+export const listExportJobs = defineTool({
+  name: "clari_list_export_jobs",
+  title: "List export jobs",
+  description: "List this token's export jobs, newest first, with status and whether the file is already in the local store. Use to find a jobId or check for running jobs.",
+  toolset: "jobs",
+  inputSchema: {
+    status: z.enum(["SCHEDULED", "STARTED", "DONE", "FAILED", "CANCELLED", "ABORTED"]).optional().describe("Only jobs with this status"),
+    limit: z.number().int().min(1).max(200).default(25),
+  },
+  outputSchema: {
+    total: z.number(),
+    jobs: z.array(z.object({ ...exportJobShape, stored: z.boolean() }).loose()),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ status, limit }, deps, call) {
+    const all = await deps.client.listExportJobs({ signal: call.signal });
+    const matching = all.filter((j) => !status || j.status === status).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0));
+    const jobs = matching.slice(0, limit).map((j) => ({
+      jobId: j.jobId,
+      status: j.status,
+      title: j.title,
+      module: j.module,
+      fileName: j.fileName,
+      fileType: j.fileType,
+      startTime: j.startTime,
+      endTime: j.endTime,
+      expiredTime: j.expiredTime,
+      stored: Boolean(deps.store.get(j.jobId)),
+    }));
+    const lines = jobs.map((j) => `${j.jobId} ${j.status} ${j.module ?? ""} ${j.title ?? ""}${j.stored ? " (stored)" : ""}`);
+    return {
+      text: `${matching.length} job(s)${status ? ` with status ${status}` : ""}${matching.length > jobs.length ? `, showing ${jobs.length}` : ""}:\n${lines.join("\n")}`,
+      structured: { total: matching.length, jobs },
+    };
+  },
+});

@@ -1,0 +1,24 @@
+/** The bounded summary of a stored export, by kind. */
+import { summariseEvents } from "../exports/summarise-events.js";
+import { summariseForecast } from "../exports/summarise-forecast.js";
+import type { StoredExport } from "../exports/store.js";
+import type { ToolDeps } from "./define-tool.js";
+import type { Summarised } from "./export-answer.js";
+import { forecastSummaryLines } from "./forecast-summary-lines.js";
+
+export async function summariseStored(entry: StoredExport, deps: ToolDeps): Promise<Summarised> {
+  if (entry.kind === "forecast") {
+    const table = await deps.tables.get(entry.jobId);
+    const requested = typeof entry.request.timePeriod === "string" ? entry.request.timePeriod : undefined;
+    const summary = summariseForecast(table, { requestedTimePeriod: requested, job: { rowsTruncated: entry.rowsTruncated, cellsTruncated: entry.cellsTruncated } });
+    return forecastSummaryLines(summary);
+  }
+  const json = JSON.parse((await deps.store.read(entry.jobId)).toString("utf8")) as unknown;
+  return summariseEvents(entry.kind, json);
+}
+
+export const KIND_LABEL: Record<StoredExport["kind"], string> = {
+  forecast: "Forecast export",
+  audit: "Audit export",
+  activity: "Activity export",
+};

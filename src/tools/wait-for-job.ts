@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { jobIdInput } from "./common-inputs.js";
+import { defineTool } from "./define-tool.js";
+import { answerExport, exportResultShape, waitSecondsInput } from "./export-answer.js";
+import { awaitExport, reportedOutcome, waitWithProgress } from "./job-runner.js";
+import { KIND_LABEL, summariseStored } from "./summarisers.js";
+
+export const waitForJobTool = defineTool({
+  name: "clari_wait_for_job",
+  title: "Wait for a job",
+  description:
+    "Resume waiting on an export job (or, with kind:ingest, a bulk ingest job) until it finishes, then summarise it like the tool that queued it. " +
+    "Use when an export tool returned outcome running. Never queues a new job.",
+  toolset: "jobs",
+  inputSchema: {
+    jobId: jobIdInput,
+    kind: z.enum(["export", "ingest"]).default("export"),
+    waitSeconds: waitSecondsInput,
+  },
+  outputSchema: exportResultShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ jobId, kind, waitSeconds }, deps, call) {
+    const seconds = waitSeconds ?? deps.config.waitSeconds;
+    if (kind === "ingest") {
+      const wait = await waitWithProgress("ingest", jobId, seconds, deps, call);
+      const message = typeof wait.job?.message === "string" ? ` ${wait.job.message}` : "";
+      const outcome = reportedOutcome(wait);
+      return {
+        text: `Ingest job ${jobId}: ${wait.status} after ${Math.round(wait.elapsedMs / 1000)}s.${message}` + (outcome === "running" ? ` Continue with clari_wait_for_job {"jobId":"${jobId}","kind":"ingest"}.` : ""),
+        structured: { jobId, outcome, status: wait.status, elapsedSeconds: Math.round(wait.elapsedMs / 100) / 10 },
+        ...(outcome === "failed" ? { isError: true } : {}),
+      };
+    }
+    const stored = deps.store.get(jobId);
+    const outcome = stored
+      ? ({ outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt } as const)
+      : await awaitExport(jobId, seconds, deps, call, false);
+    const label = outcome.outcome === "done" || outcome.outcome === "reused" ? KIND_LABEL[outcome.entry.kind] : "Export";
+    return answerExport(outcome, label, (entry) => summariseStored(entry, deps));
+  },
+});

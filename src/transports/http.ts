@@ -1,0 +1,189 @@
+/**
+ * Streamable HTTP transport on node:http. In front of the SDK's transport sit the checks a local
+ * HTTP server needs: Host and Origin validation (DNS rebinding), a bearer token when configured,
+ * a request body limit and JSON parsing with a protocol error for bad JSON.
+ * Stateful mode keeps one McpServer per session; stateless mode builds one per request so any
+ * replica behind a load balancer can answer any request.
+ */
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { isLoopback, type Config } from "../config.js";
+import { createServer } from "../server.js";
+import type { ToolDeps } from "../tools/define-tool.js";
+
+export interface HttpHandle {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { code, message }, id: null });
+
+function hostName(hostHeader: string): string {
+  return hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.split(":")[0]!;
+}
+
+export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "allowedHosts" | "allowedOrigins">) {
+  const token = config.httpToken ? Buffer.from(config.httpToken) : undefined;
+  const allowedHosts = new Set(["localhost", "127.0.0.1", "[::1]", ...config.allowedHosts.map((h) => hostName(h.toLowerCase()))]);
+  if (isLoopback(config.host)) allowedHosts.add(config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host);
+  // A non-loopback bind is protected by its token; Host is then checked only if the operator listed hosts.
+  const checkHost = isLoopback(config.host) || config.allowedHosts.length > 0;
+  const allowedOrigins = new Set(config.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, "")));
+
+  return (req: IncomingMessage): void => {
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (checkHost && !allowedHosts.has(hostName(host))) throw new HttpError(403, `Host ${JSON.stringify(host)} is not allowed (DNS rebinding protection). Use --allowed-hosts to add it.`);
+    const origin = req.headers.origin?.toLowerCase().replace(/\/+$/, "");
+    if (origin && origin !== "null") {
+      let originHost = "";
+      try {
+        originHost = new URL(origin).hostname;
+      } catch {
+        /* fall through to refusal */
+      }
+      const local = originHost === "localhost" || originHost === "127.0.0.1" || originHost === "[::1]";
+      if (!local && !allowedOrigins.has(origin)) throw new HttpError(403, `Origin ${JSON.stringify(origin)} is not allowed. Use --allowed-origins to add it.`);
+    } else if (origin === "null") {
+      throw new HttpError(403, "Opaque origins are not allowed.");
+    }
+    if (token) {
+      const header = req.headers.authorization ?? "";
+      const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
+      if (given.length !== token.length || !timingSafeEqual(given, token)) {
+        throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
+      }
+    }
+  };
+}
+
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw new HttpError(413, `Request body over ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `Request body over ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, "PARSE_ERROR");
+  }
+}
+
+export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHandle> {
+  const guard = createRequestGuard(config);
+  const sessions = new Map<string, Session>();
+
+  async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const server = createServer(deps);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  async function handleStateful(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const sessionId = req.headers["mcp-session-id"];
+    if (typeof sessionId === "string") {
+      const session = sessions.get(sessionId);
+      if (!session) return sendJson(res, 404, rpcError(-32001, "Session not found; initialize a new session."));
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method !== "POST" || !isInitializeRequest(body)) {
+      return sendJson(res, 400, rpcError(-32000, "Bad request: no session id; the first request must be initialize."));
+    }
+    const server = createServer(deps);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, close: () => server.close() });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  const httpServer = createHttpServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        guard(req);
+        if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok", sessions: sessions.size });
+        if (url.pathname !== "/mcp") return sendJson(res, 404, { error: "Not found: the MCP endpoint is /mcp." });
+        if (!["POST", "GET", "DELETE"].includes(req.method ?? "")) return sendJson(res, 405, rpcError(-32000, "Method not allowed."), { allow: "GET, POST, DELETE" });
+        const body = req.method === "POST" ? await readJsonBody(req, config.maxBodyBytes) : undefined;
+        if (config.stateless) {
+          if (req.method !== "POST") return sendJson(res, 405, rpcError(-32000, "Stateless mode accepts POST only."), { allow: "POST" });
+          return await handleStateless(req, res, body);
+        }
+        return await handleStateful(req, res, body);
+      } catch (error) {
+        if (error instanceof HttpError) {
+          if (error.message === "PARSE_ERROR") return sendJson(res, 400, rpcError(-32700, "Parse error: the body is not valid JSON."));
+          return sendJson(res, error.status, rpcError(-32000, error.message), error.headers);
+        }
+        deps.logger.error(`HTTP request failed: ${(error as Error).message}`);
+        return sendJson(res, 500, rpcError(-32603, "Internal error."));
+      }
+    })();
+  });
+  httpServer.requestTimeout = 120_000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${shownHost}:${port}/mcp`;
+  deps.logger.info(`serving MCP over Streamable HTTP at ${url}${config.stateless ? " (stateless)" : ""}${config.httpToken ? " (bearer token required)" : ""}`);
+
+  return {
+    url,
+    port,
+    async close() {
+      for (const session of sessions.values()) await session.close().catch(() => undefined);
+      sessions.clear();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
