@@ -1,0 +1,313 @@
+/**
+ * Forecast values: the canonical, unformatted numbers every forecast result shape is built from.
+ *
+ * Values are a pure function of (seed, tab, quarter, user, week), computed for a whole quarter at
+ * a time so a week's numbers never depend on when they are asked for. Calls are per user: a
+ * manager's or VP's call is their own number, not the sum of their reps.
+ */
+import {
+  type Quarter,
+  type ResolvedPeriod,
+  type Week,
+  quarterIndex,
+  quarterWeeks,
+  resolvePeriod,
+  weeksSoFar,
+  DAY_MS,
+} from "./calendar.js";
+import { rngFor } from "./random.js";
+import { type SandboxUser, subtree } from "./users.js";
+
+export interface ForecastTab {
+  forecastId: string;
+  title: string;
+}
+
+interface TabModel extends ForecastTab {
+  scale: number;
+  /** Net tabs carry churn, so some reps' calls go negative. */
+  churn: boolean;
+}
+
+const TABS: readonly TabModel[] = [
+  { forecastId: "net_bookings", title: "Net Bookings", scale: 1, churn: false },
+  { forecastId: "net_arr", title: "Net New ARR", scale: 0.8, churn: true },
+  { forecastId: "renewals", title: "Renewals", scale: 0.55, churn: false },
+];
+
+export const FORECAST_TABS: readonly ForecastTab[] = TABS.map(({ forecastId, title }) => ({ forecastId, title }));
+
+export interface ForecastField {
+  fieldId: string;
+  fieldName: string;
+  fieldType: "FORECAST" | "QUOTA";
+}
+
+export const FORECAST_FIELDS: readonly ForecastField[] = [
+  { fieldId: "commit", fieldName: "Commit", fieldType: "FORECAST" },
+  { fieldId: "most_likely", fieldName: "Most Likely", fieldType: "FORECAST" },
+  { fieldId: "best_case", fieldName: "Best Case", fieldType: "FORECAST" },
+  { fieldId: "pipeline", fieldName: "Pipeline", fieldType: "FORECAST" },
+  { fieldId: "quota", fieldName: "Quota", fieldType: "QUOTA" },
+];
+
+export const DATA_TYPES = ["forecast", "quota", "forecast_updated", "adjustment", "crm_total", "crm_closed"] as const;
+export type DataType = (typeof DATA_TYPES)[number];
+export const DEFAULT_TYPES: readonly DataType[] = ["forecast", "forecast_updated"];
+
+export interface CanonicalEntry {
+  userId: string;
+  fieldId: string;
+  fieldName: string;
+  timePeriod: string; // "2026_Q4"
+  weekIndex: number; // 1-based
+  weekStart: string; // YYYY-MM-DD
+  weekEnd: string; // YYYY-MM-DD
+  dataType: DataType;
+  /** USD amount in cents precision, or a boolean for forecast_updated. */
+  value: number | boolean;
+  /** forecast_updated=true: who updated; adjustment: the manager who adjusted (a userId). */
+  by?: string;
+  /** Epoch ms of the update / adjustment. */
+  on?: number;
+}
+
+export interface ForecastEntriesOptions {
+  includeHistorical?: boolean;
+  typesToExport?: readonly string[];
+  /** Root the export at this user's scope (default: the whole org). */
+  scopeId?: string;
+  /** The clock for "weeks so far" (default: the sandbox clock). */
+  asOf?: number;
+}
+
+export interface ForecastSelection {
+  period: ResolvedPeriod;
+  weeks: Week[];
+  users: SandboxUser[];
+  types: DataType[];
+  entries: CanonicalEntry[];
+}
+
+/** Call fields in order: commit <= most likely <= best case <= pipeline. */
+const CALL_FIELDS = 4;
+const ADJUSTED_FIELDS = 2; // commit and most likely
+
+/** Everything about one tab and quarter, for every user and every week of the quarter. */
+interface QuarterData {
+  weeks: Week[];
+  quota: Float64Array; // per user
+  /** [user][week][field] call values, flattened. */
+  calls: Float64Array;
+  updated: Uint8Array; // [user][week]
+  updatedOn: Float64Array; // [user][week]
+  adjusted: Uint8Array; // per user
+  adjustments: Float64Array; // [user][week][field<2]
+  adjustedOn: Float64Array; // [user][week]
+  crmTotal: Float64Array; // [user][week][field]
+  crmClosed: Float64Array; // [user][week]
+}
+
+const cents = (x: number): number => Math.round(x * 100) / 100;
+
+export class ForecastModel {
+  private readonly cache = new Map<string, QuarterData>();
+
+  constructor(
+    private readonly seed: number,
+    private readonly users: readonly SandboxUser[],
+  ) {}
+
+  hasTab(forecastId: string): boolean {
+    return TABS.some((t) => t.forecastId === forecastId);
+  }
+
+  tab(forecastId: string): ForecastTab | undefined {
+    return FORECAST_TABS.find((t) => t.forecastId === forecastId);
+  }
+
+  /** Select and flatten the canonical entries for a request. Unknown types are ignored. */
+  select(forecastId: string, timePeriod: string | undefined, opts: ForecastEntriesOptions & { asOf: number }): ForecastSelection {
+    const tabIdx = TABS.findIndex((t) => t.forecastId === forecastId);
+    if (tabIdx < 0) throw new Error(`unknown forecastId ${forecastId}`);
+    const period = resolvePeriod(timePeriod, opts.asOf);
+    const data = this.quarter(tabIdx, period);
+    const sofar = weeksSoFar(period, opts.asOf);
+    const weeks = opts.includeHistorical ? sofar : sofar.slice(-1);
+    let users: SandboxUser[] = [...this.users];
+    if (opts.scopeId !== undefined && opts.scopeId !== null && opts.scopeId !== "") {
+      const root = this.users.find((u) => u.scopeId === opts.scopeId);
+      users = root ? subtree(this.users, root.index) : [];
+    }
+    const asked = opts.typesToExport && opts.typesToExport.length > 0 ? opts.typesToExport : DEFAULT_TYPES;
+    const types = DATA_TYPES.filter((t) => asked.includes(t));
+    const entries: CanonicalEntry[] = [];
+    const W = data.weeks.length;
+    const asOf = opts.asOf;
+    const want = new Set<DataType>(types);
+
+    const tp = period.timePeriodId;
+    const mk = (userId: string, field: ForecastField, week: Week, dataType: DataType, value: number | boolean): CanonicalEntry => ({
+      userId,
+      fieldId: field.fieldId,
+      fieldName: field.fieldName,
+      timePeriod: tp,
+      weekIndex: week.index,
+      weekStart: week.startDate,
+      weekEnd: week.endDate,
+      dataType,
+      value,
+    });
+    const wantForecast = want.has("forecast");
+    const wantQuota = want.has("quota");
+    const wantUpdated = want.has("forecast_updated");
+    const wantAdjustment = want.has("adjustment");
+    const wantCrmTotal = want.has("crm_total");
+    const wantCrmClosed = want.has("crm_closed");
+
+    for (const week of weeks) {
+      const w = week.index - 1;
+      for (const user of users) {
+        const u = user.index;
+        const uw = u * W + w;
+        for (let f = 0; f < FORECAST_FIELDS.length; f++) {
+          const field = FORECAST_FIELDS[f] as ForecastField;
+          if (field.fieldType === "QUOTA") {
+            if (wantQuota) entries.push(mk(user.userId, field, week, "quota", data.quota[u] ?? 0));
+            continue;
+          }
+          if (wantForecast) entries.push(mk(user.userId, field, week, "forecast", data.calls[uw * CALL_FIELDS + f] ?? 0));
+          if (wantUpdated) {
+            const isUpdated = data.updated[uw] === 1;
+            const e = mk(user.userId, field, week, "forecast_updated", isUpdated);
+            if (isUpdated) {
+              e.by = user.userId;
+              e.on = Math.min(data.updatedOn[uw] ?? 0, asOf);
+            }
+            entries.push(e);
+          }
+          if (wantAdjustment && data.adjusted[u] === 1 && f < ADJUSTED_FIELDS) {
+            const e = mk(user.userId, field, week, "adjustment", data.adjustments[uw * ADJUSTED_FIELDS + f] ?? 0);
+            e.by = user.managerUserId ?? user.userId;
+            e.on = Math.min(data.adjustedOn[uw] ?? 0, asOf);
+            entries.push(e);
+          }
+          if (wantCrmTotal) entries.push(mk(user.userId, field, week, "crm_total", data.crmTotal[uw * CALL_FIELDS + f] ?? 0));
+          if (wantCrmClosed) entries.push(mk(user.userId, field, week, "crm_closed", data.crmClosed[uw] ?? 0));
+        }
+      }
+    }
+    return { period, weeks, users, types, entries };
+  }
+
+  private quarter(tabIdx: number, q: Quarter): QuarterData {
+    const key = `${tabIdx}:${quarterIndex(q)}`;
+    let data = this.cache.get(key);
+    if (!data) {
+      data = this.build(tabIdx, q);
+      if (this.cache.size >= 12) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(key, data);
+    }
+    return data;
+  }
+
+  private build(tabIdx: number, q: Quarter): QuarterData {
+    const tab = TABS[tabIdx] as TabModel;
+    const users = this.users;
+    const n = users.length;
+    const weeks = quarterWeeks(q);
+    const W = weeks.length;
+    const qi = quarterIndex(q);
+    const seed = this.seed;
+
+    // Quotas bottom-up: reps get their own; a leader's quota is near the sum of their reports'.
+    const quota = new Float64Array(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const u = users[i] as SandboxUser;
+      const r = rngFor(seed, "quota", tabIdx, qi, i);
+      if (u.reports.length === 0) {
+        quota[i] = Math.round((r.range(200_000, 1_200_000) * tab.scale) / 5000) * 5000;
+      } else {
+        let sum = 0;
+        for (const c of u.reports) sum += quota[c] ?? 0;
+        quota[i] = Math.round((sum * r.range(0.9, 1.05)) / 10_000) * 10_000;
+      }
+    }
+
+    // Who does not update their call each week: about a quarter of the reps, chosen exactly.
+    const repIdx = users.filter((u) => u.level === "REP").map((u) => u.index);
+    const updated = new Uint8Array(n * W).fill(1);
+    for (let w = 0; w < W; w++) {
+      const order = rngFor(seed, "stale", tabIdx, qi, w).shuffle([...repIdx]);
+      const stale = Math.round(order.length * 0.25);
+      for (let k = 0; k < stale; k++) updated[(order[k] ?? 0) * W + w] = 0;
+      const lr = rngFor(seed, "stale-leaders", tabIdx, qi, w);
+      for (const u of users) if (u.level !== "REP" && lr.chance(0.1)) updated[u.index * W + w] = 0;
+    }
+
+    // Manager overrides: about 15% of reps (at least one) carry adjustments on Commit and Most Likely.
+    const adjusted = new Uint8Array(n);
+    const adjOrder = rngFor(seed, "adjusted", tabIdx, qi).shuffle(repIdx.filter((i) => (users[i]?.managerIndex ?? -1) >= 0));
+    const adjCount = adjOrder.length === 0 ? 0 : Math.max(1, Math.round(repIdx.length * 0.15));
+    for (let k = 0; k < adjCount && k < adjOrder.length; k++) adjusted[adjOrder[k] ?? 0] = 1;
+
+    const calls = new Float64Array(n * W * CALL_FIELDS);
+    const updatedOn = new Float64Array(n * W);
+    const adjustments = new Float64Array(n * W * ADJUSTED_FIELDS);
+    const adjustedOn = new Float64Array(n * W);
+    const crmTotal = new Float64Array(n * W * CALL_FIELDS);
+    const crmClosed = new Float64Array(n * W);
+
+    for (let i = 0; i < n; i++) {
+      const u = users[i] as SandboxUser;
+      const r = rngFor(seed, "calls", tabIdx, qi, i);
+      const Q = quota[i] ?? 0;
+      const attainment = r.range(0.6, 1.3);
+      const commitEnd = Q * attainment;
+      const mlEnd = commitEnd * r.range(1.05, 1.25);
+      const bestEnd = mlEnd * r.range(1.05, 1.3);
+      const pipeEnd = bestEnd * r.range(1.3, 2.2);
+      const churn = tab.churn && u.level === "REP" && r.chance(0.15) ? Q * r.range(0.4, 1.5) : 0;
+      const adjFactor = [r.range(0.75, 1.15), r.range(0.8, 1.2)];
+      const crmFactor = [r.range(0.85, 1.3), r.range(0.85, 1.3), r.range(0.85, 1.3), r.range(0.9, 1.2)];
+      const closedShare = r.range(0.7, 1.0);
+      let prev: number[] | null = null;
+
+      for (let w = 0; w < W; w++) {
+        const week = weeks[w] as Week;
+        const uw = i * W + w;
+        const p = (w + 1) / W;
+        const rw = rngFor(seed, "week", tabIdx, qi, i, w);
+        let vals: number[];
+        if (updated[uw] === 0 && prev) {
+          vals = prev; // an un-updated call carries last week's numbers
+        } else {
+          const noise = rw.range(0.95, 1.05);
+          const c = commitEnd * (0.45 + 0.55 * p) * noise - churn;
+          const m = Math.max(c, mlEnd * (0.6 + 0.4 * p) * rw.range(0.96, 1.04) - churn);
+          const b = Math.max(m, bestEnd * (0.75 + 0.25 * p) * rw.range(0.97, 1.03) - churn);
+          const pp = Math.max(b, pipeEnd * (1.3 - 0.3 * p) * rw.range(0.95, 1.05) - churn);
+          vals = [cents(c), cents(m), cents(b), cents(pp)];
+        }
+        prev = vals;
+        for (let f = 0; f < CALL_FIELDS; f++) {
+          const v = vals[f] ?? 0;
+          calls[uw * CALL_FIELDS + f] = v;
+          crmTotal[uw * CALL_FIELDS + f] = cents(Math.max(0, v + churn) * (crmFactor[f] ?? 1));
+        }
+        updatedOn[uw] = week.start + Math.floor(rw.range(0.3, 2.6) * DAY_MS);
+        crmClosed[uw] = cents(Q * attainment * closedShare * Math.pow(p, 1.6));
+        if (adjusted[i] === 1) {
+          for (let f = 0; f < ADJUSTED_FIELDS; f++) {
+            adjustments[uw * ADJUSTED_FIELDS + f] = cents((vals[f] ?? 0) * (adjFactor[f] ?? 1));
+          }
+          adjustedOn[uw] = week.start + 2 * DAY_MS + Math.floor(rw.range(0, 1) * DAY_MS);
+        }
+      }
+    }
+    return { weeks, quota, calls, updated, updatedOn, adjusted, adjustments, adjustedOn, crmTotal, crmClosed };
+  }
+}
