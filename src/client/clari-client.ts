@@ -219,7 +219,7 @@ export class ClariClient {
    * GET /audit/events: one page. Pass `nextLink` from the previous page to continue; it must point
    * at the configured Clari origin, so a forged link can never receive the API key.
    */
-  listAuditEvents(args: AuditFilters & { limit?: number | undefined; nextLink?: string | undefined } = {}, opts: CallOptions = {}): Promise<AuditPage> {
+  async listAuditEvents(args: AuditFilters & { limit?: number | undefined; nextLink?: string | undefined } = {}, opts: CallOptions = {}): Promise<AuditPage> {
     const { nextLink, limit, ...filters } = args;
     const base = { operation: "GET /audit/events", api: "v4" as const, method: "GET" as const, signal: opts.signal };
     if (nextLink) return this.call(AuditPageResponse, { ...base, ...this.sameOriginPath(nextLink) });

@@ -1,0 +1,17 @@
+/** A real ClariClient pointed at a sandbox, with fast retries for tests. */
+import { ClariClient, type ClariClientOptions } from "../../src/client/clari-client.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+
+export const API_KEY = "sandbox";
+export const PARTNER_KEY = "sandbox-partner";
+
+export async function startClariClient(sandbox: Sandbox, overrides: Partial<ClariClientOptions> = {}): Promise<ClariClient> {
+  return new ClariClient({
+    apiKey: API_KEY,
+    partnerKey: PARTNER_KEY,
+    v4BaseUrl: sandbox.v4Url,
+    v2BaseUrl: sandbox.v2Url,
+    retry: { maxRetries: 3, minDelayMs: 20, maxDelayMs: 200 },
+    ...overrides,
+  });
+}

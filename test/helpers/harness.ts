@@ -1,0 +1,84 @@
+/**
+ * Test harness: a real sandbox on loopback, the real client and server, and the SDK's Client
+ * connected through an in-memory transport. Everything a protocol test needs in one call.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
+import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { ExportStore } from "../../src/exports/store.js";
+import { TableCache } from "../../src/exports/table-cache.js";
+import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
+import { createServer } from "../../src/server.js";
+import type { ToolDeps } from "../../src/tools/define-tool.js";
+
+export interface Harness {
+  client: Client;
+  sandbox: Sandbox;
+  deps: ToolDeps;
+  clari: ClariClient;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  sandbox?: SandboxOptions;
+  /** Extra CLI flags for loadConfig (e.g. ["--read-only"]). */
+  flags?: string[];
+  client?: Partial<ClariClientOptions>;
+  partnerKey?: boolean;
+  /** Persist the store in this folder instead of memory. */
+  cacheDir?: string;
+  logger?: Logger;
+  /** Reuse an already running sandbox (restart tests). */
+  existingSandbox?: Sandbox;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = options.existingSandbox ?? (await startSandbox({ jobDurationMs: 300, ...options.sandbox }));
+  const flags = [...(options.flags ?? [])];
+  if (options.cacheDir) flags.push("--cache-dir", options.cacheDir);
+  else flags.push("--no-cache");
+  const config = loadConfig(flags, { CLARI_API_KEY: API_KEY, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) });
+  const clari = await startClariClient(sandbox, { partnerKey: options.partnerKey === false ? undefined : PARTNER_KEY, ...options.client });
+  const store = await ExportStore.open(config.cacheDir);
+  const deps: ToolDeps = { client: clari, config, store, tables: new TableCache(store), logger: options.logger ?? silentLogger };
+  const server = createServer(deps);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: "test", version: "1.0.0" });
+  await client.connect(clientTransport);
+  return {
+    client,
+    sandbox,
+    deps,
+    clari,
+    config,
+    async close() {
+      await client.close();
+      await server.close();
+      await clari.close();
+      if (!options.existingSandbox) await sandbox.close();
+    },
+  };
+}
+
+export async function tempDir(prefix = "clari-mcp-test-"): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The text of a tool result's first content item. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.filter((c) => c.type === "text").map((c) => c.text ?? "").join("\n");
+}
+
+export { createLogger };
+
+export { API_KEY, PARTNER_KEY, startClariClient };
