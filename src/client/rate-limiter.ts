@@ -1,32 +1,36 @@
 /**
- * A client-side token bucket (Clari documents 100 requests/s per token): bursts queue here
- * instead of drawing 429s. Capacity equals the per-second rate, refilled continuously.
+ * A client-side rate limiter (Clari documents 100 requests/s per token): at most `perSecond`
+ * requests start in any rolling second, the same window a server counts in, so bursts wait here
+ * instead of drawing 429s. Waiters are served in order; an aborted waiter leaves the queue.
  */
+interface Waiter {
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal | undefined;
+  onAbort?: () => void;
+}
+
+// Slightly over a second: arrival jitter must not squeeze two of our windows into one of the server's.
+const WINDOW_MS = 1050;
+
 export class RateLimiter {
-  private tokens: number;
-  private lastRefill: number;
-  private readonly waiters: Array<{ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal | undefined; onAbort?: () => void }> = [];
+  /** Start times of the most recent requests, oldest first (at most perSecond of them). */
+  private readonly starts: number[] = [];
+  private readonly waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = Date.now,
-  ) {
-    this.tokens = perSecond;
-    this.lastRefill = now();
-  }
+  ) {}
 
   /** Resolves when a request may be sent; rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return Promise.resolve();
     signal?.throwIfAborted();
-    this.refill();
-    if (this.waiters.length === 0 && this.tokens >= 1) {
-      this.tokens -= 1;
-      return Promise.resolve();
-    }
+    if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: (typeof this.waiters)[number] = { resolve, reject, signal };
+      const waiter: Waiter = { resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
           const index = this.waiters.indexOf(waiter);
@@ -40,25 +44,26 @@ export class RateLimiter {
     });
   }
 
-  private refill(): void {
+  private tryTake(): boolean {
     const now = this.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.lastRefill) / 1000) * this.perSecond);
-    this.lastRefill = now;
+    while (this.starts.length > 0 && now - this.starts[0]! >= WINDOW_MS) this.starts.shift();
+    if (this.starts.length >= this.perSecond) return false;
+    this.starts.push(now);
+    return true;
   }
 
   private schedule(): void {
-    if (this.timer) return;
-    const waitMs = Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
+    if (this.timer || this.waiters.length === 0) return;
+    const oldest = this.starts[0] ?? this.now();
+    const waitMs = Math.max(1, oldest + WINDOW_MS - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.refill();
-      while (this.waiters.length > 0 && this.tokens >= 1) {
-        this.tokens -= 1;
+      while (this.waiters.length > 0 && this.tryTake()) {
         const waiter = this.waiters.shift()!;
         if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
         waiter.resolve();
       }
-      if (this.waiters.length > 0) this.schedule();
+      this.schedule();
     }, waitMs);
   }
 }
