@@ -39,9 +39,11 @@ export interface Res {
 }
 
 /** fetch + read the body; json is undefined when the body is not JSON. */
-export async function call(url: string, init: RequestInit & { body?: unknown } = {}): Promise<Res> {
+export type CallInit = Omit<RequestInit, "body"> & { body?: unknown };
+
+export async function call(url: string, init: CallInit = {}): Promise<Res> {
   const headers = new Headers(init.headers);
-  let body = init.body as BodyInit | undefined;
+  let body = init.body as RequestInit["body"];
   if (init.body !== undefined && typeof init.body !== "string" && !(init.body instanceof FormData) && !(init.body instanceof Uint8Array)) {
     body = JSON.stringify(init.body);
     headers.set("content-type", "application/json");
