@@ -1,0 +1,74 @@
+/**
+ * The built binary over stdio, driven by the SDK's Client: a forecast question end to end,
+ * stdout carrying protocol only, a missing key failing fast and clearly.
+ */
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CLI, cleanEnv } from "./binary.js";
+
+describe("clari-mcp --sandbox over stdio", () => {
+  let client: Client;
+  let transport: StdioClientTransport;
+  let stderr = "";
+
+  beforeAll(async () => {
+    transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--sandbox-job-ms", "500"], env: cleanEnv(), stderr: "pipe" });
+    transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    client = new Client({ name: "e2e", version: "1.0.0" });
+    await client.connect(transport);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it("lists tools, exports a forecast and queries it", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.length).toBe(18);
+    const exported = await client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings" } });
+    const { jobId, outcome } = exported.structuredContent as { jobId: string; outcome: string };
+    expect(outcome).toBe("done");
+    const query = await client.callTool({
+      name: "clari_query_export",
+      arguments: { jobId, managersOnly: true, field: ["Commit", "Quota"], pivotFields: true, groupBy: ["role"] },
+    });
+    expect(query.isError).toBeFalsy();
+    expect((query.structuredContent as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+    const resource = await client.readResource({ uri: `clari://exports/${jobId}` });
+    expect(resource.contents[0]!.mimeType).toBe("application/json");
+    expect(stderr).toMatch(/sandbox mode/);
+  });
+});
+
+describe("stdout discipline and start-up errors", () => {
+  it("exits non-zero with one clear line on stderr, and nothing on stdout, when no key is set", async () => {
+    const child = spawn(process.execPath, [CLI], { env: cleanEnv() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).not.toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/CLARI_API_KEY is not set.*--sandbox/);
+  });
+
+  it("writes only JSON-RPC to stdout", async () => {
+    const child = spawn(process.execPath, [CLI, "--sandbox", "--log-level", "debug"], { env: cleanEnv() });
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    const send = (msg: object) => child.stdin.write(`${JSON.stringify(msg)}\n`);
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "clari_get_limits", arguments: {} } });
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes('"id":2') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.stdin.end();
+    await new Promise((resolve) => child.on("close", resolve));
+    const lines = stdout.trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(JSON.parse(line)).toHaveProperty("jsonrpc", "2.0");
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * The catalogue as an MCP client sees it: names, annotations, schemas, toolsets, read-only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLSETS } from "../../src/config.js";
+import { ALL_TOOLS } from "../../src/tools/index.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+
+describe("tools/list", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it("lists every tool with a clari_ name, title, description, toolset, schemas and all four annotations", async () => {
+    const { tools } = await h.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS.map((t) => t.name).sort());
+    expect(tools).toHaveLength(18);
+    for (const tool of tools) {
+      expect(tool.name).toMatch(/^clari_[a-z]+(_[a-z]+)+$/);
+      expect(tool.title).toBeTruthy();
+      expect(tool.description!.length).toBeGreaterThan(40);
+      expect(tool.inputSchema.type).toBe("object");
+      expect(tool.outputSchema?.type).toBe("object");
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(typeof tool.annotations?.[hint], `${tool.name}.${hint}`).toBe("boolean");
+      }
+    }
+  });
+
+  it("keeps each tool in its own file named after it, in a known toolset", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const files = new Set(await readdir(new URL("../../src/tools/", import.meta.url)));
+    for (const tool of ALL_TOOLS) {
+      expect(TOOLSETS).toContain(tool.toolset);
+      const file = `${tool.name.replace(/^clari_/, "").replace(/_/g, "-")}.ts`;
+      expect(files.has(file), `${tool.name} -> ${file}`).toBe(true);
+    }
+  });
+
+  it("marks only the tools that change nothing as read-only, and cancel as destructive", () => {
+    const byName = Object.fromEntries(ALL_TOOLS.map((t) => [t.name, t.annotations]));
+    expect(byName.clari_cancel_export_job).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.clari_export_forecast).toMatchObject({ readOnlyHint: false, idempotentHint: false });
+    expect(byName.clari_ingest_records).toMatchObject({ readOnlyHint: false, idempotentHint: true });
+    expect(byName.clari_get_limits).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
+    expect(byName.clari_query_export).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+  });
+});
+
+describe("tool selection", () => {
+  it("hides every write tool in read-only mode", async () => {
+    const h = await startHarness({ flags: ["--read-only"] });
+    const { tools } = await h.client.listTools();
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(tools.map((t) => t.name)).not.toContain("clari_export_forecast");
+    await h.close();
+  });
+
+  it("lists ingest tools only when a partner key is set", async () => {
+    const h = await startHarness({ partnerKey: false });
+    const names = (await h.client.listTools()).tools.map((t) => t.name);
+    expect(names.some((n) => n.includes("ingest") || n.includes("picklist"))).toBe(false);
+    await h.close();
+  });
+
+  it("narrows to --toolsets and --tools", async () => {
+    const h = await startHarness({ flags: ["--toolsets", "forecast,admin"] });
+    const names = (await h.client.listTools()).tools.map((t) => t.name).sort();
+    expect(names).toEqual(["clari_export_forecast", "clari_get_forecast", "clari_get_limits", "clari_query_export"]);
+    await h.close();
+    const one = await startHarness({ flags: ["--tools", "clari_get_limits"] });
+    expect((await one.client.listTools()).tools.map((t) => t.name)).toEqual(["clari_get_limits"]);
+    await one.close();
+  });
+});
