@@ -291,7 +291,7 @@ export class FlatRowWriter {
  * (the spec's example), an array of row arrays, or an array of row objects keyed by column name.
  */
 export class FlatArrayReader {
-  private readonly tokenizer = new Tokenizer();
+  private readonly tokenizer = new Tokenizer({ stringBufferSize: 256 });
   private depth = 0;
   private inner: "none" | "array" | "object" = "none";
   private record: Cell[] = [];

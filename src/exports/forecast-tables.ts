@@ -78,7 +78,7 @@ class LocalCodes {
 }
 
 export class TablesReader {
-  private readonly parser = new JSONParser({ paths: ["$.*.*"], keepStack: false });
+  private readonly parser = new JSONParser({ paths: ["$.*.*"], keepStack: false, stringBufferSize: 256 });
   private readonly userCodes = new LocalCodes();
   private readonly fieldCodes = new LocalCodes();
   private readonly periodCodes = new LocalCodes();

@@ -32,7 +32,7 @@ describe("clari_export_forecast", () => {
     const out = structured(result);
     expect(out).toMatchObject({ outcome: "done", status: "DONE", resourceUri: `clari://exports/${out.jobId}` });
     expect((out.summary as { userCount: number }).userCount).toBe(h.sandbox.org.users.length);
-    expect(result.content.some((c: { type: string; uri?: string }) => c.type === "resource_link" && c.uri === `clari://exports/${out.jobId}`)).toBe(true);
+    expect((result.content as Array<{ type: string; uri?: string }>).some((c) => c.type === "resource_link" && c.uri === `clari://exports/${out.jobId}`)).toBe(true);
     expect(textOf(result)).toMatch(/DONE/);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]!.message).toMatch(out.jobId);
