@@ -259,3 +259,89 @@ describe("tables shape details", () => {
     expect(t.warnings.join(" ")).toMatch(/missing from the fields table/);
   });
 });
+
+describe("larger inputs", () => {
+  it("keeps multi-byte names intact across chunk boundaries (string slices and file chunks)", async () => {
+    const header = SPEC_HEADER;
+    const cells: string[] = [...header];
+    const n = 12_000; // > 1 MiB of text, so the in-memory reader slices it, and many 64 KiB file chunks
+    for (let i = 0; i < n; i++) {
+      cells.push(`José 🚀 Ñandú ${i}`, `j${i}@example.com`, "005", "Représentant - Est", "Directeur 東京", "Q1 2027", "Commit", "1", "01/04/2027", "01/10/2027", "Forecast Value", `€${i},50`);
+    }
+    const text = JSON.stringify(cells);
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const mem = normaliseForecast(text);
+    const file = await normaliseForecastFile(fileOf("utf8.json", text));
+    for (const t of [mem, file]) {
+      expect(t.length).toBe(n);
+      expect(t.warnings).toEqual([]);
+      for (const i of [0, 4321, n - 1]) {
+        expect(t.row(i)).toMatchObject({
+          user: `José 🚀 Ñandú ${i}`,
+          parentRole: "Directeur 東京",
+          timePeriodId: "2027_Q1",
+          value: i + 0.5,
+          currency: "€",
+        });
+      }
+    }
+  });
+
+  it("streams a 100k-row CSV and flat array with a compact columnar footprint", async () => {
+    const rows = 100_000;
+    const header = SPEC_HEADER.join(",");
+    const lines = [header];
+    const flat: string[] = [...SPEC_HEADER];
+    let expectedSum = 0;
+    for (let i = 0; i < rows; i++) {
+      const u = i % 500;
+      const week = (i % 13) + 1;
+      const isValue = i % 2 === 0;
+      const value = isValue ? (i % 1000) * 10 + 0.25 : 0;
+      if (isValue && week === 13) expectedSum += value;
+      const rec = [
+        `User ${u}`, `u${u}@x.com`, `005${u}`, `Role ${u}`, `Role ${Math.floor(u / 10)}`, "Q4 2026", "Commit", String(week),
+        "10/05/2026", "10/11/2026", isValue ? "Forecast Value" : "Forecast Updated",
+        isValue ? `$${value.toLocaleString("en-US", { minimumFractionDigits: 2 })}` : i % 3 ? "Yes" : "No",
+      ];
+      lines.push(rec.map((c) => (c.includes(",") ? `"${c}"` : c)).join(","));
+      flat.push(...rec);
+    }
+    const csvPath = fileOf("big.csv", `${lines.join("\n")}\n`);
+    const flatText = JSON.stringify(flat);
+    const flatPath = fileOf("big.json", flatText);
+    for (const path of [csvPath, flatPath]) {
+      const t = await normaliseForecastFile(path);
+      expect(t.length).toBe(rows);
+      expect(t.warnings).toEqual([]);
+      // 36 bytes a row at most, with spare capacity trimmed.
+      expect(t.capacity).toBeLessThanOrEqual(Math.ceil(rows * 1.25));
+      expect(t.capacity * 36).toBeLessThan(flatText.length / 2);
+      const c = t.columns;
+      let sum = 0;
+      const forecast = t.dataTypes.lookup("forecast");
+      for (let i = 0; i < t.length; i++) if (c.week[i] === 13 && c.dataType[i] === forecast) sum += c.value[i] as number;
+      expect(sum).toBeCloseTo(expectedSum, 2);
+    }
+  });
+});
+
+describe("ForecastTable API", () => {
+  const t = normaliseForecast(writeTables());
+  it("gives rows as plain objects, cells by column, and iteration helpers", () => {
+    const truth = expectedRows();
+    expect(t.length).toBe(truth.length);
+    expect(t.row(5)).toEqual(truth[5]);
+    expect(t.slice(10, 3)).toEqual(truth.slice(10, 13));
+    expect([...t.rows(0, 2)]).toEqual(truth.slice(0, 2));
+    expect([...t]).toHaveLength(truth.length);
+    expect(t.get("user", 5)).toBe(truth[5]?.user);
+    expect(t.get("timePeriodId", 5)).toBe("2026_Q4");
+    expect(t.get("weekStart", 5)).toBe(truth[5]?.weekStart);
+    expect(t.valueAt(5)).toEqual(truth[5]?.value);
+    expect(() => t.row(t.length)).toThrow(RangeError);
+    const dt = t.dataTypes.lookup("forecast_updated") as number;
+    expect(t.isBoolean(dt)).toBe(true);
+    expect(t.isBoolean(t.dataTypes.lookup("forecast") as number)).toBe(false);
+  });
+});
