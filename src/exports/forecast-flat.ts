@@ -225,8 +225,12 @@ export class FlatRowWriter {
     }
 
     const weekRaw = this.cell(buf, base, "week");
-    const weekNum = weekRaw === "" ? -1 : Number.parseInt(weekRaw, 10);
-    const week = Number.isFinite(weekNum) ? weekNum : -1;
+    let week = weekRaw === "" ? -1 : Number.parseInt(weekRaw, 10);
+    if (Number.isNaN(week)) {
+      // "Week 3", "W3"
+      const m = /-?\d+/.exec(weekRaw);
+      week = m ? Number.parseInt(m[0], 10) : -1;
+    }
 
     const dtRaw = this.cell(buf, base, "dataType");
     let dataType = this.dataTypeCache.get(dtRaw);

@@ -345,3 +345,29 @@ describe("ForecastTable API", () => {
     expect(t.isBoolean(t.dataTypes.lookup("forecast") as number)).toBe(false);
   });
 });
+
+describe("cell variants", () => {
+  it("tolerates data type and week variants, and warns about unknown data types and unreadable values", () => {
+    const csv = [
+      "user,email,crm user id,role,parent role,timeframe,field,week,start day,end day,data type,data value",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Quota,Week 2,2026-10-05,2026-10-11,Quota,\"USD 1,000\"",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Commit,W2,10/05/2026,10/11/2026,forecast,(250.5)",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Commit,2,10/05/2026,10/11/2026,FORECAST UPDATED,true",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Commit,2,10/05/2026,10/11/2026,Pipeline Coverage,12.5%",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Commit,2,10/05/2026,10/11/2026,CRM Total,n/a",
+      "Ann,a@x.com,005A,Rep,Boss,FY2026 Q4,Commit,2,10/05/2026,10/11/2026,CRM Closed,lots",
+    ].join("\n");
+    const t = normaliseForecast(csv);
+    expect([...t.rows()].map((r) => [r.timePeriodId, r.week, r.weekStart, r.dataType, r.value, r.currency])).toEqual([
+      ["2026_Q4", 2, "2026-10-05", "quota", 1000, "USD"],
+      ["2026_Q4", 2, "2026-10-05", "forecast", -250.5, ""],
+      ["2026_Q4", 2, "2026-10-05", "forecast_updated", true, ""],
+      ["2026_Q4", 2, "2026-10-05", "pipeline_coverage", 12.5, ""],
+      ["2026_Q4", 2, "2026-10-05", "crm_total", null, ""],
+      ["2026_Q4", 2, "2026-10-05", "crm_closed", null, ""],
+    ]);
+    const w = t.warnings.join(" ");
+    expect(w).toMatch(/Unrecognised Data Type values kept as-is: Pipeline Coverage/);
+    expect(w).toMatch(/1 Data Value cell\(s\) could not be read/);
+  });
+});
