@@ -1,0 +1,86 @@
+/**
+ * The export store: files and index on disk with tight permissions, surviving a restart,
+ * expiring with the job, reuse by request key, and the journal of jobs still running.
+ */
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ExportStore, requestKey } from "../../src/exports/store.js";
+import { tempDir } from "../helpers/harness.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function folder(): Promise<string> {
+  const t = await tempDir();
+  cleanups.push(t.remove);
+  return path.join(t.dir, "store");
+}
+
+const HOUR = 3_600_000;
+const meta = (jobId: string, now: number, request: Record<string, unknown> = { forecastId: "net_bookings" }) => ({
+  jobId,
+  kind: "forecast" as const,
+  requestKey: requestKey("forecast", request),
+  request,
+  mimeType: "application/json" as const,
+  completedAt: now,
+  expiresAt: now + 30 * 24 * HOUR,
+});
+
+describe("ExportStore", () => {
+  it("writes files 0600 in a 0700 folder and reads them back after a restart", async () => {
+    const dir = await folder();
+    const store = await ExportStore.open(dir);
+    await store.save(meta("aaaaaaaaaaaaaaaaaaaaaaaa", Date.now()), Buffer.from('{"entries":[]}'));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.join(dir, "files"))).mode & 0o777).toBe(0o700);
+    expect((await stat(path.join(dir, "files", "aaaaaaaaaaaaaaaaaaaaaaaa"))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dir, "index.json"))).mode & 0o777).toBe(0o600);
+
+    const reopened = await ExportStore.open(dir);
+    expect(reopened.get("aaaaaaaaaaaaaaaaaaaaaaaa")).toMatchObject({ bytes: 14, kind: "forecast" });
+    expect((await reopened.read("aaaaaaaaaaaaaaaaaaaaaaaa")).toString()).toBe('{"entries":[]}');
+  });
+
+  it("removes entries and files once the job's expiredTime has passed", async () => {
+    const dir = await folder();
+    let now = Date.now();
+    const store = await ExportStore.open(dir, () => now);
+    await store.save({ ...meta("bbbbbbbbbbbbbbbbbbbbbbbb", now), expiresAt: now + HOUR }, "x");
+    now += 2 * HOUR;
+    expect(store.get("bbbbbbbbbbbbbbbbbbbbbbbb")).toBeUndefined();
+    expect(await store.purgeExpired()).toBe(1);
+    expect(await readdir(path.join(dir, "files"))).toEqual([]);
+    const reopened = await ExportStore.open(dir, () => now);
+    expect(reopened.list()).toEqual([]);
+  });
+
+  it("finds a fresh export for the same request regardless of key order, and not a stale one", async () => {
+    let now = Date.now();
+    const store = await ExportStore.open(undefined, () => now);
+    await store.save(meta("cccccccccccccccccccccccc", now, { forecastId: "net_bookings", timePeriod: "2026_Q4" }), "x");
+    const sameRequest = requestKey("forecast", { timePeriod: "2026_Q4", forecastId: "net_bookings" });
+    expect(store.findFresh(sameRequest, HOUR)?.jobId).toBe("cccccccccccccccccccccccc");
+    expect(store.findFresh(requestKey("forecast", { forecastId: "net_arr", timePeriod: "2026_Q4" }), HOUR)).toBeUndefined();
+    now += 2 * HOUR;
+    expect(store.findFresh(sameRequest, HOUR)).toBeUndefined();
+  });
+
+  it("journals running jobs across a restart until their file lands", async () => {
+    const dir = await folder();
+    const store = await ExportStore.open(dir);
+    const key = requestKey("forecast", { forecastId: "net_bookings" });
+    await store.recordPending({ jobId: "dddddddddddddddddddddddd", kind: "forecast", requestKey: key, request: { forecastId: "net_bookings" }, queuedAt: Date.now() });
+    const reopened = await ExportStore.open(dir);
+    expect(reopened.findPending(key)?.jobId).toBe("dddddddddddddddddddddddd");
+    await reopened.save(meta("dddddddddddddddddddddddd", Date.now()), "{}");
+    expect(reopened.findPending(key)).toBeUndefined();
+  });
+
+  it("refuses to store under an id that is not a plain name", async () => {
+    const store = await ExportStore.open(await folder());
+    await expect(store.save(meta("../escape", Date.now()), "x")).rejects.toThrow(/Refusing/);
+  });
+});
