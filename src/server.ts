@@ -4,10 +4,12 @@
  * every session; per-session state lives only in the SDK's transport.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import { runTool, type ToolDeps } from "./tools/define-tool.js";
 import { selectTools } from "./tools/index.js";
+import { toolListing } from "./tools/listing.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -21,10 +23,11 @@ export function createServer(deps: ToolDeps): McpServer {
     { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
   );
 
-  for (const tool of selectTools(deps.config, deps.client.hasPartnerKey)) {
+  const tools = selectTools(deps.config, deps.client.hasPartnerKey);
+  for (const tool of tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { title: tool.title, ...tool.annotations } },
+      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations },
       (args: unknown, extra) => {
         const progressToken = extra._meta?.progressToken;
         return runTool(tool, args, deps, {
@@ -39,6 +42,10 @@ export function createServer(deps: ToolDeps): McpServer {
       },
     );
   }
+
+  // Serve tools/list from the catalogue rendered once (see listing.ts); calls still go through the SDK.
+  const listing = { tools: toolListing(tools) };
+  server.server.setRequestHandler(ListToolsRequestSchema, () => listing);
 
   registerResources(server, deps);
   registerPrompts(server);

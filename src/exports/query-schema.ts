@@ -11,84 +11,43 @@ export const GROUP_DIMENSIONS = ["user", "role", "parentRole", "field", "dataTyp
 export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
 export const AGGREGATES = ["sum", "avg", "min", "max", "count"] as const;
 
-const nameList = (what: string) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .describe(`${what} One value or a list; case-insensitive exact match.`);
+const nameList = (what: string) => z.array(z.string()).optional().describe(what);
 
+/** Descriptions are terse on purpose: this schema is sent to the model with every conversation. */
 export const ForecastQuerySchema = z.object({
   mode: z
     .enum(QUERY_MODES)
     .default("aggregate")
     .describe(
-      "aggregate: totals grouped by groupBy (default). not_updated: users who have not updated their call in the week. " +
-        "week_over_week: change per user and field between the latest week and the one before (needs an export with history). " +
-        "rollup: for underRole, that role's own call, its whole team's total, and one line per direct report's team.",
+      "aggregate: totals by groupBy. not_updated: who has not updated their call. week_over_week: change vs previous week. rollup: underRole's own call, team total, direct reports' teams",
     ),
-  user: nameList("Only these users, by name, email or userId."),
-  role: nameList("Only these roles (hierarchy nodes), e.g. \"Sales Rep - East\"."),
-  parentRole: nameList("Only users whose parent role is one of these (direct reports of that role)."),
-  roleContains: z
-    .string()
-    .optional()
-    .describe("Only roles whose name contains this text, case-insensitive, e.g. \"West\"."),
-  underRole: z
-    .string()
-    .optional()
-    .describe(
-      "Only this role and everyone under it, recursively (a team). A user name is accepted and means that user's role. Required by rollup (defaults to the top role).",
-    ),
-  managersOnly: z
-    .boolean()
-    .default(false)
-    .describe("Only roles that have at least one direct report (managers' own calls)."),
-  field: nameList("Only these fields, e.g. [\"Commit\", \"Quota\"]."),
+  user: nameList("Users by name, email or userId"),
+  role: nameList("Roles, e.g. Sales Rep - East"),
+  parentRole: nameList("Direct reports of these roles"),
+  roleContains: z.string().optional().describe("Roles containing this text, e.g. West"),
+  underRole: z.string().optional().describe("A role (or user name) and everyone under it"),
+  managersOnly: z.boolean().default(false).describe("Only roles with direct reports"),
+  field: nameList("Fields, e.g. [Commit, Quota]"),
   dataType: z
-    .union([z.enum(DATA_TYPES), z.array(z.enum(DATA_TYPES))])
+    .array(z.enum(DATA_TYPES))
     .optional()
-    .describe(
-      "Only these data types. Default: forecast and quota (week_over_week: forecast; not_updated: forecast_updated). crm_total = opportunities total, crm_closed = closed amount.",
-    ),
+    .describe("Default forecast, quota"),
   week: z
-    .union([z.enum(["latest", "all"]), z.number().int()])
+    .union([z.enum(["latest", "all"]), z.number().int().min(0).max(60)])
     .default("latest")
-    .describe("Which week: \"latest\" (default, per time period), \"all\", or a week index as exported (1-based)."),
-  compareToWeek: z
-    .number()
-    .int()
-    .optional()
-    .describe("week_over_week only: the earlier week to compare with (default: the week before `week`)."),
-  timePeriod: z
-    .string()
-    .optional()
-    .describe("Only this time period, as a label (\"Q4 2026\") or id (\"2026_Q4\")."),
-  groupBy: z
-    .array(z.enum(GROUP_DIMENSIONS))
-    .optional()
-    .describe(
-      "aggregate: dimensions to group by (default [\"field\", \"dataType\"]); week_over_week: default [\"user\"]. Field and data type are always kept apart when summing.",
-    ),
-  aggregate: z.enum(AGGREGATES).default("sum").describe("aggregate: how to combine values in a group."),
-  pivotFields: z
-    .boolean()
-    .default(false)
-    .describe("aggregate: one row per group with one column per field, e.g. {user, Commit, Quota}."),
+    .describe("latest, all, or a week number"),
+  compareToWeek: z.number().int().min(0).max(60).optional(),
+  timePeriod: z.string().optional().describe("2026_Q4 or Q4 2026"),
+  groupBy: z.array(z.enum(GROUP_DIMENSIONS)).optional().describe("Default [field, dataType]"),
+  aggregate: z.enum(AGGREGATES).default("sum"),
+  pivotFields: z.boolean().default(false).describe("One column per field"),
   ratio: z
-    .object({
-      numerator: z.string().describe("Field name, e.g. \"Commit\""),
-      denominator: z.string().describe("Field name, e.g. \"Quota\""),
-    })
+    .object({ numerator: z.string(), denominator: z.string() })
     .optional()
-    .describe("aggregate: add a ratio column such as commitToQuota (implies pivotFields; null when the denominator is 0 or missing)."),
-  sortBy: z
-    .string()
-    .default("value")
-    .describe(
-      "\"value\" (the aggregate; with a ratio the ratio; week_over_week the absolute change) or any column name of the result.",
-    ),
-  sortOrder: z.enum(["asc", "desc"]).default("desc").describe("Sort direction."),
-  limit: z.number().int().min(1).max(200).default(25).describe("Most rows to return (1-200)."),
+    .describe("Adds e.g. commitToQuota from {numerator: Commit, denominator: Quota}"),
+  sortBy: z.string().default("value").describe("value or a column name"),
+  sortOrder: z.enum(["asc", "desc"]).default("desc"),
+  limit: z.number().int().min(1).max(200).default(25),
 });
 
 /** The query as a caller may write it (defaults optional). */

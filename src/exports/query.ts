@@ -987,7 +987,7 @@ export function runForecastQuery(table: ForecastTable, query: ForecastQueryInput
       return runAggregate(new QueryContext(table, q, ["forecast", "quota"], { personFilters: true }));
     case "not_updated": {
       const asked = q.dataType === undefined ? [] : Array.isArray(q.dataType) ? q.dataType : [q.dataType];
-      const ctx = new QueryContext(table, { ...q, dataType: "forecast_updated" }, ["forecast_updated"], {
+      const ctx = new QueryContext(table, { ...q, dataType: ["forecast_updated"] }, ["forecast_updated"], {
         personFilters: true,
       });
       if (asked.some((d) => d !== "forecast_updated")) {

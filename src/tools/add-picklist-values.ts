@@ -5,7 +5,7 @@ import { defineTool } from "./define-tool.js";
 export const addPicklistValues = defineTool({
   name: "clari_add_picklist_values",
   title: "Add picklist values",
-  description: "Partner ingest: add values to a picklist or multipicklist field of an entity's schema. Adding a value already present changes nothing.",
+  description: "Partner ingest: add values to a picklist or multipicklist field; existing values are kept.",
   toolset: "ingest",
   inputSchema: {
     entity: entityInput,

@@ -3,11 +3,11 @@ import { z } from "zod";
 import { isoDateInput } from "./common-inputs.js";
 
 export const auditFilterShape = {
-  actorId: z.string().regex(/^\d{1,19}$/, "actorId is a numeric Clari user id").optional().describe("Clari user id of the actor"),
+  actorId: z.string().regex(/^\d{1,19}$/, "actorId is a numeric Clari user id").optional(),
   impersonatingActorId: z.string().regex(/^\d{1,19}$/, "impersonatingActorId is a numeric Clari user id").optional(),
-  sessionId: z.string().uuid().optional(),
+  sessionId: z.string().regex(/^[0-9a-fA-F-]{36}$/, "sessionId is a UUID").optional(),
   sessionType: z.enum(["WEB", "IOS", "ANDROID"]).optional(),
-  dateFrom: isoDateInput.optional().describe("ISO date-time; default 30 days ago (the furthest Clari keeps)"),
-  dateTo: isoDateInput.optional().describe("ISO date-time; default now"),
-  event: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "event is a name such as forecast.updated").optional().describe("Event name, e.g. forecast.updated, api.accessed"),
+  dateFrom: isoDateInput.optional().describe("Default 30 days ago (Clari keeps ~30)"),
+  dateTo: isoDateInput.optional(),
+  event: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "event is a name such as forecast.updated").optional().describe("e.g. forecast.updated"),
 };

@@ -7,17 +7,17 @@ import { z } from "zod";
 export const jobIdInput = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, "a jobId is letters, digits, '-' or '_' (Clari's are 24 hex characters)")
-  .describe("jobId from an export tool or clari_list_export_jobs");
+  .describe("From an export tool or clari_list_export_jobs");
 
 export const forecastIdInput = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,100}$/, "a forecastId is letters, digits, '_', '-' or '.', as in the Forecast Tab's URL")
-  .describe("Forecast Tab id from its Clari URL, e.g. net_bookings");
+  .describe("Forecast Tab id from its URL, e.g. net_bookings");
 
 export const timePeriodInput = z
   .string()
   .regex(/^\d{4}_Q[1-4]$/, "timePeriod is YYYY_QN, e.g. 2026_Q4")
-  .describe("Fiscal quarter YYYY_QN, e.g. 2026_Q4 (default: current quarter)");
+  .describe("e.g. 2026_Q4; default current quarter");
 
 export const currencyInput = z.string().regex(/^[A-Z]{3}$/, "currency is a 3-letter ISO code such as USD").describe("ISO currency, e.g. USD");
 
@@ -26,11 +26,11 @@ export const scopeIdInput = z.string().min(1).max(200).describe("Hierarchy root,
 export const entityInput = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, "an entity is a name such as account or opportunity")
-  .describe("Ingest entity: account, opportunity or a partner sub-object");
+  .describe("account, opportunity or a sub-object");
 
 export const ingestOptionsShape = {
-  mode: z.enum(["initial", "incremental"]).optional().describe("initial only for the first load of an entity"),
-  isLastBatch: z.boolean().optional().describe("Marks the last batch of an initial load"),
+  mode: z.enum(["initial", "incremental"]).optional(),
+  isLastBatch: z.boolean().optional(),
 };
 
 /** An ISO 8601 date or date-time (Clari's audit and activity filters). */

@@ -9,8 +9,8 @@ export const exportActivity = defineTool({
   name: "clari_export_activity",
   title: "Export sales activity",
   description:
-    "Export meetings, emails and attachments for a date range and wait for it; returns counts by type and the most engaged accounts, and a link to the file. " +
-    "Use for account engagement questions. Spends 1 export from the monthly quota unless reused.",
+    "Export meetings, emails and attachments for a date range and wait; returns counts by type and top accounts. " +
+    "Spends 1 monthly export unless reused.",
   toolset: "activity",
   inputSchema: {
     activityTypes: z
@@ -18,8 +18,8 @@ export const exportActivity = defineTool({
       .min(1)
       .optional()
       .describe("Default: all types"),
-    startDate: isoDateInput.describe("ISO date with offset, e.g. 2026-11-01T00:00:00Z"),
-    endDate: isoDateInput.describe("ISO date with offset; only the date counts"),
+    startDate: isoDateInput.describe("e.g. 2026-11-01T00:00:00Z"),
+    endDate: isoDateInput.describe("Only the date counts"),
     waitSeconds: waitSecondsInput,
     fresh: freshInput,
   },

@@ -14,22 +14,20 @@ export const waitSecondsInput = z
   .min(0)
   .max(55)
   .optional()
-  .describe("Seconds to wait for the job (default 45, max 55; 0 = return the jobId at once)");
+  .describe("Default 45; 0 = return the jobId at once");
 
-export const freshInput = z.boolean().default(false).describe("Queue a new export even if an identical one finished recently (spends quota)");
+export const freshInput = z.boolean().default(false).describe("New export even if an identical one is fresh (spends quota)");
 
 export const exportResultShape = {
   jobId: z.string(),
   outcome: z.enum(["done", "reused", "running", "failed", "cancelled"]),
   status: z.string(),
   elapsedSeconds: z.number().optional(),
-  ageMinutes: z.number().optional().describe("Age of a reused export"),
+  ageMinutes: z.number().optional(),
   resourceUri: z.string().optional(),
-  summary: z.record(z.string(), z.unknown()).optional(),
+  summary: z.looseObject({}).optional(),
   warnings: z.array(z.string()).optional(),
-  next: z
-    .object({ tool: z.string(), arguments: z.record(z.string(), z.unknown()), why: z.string() })
-    .optional(),
+  next: z.looseObject({ tool: z.string() }).optional().describe("The call to make next"),
 };
 export type ExportResult = z.output<z.ZodObject<typeof exportResultShape>>;
 

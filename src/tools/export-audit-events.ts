@@ -8,8 +8,8 @@ export const exportAuditEvents = defineTool({
   name: "clari_export_audit_events",
   title: "Export audit events",
   description:
-    "Export audit events (who changed what, last ~30 days) as one file and wait for it; returns counts by event and actor and a link to the file. " +
-    "For a quick look use clari_list_audit_events instead. Spends 1 export from the monthly quota unless reused.",
+    "Export audit events (who changed what, last ~30 days) as one file and wait; returns counts by event and actor. " +
+    "For a quick look use clari_list_audit_events. Spends 1 monthly export unless reused.",
   toolset: "audit",
   inputSchema: { ...auditFilterShape, waitSeconds: waitSecondsInput, fresh: freshInput },
   outputSchema: exportResultShape,

@@ -9,10 +9,8 @@ export const exportForecast = defineTool({
   name: "clari_export_forecast",
   title: "Export a forecast",
   description:
-    "Export a Forecast Tab for a quarter and wait for it; returns a summary (totals per field for the latest week) and a link to the file. " +
-    "Use for forecast, quota and call-update questions, then ask details with clari_query_export. " +
-    "Spends 1 export from the monthly quota, unless an identical export finished within the freshness window (reused). " +
-    "If still running when the wait ends, returns the jobId for clari_wait_for_job.",
+    "Export a Forecast Tab for a quarter and wait; returns a summary and a file link. Then answer questions with clari_query_export. " +
+    "Spends 1 monthly export unless an identical recent one is reused. If still running, continue with clari_wait_for_job.",
   toolset: "forecast",
   inputSchema: {
     forecastId: forecastIdInput,
@@ -21,12 +19,12 @@ export const exportForecast = defineTool({
       .array(z.enum(["forecast", "quota", "forecast_updated", "adjustment"]))
       .min(1)
       .default(["forecast", "quota", "forecast_updated"])
-      .describe("Data types (crm_total/crm_closed: use clari_get_forecast)"),
-    includeHistorical: z.boolean().default(false).describe("Every week of the quarter so far (for week-over-week)"),
+      .describe("crm_total/crm_closed: use clari_get_forecast"),
+    includeHistorical: z.boolean().default(false).describe("All weeks so far (week-over-week)"),
     scopeId: scopeIdInput.optional(),
     currency: currencyInput.optional(),
     exportFormat: z.enum(["JSON", "CSV"]).default("JSON"),
-    schedule: z.enum(["NONE", "ONCE", "MAX"]).default("NONE").describe("Let Clari retry a failed export after 30 min"),
+    schedule: z.enum(["NONE", "ONCE", "MAX"]).default("NONE").describe("Clari retries failures after 30 min"),
     waitSeconds: waitSecondsInput,
     fresh: freshInput,
   },

@@ -9,12 +9,11 @@ export const getExportResults = defineTool({
   name: "clari_get_export_results",
   title: "Read export rows",
   description:
-    "Read a DONE export's content one page of normalised rows at a time (forecast rows, audit events or activities). " +
-    "Downloads the file once into the local store. For totals and filters prefer clari_query_export.",
+    "Page through a DONE export's normalised rows (forecast rows, audit events or activities). For totals prefer clari_query_export.",
   toolset: "jobs",
   inputSchema: {
     jobId: jobIdInput,
-    page: z.number().int().min(1).default(1),
+    page: z.number().int().min(1).max(100000).default(1),
     pageSize: z.number().int().min(1).max(200).default(50),
   },
   outputSchema: {
@@ -23,7 +22,7 @@ export const getExportResults = defineTool({
     page: z.number(),
     pageSize: z.number(),
     totalRows: z.number(),
-    rows: z.array(z.record(z.string(), z.unknown())),
+    rows: z.array(z.looseObject({})),
     nextPage: z.number().optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

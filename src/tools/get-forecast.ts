@@ -9,8 +9,7 @@ export const getForecast = defineTool({
   name: "clari_get_forecast",
   title: "Read the current forecast week",
   description:
-    "Read a Forecast Tab's current week synchronously (no export job, no quota). The only way to get crm_total and crm_closed. " +
-    "Returns a summary; for per-person answers or history use clari_export_forecast.",
+    "A Forecast Tab's current week, read synchronously (no job, no quota); the only source of crm_total/crm_closed. Per-person answers: clari_export_forecast.",
   toolset: "forecast",
   inputSchema: {
     forecastId: forecastIdInput,
@@ -22,7 +21,7 @@ export const getForecast = defineTool({
     scopeId: scopeIdInput.optional(),
     currency: currencyInput.optional(),
   },
-  outputSchema: { forecastId: z.string(), summary: z.record(z.string(), z.unknown()), warnings: z.array(z.string()).optional() },
+  outputSchema: { forecastId: z.string(), summary: z.looseObject({}), warnings: z.array(z.string()).optional() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ forecastId, ...params }, deps, call) {
     const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });

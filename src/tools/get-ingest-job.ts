@@ -5,7 +5,7 @@ import { defineTool } from "./define-tool.js";
 export const getIngestJob = defineTool({
   name: "clari_get_ingest_job",
   title: "Get an ingest job",
-  description: "Status of a bulk ingest job (QUEUED, IN_PROGRESS, SUCCESS, FAILED, VALIDATION_FAILED) and Clari's message. jobId from clari_ingest_bulk.",
+  description: "Status and message of a bulk ingest job (QUEUED, IN_PROGRESS, SUCCESS, FAILED, VALIDATION_FAILED).",
   toolset: "ingest",
   inputSchema: { jobId: jobIdInput.describe("jobId from clari_ingest_bulk") },
   outputSchema: { job: z.object({ jobId: z.string().optional(), status: z.string(), message: z.string().optional() }).loose() },

@@ -4,7 +4,7 @@ import { defineTool } from "./define-tool.js";
 export const getLimits = defineTool({
   name: "clari_get_limits",
   title: "Get export limits",
-  description: "Monthly export quota and concurrent-job limit: what is used, what remains, and which jobs hold the slots. Check before queuing many exports.",
+  description: "Monthly export quota and concurrent-job limit: what remains and which jobs hold the slots.",
   toolset: "admin",
   inputSchema: {},
   outputSchema: {

@@ -4,15 +4,14 @@ import { defineTool } from "./define-tool.js";
 export const getOpportunities = defineTool({
   name: "clari_get_opportunities",
   title: "Get opportunities",
-  description: "Look up 1-100 opportunities by CRM id: Clari's crmScore (deal risk) and field values with trends. Ids come from your CRM or an activity export.",
+  description: "1-100 opportunities by CRM id: Clari's crmScore (deal risk) and fields with trends. Ids from the CRM or an activity export.",
   toolset: "opportunity",
   inputSchema: {
     oppIds: z
       .array(z.string().regex(/^[A-Za-z0-9]{15,18}$/, "an opportunity id is a 15 or 18 character CRM id"))
       .min(1)
-      .max(100)
-      .describe("CRM opportunity ids (15 or 18 characters)"),
-    mode: z.string().regex(/^[A-Z_]{1,64}$/).optional().describe("Clari mode id (default OPPORTUNITY_MODE_ID)"),
+      .max(100),
+    mode: z.string().regex(/^[A-Z_]{1,64}$/).optional(),
   },
   outputSchema: {
     found: z.number(),

@@ -32,13 +32,12 @@ export const ingestBulk = defineTool({
   name: "clari_ingest_bulk",
   title: "Bulk upload entity data",
   description:
-    "Partner ingest: upload account/opportunity field data as one JSON file (records inline, or filePath inside the server's ingest folder; max 10 MB) and wait for the job. " +
-    "For <= 100 records use clari_ingest_records. Needs a partner key.",
+    "Partner ingest: upload account/opportunity fields as one JSON file (inline datasets or filePath in the ingest folder; max 10 MB) and wait.",
   toolset: "ingest",
   inputSchema: {
     entity: entityInput,
-    datasets: z.array(ingestDatasetInput).min(1).optional().describe("Records inline (same shape as clari_ingest_records, no 100 limit)"),
-    filePath: z.string().min(1).max(1000).optional().describe("JSON file path relative to the ingest folder"),
+    datasets: z.array(ingestDatasetInput).min(1).optional().describe("As in clari_ingest_records, no 100 limit"),
+    filePath: z.string().min(1).max(1000).optional().describe("Relative to the ingest folder"),
     ...ingestOptionsShape,
     waitSeconds: waitSecondsInput,
   },

@@ -5,9 +5,9 @@ import { defineTool } from "./define-tool.js";
 
 const recordInput = z
   .object({
-    id: z.string().min(1).max(64).describe("CRM id of the account or opportunity"),
-    createdAt: z.number().int().nonnegative().describe("Epoch ms"),
-    updatedAt: z.number().int().nonnegative().describe("Epoch ms, >= createdAt"),
+    id: z.string().min(1).max(64).describe("CRM id"),
+    createdAt: z.number().int().min(0).max(1e13).describe("Epoch ms"),
+    updatedAt: z.number().int().min(0).max(1e13).describe("Epoch ms, >= createdAt"),
   })
   .catchall(z.unknown())
   .refine((r) => r.updatedAt >= r.createdAt, "updatedAt must be greater than or equal to createdAt");
@@ -20,7 +20,7 @@ export const ingestDatasetInput = z.object({
 export const ingestRecords = defineTool({
   name: "clari_ingest_records",
   title: "Upsert entity records",
-  description: "Partner ingest: upsert at most 100 records of extra account/opportunity fields synchronously. Timestamps in epoch ms. Needs a partner key.",
+  description: "Partner ingest: upsert at most 100 records of extra account/opportunity fields, synchronously.",
   toolset: "ingest",
   inputSchema: { entity: entityInput, datasets: z.array(ingestDatasetInput).min(1), ...ingestOptionsShape },
   outputSchema: { entity: z.string(), records: z.number(), status: z.number(), message: z.string().optional() },

@@ -1,20 +1,5 @@
-/** The export job as tools report it, and its one-line description. */
-import { z } from "zod";
+/** An export job in one line. */
 import type { ExportJob } from "../client/schemas.js";
-
-export const exportJobShape = {
-  jobId: z.string(),
-  status: z.string(),
-  title: z.string().optional(),
-  module: z.string().optional(),
-  fileName: z.string().optional(),
-  fileType: z.string().optional(),
-  startTime: z.number().optional(),
-  endTime: z.number().optional(),
-  expiredTime: z.number().optional(),
-  rowsTruncated: z.boolean().optional(),
-  cellsTruncated: z.boolean().optional(),
-};
 
 const iso = (ms: number | undefined): string => (ms === undefined ? "?" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"));
 

@@ -7,13 +7,12 @@ export const listAuditEvents = defineTool({
   name: "clari_list_audit_events",
   title: "List audit events",
   description:
-    "One page of audit events (newest Clari keeps ~30 days) with actor names. Pass nextCursor from the previous page to continue; filters are ignored when a cursor is given. " +
-    "Costs no export quota.",
+    "One page of audit events (Clari keeps ~30 days) with actor names; pass nextCursor as cursor for the next page. No export quota.",
   toolset: "audit",
   inputSchema: {
     ...auditFilterShape,
-    limit: z.number().int().min(1).max(1000).default(100).describe("Events per page (1-1000)"),
-    cursor: z.string().max(4000).optional().describe("nextCursor from the previous page"),
+    limit: z.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(4000).optional(),
   },
   outputSchema: {
     count: z.number(),

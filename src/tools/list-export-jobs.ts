@@ -1,19 +1,18 @@
 import { z } from "zod";
 import { defineTool } from "./define-tool.js";
-import { exportJobShape } from "./job-shape.js";
 
 export const listExportJobs = defineTool({
   name: "clari_list_export_jobs",
   title: "List export jobs",
-  description: "List this token's export jobs, newest first, with status and whether the file is already in the local store. Use to find a jobId or check for running jobs.",
+  description: "This token's export jobs, newest first, with status and whether the file is stored locally.",
   toolset: "jobs",
   inputSchema: {
-    status: z.enum(["SCHEDULED", "STARTED", "DONE", "FAILED", "CANCELLED", "ABORTED"]).optional().describe("Only jobs with this status"),
+    status: z.enum(["SCHEDULED", "STARTED", "DONE", "FAILED", "CANCELLED", "ABORTED"]).optional(),
     limit: z.number().int().min(1).max(200).default(25),
   },
   outputSchema: {
     total: z.number(),
-    jobs: z.array(z.object({ ...exportJobShape, stored: z.boolean() }).loose()),
+    jobs: z.array(z.looseObject({ jobId: z.string(), status: z.string(), stored: z.boolean() })),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ status, limit }, deps, call) {

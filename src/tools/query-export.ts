@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ForecastQueryResultSchema, ForecastQuerySchema } from "../exports/query-schema.js";
+import { ForecastQuerySchema } from "../exports/query-schema.js";
 import { runForecastQuery } from "../exports/query.js";
 import { jobIdInput } from "./common-inputs.js";
 import { ToolInputError } from "./describe-error.js";
@@ -11,11 +11,23 @@ export const queryExport = defineTool({
   name: "clari_query_export",
   title: "Query a forecast export",
   description:
-    "Answer forecast questions from a DONE forecast export without reading the file: filter, group, sum/avg, commit vs quota ratios, team roll-ups under a manager, " +
-    "who has not updated their call (mode not_updated), week-over-week change (needs includeHistorical). Bounded output. jobId from clari_export_forecast.",
+    "Answer questions from a DONE forecast export without reading it: filter, group, totals, commit vs quota ratio, team roll-up, " +
+    "who has not updated their call, week-over-week change. Bounded output. jobId from clari_export_forecast.",
   toolset: "forecast",
   inputSchema: { jobId: jobIdInput.describe("jobId from clari_export_forecast"), ...ForecastQuerySchema.shape },
-  outputSchema: { jobId: z.string(), ...ForecastQueryResultSchema.shape },
+  // A slim mirror of ForecastQueryResultSchema: the catalogue's size is a budget.
+  outputSchema: {
+    jobId: z.string(),
+    mode: z.string(),
+    weeks: z.array(z.unknown()),
+    comparedWeeks: z.array(z.unknown()).optional(),
+    columns: z.array(z.string()),
+    rows: z.array(z.looseObject({})),
+    totalGroups: z.number(),
+    truncated: z.boolean(),
+    matchedRows: z.number(),
+    warnings: z.array(z.string()),
+  },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ jobId, ...query }, deps, call) {
     const entry = await downloadExport(jobId, undefined, deps, call.signal);

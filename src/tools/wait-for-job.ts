@@ -9,8 +9,7 @@ export const waitForJobTool = defineTool({
   name: "clari_wait_for_job",
   title: "Wait for a job",
   description:
-    "Resume waiting on an export job (or, with kind:ingest, a bulk ingest job) until it finishes, then summarise it like the tool that queued it. " +
-    "Use when an export tool returned outcome running. Never queues a new job.",
+    "Wait again on a running export (or kind:ingest, bulk ingest) job and summarise it when done. Use when a tool returned outcome running. Never queues a job.",
   toolset: "jobs",
   inputSchema: {
     jobId: jobIdInput,

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * npm run demo: start the real server on the simulated Clari (no credentials), drive it with the
+ * MCP SDK client the way an assistant would, and print what happens.
+ */
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const tty = process.stdout.isTTY;
+const bold = (s) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+const step = (n, title) => console.log(`\n${bold(`${n}. ${title}`)}`);
+const textOf = (result) => result.content.filter((c) => c.type === "text").map((c) => c.text).join("\n");
+const indent = (s) => s.split("\n").map((line) => `   ${line}`).join("\n");
+
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLARI_")));
+const transport = new StdioClientTransport({ command: process.execPath, args: [cli, "--sandbox", "--sandbox-job-ms", "4000"], env, stderr: "ignore" });
+const client = new Client({ name: "clari-mcp-demo", version: "1.0.0" });
+
+console.log(bold("clari-mcp demo: a forecast question answered over MCP, against the simulated Clari"));
+console.log(dim(`server: node ${cli} --sandbox   (no API key; every call below is real MCP over stdio)`));
+const started = Date.now();
+await client.connect(transport);
+
+step(1, "List the tools the assistant sees");
+const { tools } = await client.listTools();
+console.log(indent(tools.map((t) => t.name).join(", ")));
+console.log(dim(`   ${tools.length} tools, ${JSON.stringify(tools).length} bytes of catalogue`));
+
+step(2, "Export this quarter's net_bookings forecast (queues a Clari export job and waits)");
+let lastLine = "";
+const exported = await client.callTool(
+  { name: "clari_export_forecast", arguments: { forecastId: "net_bookings", includeHistorical: true } },
+  CallToolResultSchema,
+  {
+    onprogress: ({ message }) => {
+      lastLine = `   … ${message}`;
+      if (tty) process.stdout.write(`\r${lastLine}\x1b[K`);
+      else console.log(lastLine);
+    },
+  },
+);
+if (tty) process.stdout.write("\n");
+console.log(indent(textOf(exported)));
+const { jobId } = exported.structuredContent;
+
+step(3, "Commit vs quota per manager, latest week (one query, no second export)");
+const managers = await client.callTool({
+  name: "clari_query_export",
+  arguments: { jobId, managersOnly: true, field: ["Commit", "Quota"], groupBy: ["role", "user"], ratio: { numerator: "Commit", denominator: "Quota" }, sortBy: "commitToQuota", limit: 10 },
+});
+console.log(indent(textOf(managers)));
+
+step(4, "Who has not updated their call this week?");
+const stale = await client.callTool({ name: "clari_query_export", arguments: { jobId, mode: "not_updated", limit: 8 } });
+const staleRows = stale.structuredContent.rows.map((r) => `${r.user} (${r.role}, reports to ${r.parentRole})`);
+console.log(indent(`${stale.structuredContent.totalGroups} people: ${staleRows.join("; ")}${stale.structuredContent.truncated ? "; …" : ""}`));
+
+step(5, "Read the export as an MCP resource (first page of normalised rows)");
+const page = JSON.parse((await client.readResource({ uri: `clari://exports/${jobId}/rows/1` })).contents[0].text);
+const first = page.rows[0];
+console.log(indent(`${page.totalRows} rows in ${page.pages} pages; first row: ${first.user} | ${first.role} | ${first.field} | ${first.dataType} | week ${first.week} | ${first.value}`));
+
+step(6, "Ask the same export again: answered from the local store, no quota spent");
+const again = await client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", includeHistorical: true } });
+console.log(indent(textOf(again).split("\n")[0]));
+
+await client.close();
+console.log(`\n${bold("Done")} in ${((Date.now() - started) / 1000).toFixed(1)}s. Use it from your assistant: see README.md (Claude Desktop, Claude Code, VS Code, Cursor).`);

@@ -1,0 +1,37 @@
+/**
+ * The tools/list entries, rendered once from the catalogue. The SDK would render the same zod
+ * schemas on every request and stamp each with "$schema"; the catalogue is sent to the model in
+ * every conversation, so we render it once and leave out what no client needs.
+ */
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { ToolDefinition } from "./define-tool.js";
+
+function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-7", io }) as Record<string, unknown>;
+  return schema as Tool["inputSchema"];
+}
+
+const rendered = new Map<string, Tool[]>();
+
+/** Memoised per selection: HTTP sessions (and stateless requests) all share one rendering. */
+export function toolListing(tools: readonly ToolDefinition[]): Tool[] {
+  const key = tools.map((t) => t.name).join(",");
+  let listing = rendered.get(key);
+  if (!listing) {
+    listing = render(tools);
+    rendered.set(key, listing);
+  }
+  return listing;
+}
+
+function render(tools: readonly ToolDefinition[]): Tool[] {
+  return tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.inputSchema, "input"),
+    outputSchema: jsonSchema(tool.outputSchema, "output") as Tool["outputSchema"],
+    annotations: tool.annotations,
+  }));
+}
