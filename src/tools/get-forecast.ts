@@ -26,7 +26,7 @@ export const getForecast = defineTool({
   async handler({ forecastId, ...params }, deps, call) {
     const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
     const table = normaliseForecast(JSON.stringify(data ?? {}));
-    const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }));
+    const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }), table);
     return {
       text: [`Forecast ${forecastId}, current week:`, ...summarised.lines, ...(summarised.warnings ?? []).map((w) => `Warning: ${w}`)].join("\n"),
       structured: { forecastId, summary: summarised.summary, ...(summarised.warnings?.length ? { warnings: summarised.warnings } : {}) },

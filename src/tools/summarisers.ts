@@ -11,7 +11,7 @@ export async function summariseStored(entry: StoredExport, deps: ToolDeps): Prom
     const table = await deps.tables.get(entry.jobId);
     const requested = typeof entry.request.timePeriod === "string" ? entry.request.timePeriod : undefined;
     const summary = summariseForecast(table, { requestedTimePeriod: requested, job: { rowsTruncated: entry.rowsTruncated, cellsTruncated: entry.cellsTruncated } });
-    return forecastSummaryLines(summary);
+    return forecastSummaryLines(summary, table);
   }
   const json = JSON.parse((await deps.store.read(entry.jobId)).toString("utf8")) as unknown;
   return summariseEvents(entry.kind, json);
