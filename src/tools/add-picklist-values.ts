@@ -15,6 +15,7 @@ export const addPicklistValues = defineTool({
   },
   outputSchema: { entity: z.string(), fieldName: z.string(), added: z.number(), message: z.string().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: true,
   async handler({ entity, fieldName, fieldType, values }, deps, call) {
     const result = await deps.client.addPicklistValues(entity, { fieldName, fieldType, values }, { signal: call.signal });
     return {

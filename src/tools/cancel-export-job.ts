@@ -10,6 +10,7 @@ export const cancelExportJob = defineTool({
   inputSchema: { jobId: jobIdInput },
   outputSchema: { jobId: z.string(), status: z.string(), successful: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  writesClariData: true,
   async handler({ jobId }, deps, call) {
     const result = await deps.client.cancelExportJob(jobId, { signal: call.signal });
     await deps.store.clearPending(jobId);

@@ -46,6 +46,11 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   inputSchema: I;
   outputSchema: O;
   annotations: RequiredAnnotations;
+  /**
+   * Changes data in Clari (cancel, ingest): hidden by --read-only. Exports are not writes in
+   * this sense: they queue a job (so readOnlyHint is false) but change no Clari data.
+   */
+  writesClariData: boolean;
   handler(args: z.output<z.ZodObject<I>>, deps: ToolDeps, call: ToolCall): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
 }
 
@@ -53,9 +58,9 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
   return tool;
 }
 
-/** True for tools that change something in Clari (hidden by --read-only). */
-export function isWriteTool(tool: Pick<ToolDefinition, "annotations">): boolean {
-  return !tool.annotations.readOnlyHint;
+/** True for tools that change data in Clari (hidden by --read-only). */
+export function isWriteTool(tool: Pick<ToolDefinition, "writesClariData">): boolean {
+  return tool.writesClariData;
 }
 
 export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {

@@ -25,6 +25,7 @@ export const exportActivity = defineTool({
   },
   outputSchema: exportResultShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  writesClariData: false,
   async handler(args, deps, call) {
     const { waitSeconds, fresh, ...params } = args;
     const outcome = await runExport(

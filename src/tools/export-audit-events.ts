@@ -14,6 +14,7 @@ export const exportAuditEvents = defineTool({
   inputSchema: { ...auditFilterShape, waitSeconds: waitSecondsInput, fresh: freshInput },
   outputSchema: exportResultShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  writesClariData: false,
   async handler(args, deps, call) {
     const { waitSeconds, fresh, ...filters } = args;
     const outcome = await runExport(

@@ -30,6 +30,7 @@ export const exportForecast = defineTool({
   },
   outputSchema: exportResultShape,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  writesClariData: false,
   async handler(args, deps, call) {
     const { forecastId, waitSeconds, fresh, ...params } = args;
     const outcome = await runExport(

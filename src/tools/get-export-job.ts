@@ -11,6 +11,7 @@ export const getExportJob = defineTool({
   inputSchema: { jobId: jobIdInput },
   outputSchema: { job: z.looseObject({ jobId: z.string(), status: z.string() }) },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ jobId }, deps, call) {
     const job = await deps.client.getExportJob(jobId, { signal: call.signal });
     return { text: describeJob(job), structured: { job } };

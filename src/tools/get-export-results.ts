@@ -26,6 +26,7 @@ export const getExportResults = defineTool({
     nextPage: z.number().optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ jobId, page, pageSize }, deps, call) {
     const entry = await downloadExport(jobId, undefined, deps, call.signal);
     const start = (page - 1) * pageSize;

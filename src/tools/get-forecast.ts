@@ -23,6 +23,7 @@ export const getForecast = defineTool({
   },
   outputSchema: { forecastId: z.string(), summary: z.looseObject({}), warnings: z.array(z.string()).optional() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ forecastId, ...params }, deps, call) {
     const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
     const table = normaliseForecast(JSON.stringify(data ?? {}));

@@ -10,6 +10,7 @@ export const getIngestJob = defineTool({
   inputSchema: { jobId: jobIdInput.describe("jobId from clari_ingest_bulk") },
   outputSchema: { job: z.object({ jobId: z.string().optional(), status: z.string(), message: z.string().optional() }).loose() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ jobId }, deps, call) {
     const job = await deps.client.getIngestJob(jobId, { signal: call.signal });
     return { text: `Ingest job ${jobId}: ${job.status}${job.message ? ` (${job.message})` : ""}.`, structured: { job } };

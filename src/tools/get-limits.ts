@@ -16,6 +16,7 @@ export const getLimits = defineTool({
     submittedJobCount: z.number(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler(_args, deps, call) {
     const limits = await deps.client.getLimits({ signal: call.signal });
     const structured = {

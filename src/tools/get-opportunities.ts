@@ -19,6 +19,7 @@ export const getOpportunities = defineTool({
     opportunities: z.array(z.object({ id: z.string().optional(), crmScore: z.object({ score: z.number().optional(), message: z.string().optional() }).loose().optional() }).loose()),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ oppIds, mode }, deps, call) {
     const opportunities = (await deps.client.getOpportunities(oppIds, mode, { signal: call.signal })).map((o) => ({ ...o, id: o.id ?? o.oppId }));
     const seen = new Set(opportunities.map((o) => o.id));

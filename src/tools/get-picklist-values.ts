@@ -13,6 +13,7 @@ export const getPicklistValues = defineTool({
   },
   outputSchema: { entity: z.string(), fields: z.record(z.string(), z.array(z.string())) },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ entity, fieldNames }, deps, call) {
     const fields = await deps.client.getPicklistValues(entity, fieldNames, { signal: call.signal });
     const lines = Object.entries(fields).map(([name, values]) => `${name}: ${values.join(", ")}`);

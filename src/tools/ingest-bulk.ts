@@ -43,6 +43,7 @@ export const ingestBulk = defineTool({
   },
   outputSchema: { jobId: z.string(), status: z.string(), outcome: z.enum(["done", "running", "failed", "cancelled"]), message: z.string().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  writesClariData: true,
   async handler({ entity, datasets, filePath, mode, isLastBatch, waitSeconds }, deps, call) {
     if ((datasets === undefined) === (filePath === undefined)) throw new ToolInputError("Give exactly one of datasets (inline records) or filePath.");
     const content = filePath ? await readAllowedFile(filePath, deps) : Buffer.from(JSON.stringify(datasets));

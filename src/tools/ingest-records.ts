@@ -25,6 +25,7 @@ export const ingestRecords = defineTool({
   inputSchema: { entity: entityInput, datasets: z.array(ingestDatasetInput).min(1), ...ingestOptionsShape },
   outputSchema: { entity: z.string(), records: z.number(), status: z.number(), message: z.string().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: true,
   async handler({ entity, datasets, mode, isLastBatch }, deps, call) {
     const records = datasets.reduce((n, d) => n + d.records.length, 0);
     if (records > 100) throw new ToolInputError(`${records} records given; clari_ingest_records takes at most 100. Use clari_ingest_bulk for more.`);

@@ -24,6 +24,7 @@ export const listAuditEvents = defineTool({
     nextCursor: z.string().optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
     const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
     const names = new Map(page.actors.map((a) => [a.actorId, a.name ?? a.email ?? a.actorId]));

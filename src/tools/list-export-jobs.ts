@@ -15,6 +15,7 @@ export const listExportJobs = defineTool({
     jobs: z.array(z.looseObject({ jobId: z.string(), status: z.string(), stored: z.boolean() })),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ status, limit }, deps, call) {
     const all = await deps.client.listExportJobs({ signal: call.signal });
     const matching = all.filter((j) => !status || j.status === status).sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0));

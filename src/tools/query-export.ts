@@ -29,6 +29,7 @@ export const queryExport = defineTool({
     warnings: z.array(z.string()),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writesClariData: false,
   async handler({ jobId, ...query }, deps, call) {
     const entry = await downloadExport(jobId, undefined, deps, call.signal);
     if (entry.kind !== "forecast") throw new ToolInputError(`Export ${jobId} is a ${entry.kind} export; clari_query_export reads forecast exports. Page it with clari_get_export_results.`);

@@ -18,6 +18,7 @@ export const waitForJobTool = defineTool({
   },
   outputSchema: exportResultShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writesClariData: false,
   async handler({ jobId, kind, waitSeconds }, deps, call) {
     const seconds = waitSeconds ?? deps.config.waitSeconds;
     if (kind === "ingest") {

@@ -39,7 +39,8 @@ describe("tools/list", () => {
     }
   });
 
-  it("marks only the tools that change nothing as read-only, and cancel as destructive", () => {
+  it("marks only the tools that change nothing as read-only, writes as writes, and cancel as destructive", () => {
+    for (const tool of ALL_TOOLS) if (tool.writesClariData) expect(tool.annotations.readOnlyHint, tool.name).toBe(false);
     const byName = Object.fromEntries(ALL_TOOLS.map((t) => [t.name, t.annotations]));
     expect(byName.clari_cancel_export_job).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.clari_export_forecast).toMatchObject({ readOnlyHint: false, idempotentHint: false });
@@ -50,12 +51,15 @@ describe("tools/list", () => {
 });
 
 describe("tool selection", () => {
-  it("hides every write tool in read-only mode", async () => {
+  it("hides every tool that changes Clari data in read-only mode, and keeps exports", async () => {
     const h = await startHarness({ flags: ["--read-only"] });
-    const { tools } = await h.client.listTools();
-    expect(tools.length).toBeGreaterThan(0);
-    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
-    expect(tools.map((t) => t.name)).not.toContain("clari_export_forecast");
+    const names = (await h.client.listTools()).tools.map((t) => t.name);
+    const writers = ALL_TOOLS.filter((t) => t.writesClariData).map((t) => t.name);
+    expect(writers.sort()).toEqual(["clari_add_picklist_values", "clari_cancel_export_job", "clari_ingest_bulk", "clari_ingest_records"]);
+    for (const writer of writers) expect(names).not.toContain(writer);
+    expect(names).toContain("clari_export_forecast");
+    expect(names).toContain("clari_query_export");
+    expect(names).toHaveLength(ALL_TOOLS.length - writers.length);
     await h.close();
   });
 

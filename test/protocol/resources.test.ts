@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const json = (result: { contents: Array<{ text?: unknown }> }) => JSON.parse(String(result.contents[0]!.text)) as Record<string, unknown>;
+const json = (result: { contents: unknown[] }) => JSON.parse(String((result.contents[0] as { text?: string }).text)) as Record<string, unknown>;
 
 async function exportForecast(args: Record<string, unknown>): Promise<string> {
   const result = await h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", ...args } });
@@ -33,7 +33,7 @@ describe("export resources", () => {
     expect(resources.map((r) => r.uri)).toContain(`clari://exports/${jobId}`);
     const file = await h.client.readResource({ uri: `clari://exports/${jobId}` });
     expect(file.contents[0]!.mimeType).toBe("text/csv");
-    expect(String(file.contents[0]!.text).split("\n")[0]).toMatch(/^User,Email,CRM User ID,Role,Parent Role/);
+    expect(String((file.contents[0] as { text: string }).text).split("\n")[0]).toMatch(/^User,Email,CRM User ID,Role,Parent Role/);
     const listing = json(await h.client.readResource({ uri: "clari://exports" }));
     expect((listing.stored as Array<{ jobId: string }>).map((e) => e.jobId)).toContain(jobId);
   });
