@@ -1,0 +1,43 @@
+/**
+ * The published package: `npm pack`, install the tarball into an empty project, start
+ * `clari-mcp --sandbox` from there and list its tools. Catches missing files, a bin without a
+ * shebang, and dev-only imports.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { tempDir } from "../helpers/harness.js";
+import { cleanEnv } from "./binary.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+let work: { dir: string; remove(): Promise<void> };
+
+beforeAll(async () => {
+  work = await tempDir("clari-mcp-pack-");
+  execFileSync(npm, ["pack", "--pack-destination", work.dir, "--silent"], { cwd: root, stdio: "pipe" });
+  const tarball = readdirSync(work.dir).find((f) => f.endsWith(".tgz"))!;
+  writeFileSync(path.join(work.dir, "package.json"), JSON.stringify({ name: "pack-check", version: "1.0.0", private: true }));
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--silent", `./${tarball}`], { cwd: work.dir, stdio: "pipe" });
+}, 240_000);
+afterAll(() => work?.remove());
+
+describe("npm package", () => {
+  it("installs without dev files and serves tools from its bin", async () => {
+    const installed = path.join(work.dir, "node_modules", "clari-mcp");
+    const files = readdirSync(installed);
+    expect(files).toEqual(expect.arrayContaining(["dist", "package.json", "README.md"]));
+    expect(files).not.toContain("src");
+    expect(files).not.toContain("test");
+    const bin = path.join(work.dir, "node_modules", ".bin", "clari-mcp");
+    const client = new Client({ name: "pack-check", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox"], env: cleanEnv(), stderr: "ignore" }));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain("clari_export_forecast");
+    await client.close();
+  }, 60_000);
+});
