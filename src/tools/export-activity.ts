@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { isoDateInput } from "./common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { runExport } from "./job-runner.js";
-import { summariseStored } from "./summarisers.js";
+import { exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { runExportTool } from "./run-export-tool.js";
 
 export const exportActivity = defineTool({
   name: "clari_export_activity",
@@ -28,17 +27,6 @@ export const exportActivity = defineTool({
   writesClariData: false,
   async handler(args, deps, call) {
     const { waitSeconds, fresh, ...params } = args;
-    const outcome = await runExport(
-      {
-        kind: "activity",
-        request: params,
-        queue: (signal) => deps.client.exportActivity(params, { signal }),
-        waitSeconds: waitSeconds ?? deps.config.waitSeconds,
-        fresh,
-      },
-      deps,
-      call,
-    );
-    return answerExport(outcome, "Activity export", (entry) => summariseStored(entry, deps));
+    return runExportTool("activity", { waitSeconds, fresh }, params, (signal) => deps.client.exportActivity(params, { signal }), deps, call);
   },
 });

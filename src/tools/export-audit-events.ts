@@ -1,8 +1,7 @@
 import { auditFilterShape } from "./audit-filters.js";
 import { defineTool } from "./define-tool.js";
-import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { runExport } from "./job-runner.js";
-import { summariseStored } from "./summarisers.js";
+import { exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { runExportTool } from "./run-export-tool.js";
 
 export const exportAuditEvents = defineTool({
   name: "clari_export_audit_events",
@@ -17,18 +16,7 @@ export const exportAuditEvents = defineTool({
   writesClariData: false,
   async handler(args, deps, call) {
     const { waitSeconds, fresh, ...filters } = args;
-    const outcome = await runExport(
-      {
-        kind: "audit",
-        request: filters,
-        queue: (signal) => deps.client.exportAuditEvents(filters, { signal }),
-        waitSeconds: waitSeconds ?? deps.config.waitSeconds,
-        fresh,
-      },
-      deps,
-      call,
-    );
-    return answerExport(outcome, "Audit export", (entry) => summariseStored(entry, deps));
+    return runExportTool("audit", { waitSeconds, fresh }, filters, (signal) => deps.client.exportAuditEvents(filters, { signal }), deps, call);
   },
 });
 

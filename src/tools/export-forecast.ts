@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { runExport } from "./job-runner.js";
-import { summariseStored } from "./summarisers.js";
+import { exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { runExportTool } from "./run-export-tool.js";
 
 export const exportForecast = defineTool({
   name: "clari_export_forecast",
@@ -33,17 +32,6 @@ export const exportForecast = defineTool({
   writesClariData: false,
   async handler(args, deps, call) {
     const { forecastId, waitSeconds, fresh, ...params } = args;
-    const outcome = await runExport(
-      {
-        kind: "forecast",
-        request: { forecastId, ...params },
-        queue: (signal) => deps.client.exportForecast(forecastId, params, { signal }),
-        waitSeconds: waitSeconds ?? deps.config.waitSeconds,
-        fresh,
-      },
-      deps,
-      call,
-    );
-    return answerExport(outcome, "Forecast export", (entry) => summariseStored(entry, deps));
+    return runExportTool("forecast", { waitSeconds, fresh }, { forecastId, ...params }, (signal) => deps.client.exportForecast(forecastId, params, { signal }), deps, call);
   },
 });
