@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: builds (via the npm script), then runs every benchmark in turn, writes
+ * bench/results.json and bench/RESULTS.md, and prints the table.
+ *
+ *   node bench/run.mjs                 everything
+ *   node bench/run.mjs --only polling  some sections (comma separated keys below)
+ *
+ * A watchdog stops the whole run after 9.5 minutes, writing what was measured so far.
+ */
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { BENCH_DIR, killChildren, log } from "./lib.mjs";
+
+const SECTIONS = [
+  { key: "coldStart", title: "1. Cold start (stdio)", module: "./cold-start.mjs" },
+  { key: "catalogue", title: "2. Catalogue size", module: "./catalogue.mjs" },
+  { key: "overhead", title: "3. Per-call overhead (stdio)", module: "./overhead.mjs" },
+  { key: "polling", title: "4. Job polling", module: "./polling.mjs" },
+  { key: "largeExports", title: "5. Large exports", module: "./large-exports.mjs" },
+  { key: "http", title: "6. Streamable HTTP under load", module: "./http.mjs" },
+];
+
+const WATCHDOG_MS = 570_000;
+
+const { values } = parseArgs({ options: { only: { type: "string" } } });
+const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined;
+
+const started = Date.now();
+const results = {
+  startedAt: new Date(started).toISOString(),
+  machine: {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+  },
+  sections: {},
+  figures: [],
+  errors: [],
+  wallSeconds: null,
+  complete: false,
+};
+
+const fmt = (v) => (typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 3 }) : String(v));
+const metCell = (m) => (m === true ? "met" : m === false ? "NOT MET" : "");
+
+function table() {
+  const lines = ["| Figure | Value | Target | Met |", "| --- | --- | --- | --- |"];
+  for (const f of results.figures) lines.push(`| ${f.figure} | ${fmt(f.value)}${f.unit ? ` ${f.unit}` : ""} | ${f.target || ""} | ${metCell(f.met)} |`);
+  return lines.join("\n");
+}
+
+function catalogueTable() {
+  const cat = results.sections.catalogue;
+  if (!cat) return "";
+  const inDefault = new Set(cat.default.perTool.map((t) => t.name));
+  const lines = [
+    `Per tool, as listed with all toolsets (${cat.all.toolCount} tools). Est. tokens = characters / 4. ` +
+      `"default" marks the ${cat.default.toolCount} tools a keyed server without a partner key lists.`,
+    "",
+    "| Tool | In default | Bytes | Est. tokens | Description chars | inputSchema chars | outputSchema chars |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const t of cat.all.perTool) {
+    lines.push(`| ${t.name} | ${inDefault.has(t.name) ? "yes" : "no"} | ${fmt(t.bytes)} | ${fmt(t.tokens)} | ${fmt(t.description)} | ${fmt(t.inputSchema)} | ${fmt(t.outputSchema)} |`);
+  }
+  const sum = (k) => cat.all.perTool.reduce((a, t) => a + t[k], 0);
+  lines.push(`| **total (tools/list result)** | | ${fmt(cat.all.total.bytes)} | ${fmt(cat.all.total.tokens)} | ${fmt(sum("description"))} | ${fmt(sum("inputSchema"))} | ${fmt(sum("outputSchema"))} |`);
+  return lines.join("\n");
+}
+
+function detailTables() {
+  const out = [];
+  const p = results.sections.polling;
+  if (p) {
+    out.push("### Polling, per job", "", "| Job duration | DONE -> returned | DONE -> status answer that saw it | after that answer (download, summarise) | status requests | per second of the call |", "| --- | --- | --- | --- | --- | --- |");
+    for (const b of p.perBase) for (const r of b.runs) out.push(`| ${r.durationMs} ms | ${r.delayMs} ms | ${r.pollLagMs} ms | ${r.afterLastPollMs} ms | ${r.statusRequests} | ${r.requestsPerSecond} |`);
+    out.push("");
+  }
+  const e = results.sections.largeExports;
+  if (e) {
+    out.push(
+      "### Large exports (medians of the runs, each in a fresh child)",
+      "",
+      `Idle node child peak RSS ${fmt(Math.round(e.idleMaxRssKB / 1024))} MiB; with the normaliser modules imported ${fmt(Math.round(e.loadedMaxRssKB / 1024))} MiB.`,
+      "",
+      "| Rows | Shape | File | Normalise | Summarise | Rows/s | Peak RSS | Peak RSS / file | (Peak - idle) / file |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const c of e.cases) out.push(`| ${c.sizeLabel} | ${c.shapeLabel} | ${c.fileMB} MB | ${fmt(c.normaliseMs)} ms | ${c.summariseMs} ms | ${fmt(c.rowsPerSecond)} | ${c.peakRssMB} MB | ${c.peakRssToFile}x | ${c.peakOverIdleToFile}x |`);
+    out.push("");
+  }
+  const h = results.sections.http;
+  if (h) {
+    out.push(`### HTTP (${h.clients} clients x ${h.callsPerClient} calls, ${h.runs} runs; the client's limiter allows ${h.clientLimitPerSecond} req/s)`, "", "| Server | calls/s | p50 | p99 | errors | sandbox answers |", "| --- | --- | --- | --- | --- | --- |");
+    for (const s of [h.builtIn, h.watched, h.own, h.ping]) {
+      if (!s) continue;
+      out.push(`| ${s.label} | ${s.throughput} | ${s.p50} ms | ${s.p99} ms | ${s.errors} of ${s.calls} | ${s.sandboxStatuses ? JSON.stringify(s.sandboxStatuses) : ""} |`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function markdown() {
+  const m = results.machine;
+  return [
+    "# clari-mcp benchmark results",
+    "",
+    `Run ${results.startedAt}, ${results.complete ? "complete" : "INCOMPLETE"}, wall time ${results.wallSeconds} s (${"`npm run bench`"}, build included in npm's step, not here).`,
+    `Machine: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.platform}.`,
+    "Every timing is a median over several runs; each baseline was measured in the same run. See bench/README.md for what each figure means.",
+    "",
+    table(),
+    "",
+    results.errors.length ? `Errors:\n\n${results.errors.map((e) => `- ${e.section}: ${e.message}`).join("\n")}\n` : "",
+    "## Catalogue per tool",
+    "",
+    catalogueTable(),
+    "",
+    detailTables(),
+  ].join("\n");
+}
+
+function write() {
+  results.wallSeconds = Math.round((Date.now() - started) / 100) / 10;
+  writeFileSync(path.join(BENCH_DIR, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), `${markdown()}\n`);
+}
+
+const watchdog = setTimeout(() => {
+  results.errors.push({ section: "watchdog", message: `stopped after ${WATCHDOG_MS / 1000} s` });
+  write();
+  killChildren();
+  process.stdout.write(`${table()}\n\nWATCHDOG: the run exceeded ${WATCHDOG_MS / 1000} s; partial results written.\n`);
+  process.exit(1);
+}, WATCHDOG_MS);
+
+for (const section of SECTIONS) {
+  if (only && !only.has(section.key)) continue;
+  const t0 = Date.now();
+  log(`${section.title} ...`);
+  try {
+    const { run } = await import(section.module);
+    const { figures, details } = await run();
+    results.sections[section.key] = details;
+    results.figures.push(...figures);
+  } catch (error) {
+    log(`${section.title} FAILED: ${error?.stack ?? error}`);
+    results.errors.push({ section: section.key, message: String(error?.message ?? error) });
+  }
+  log(`${section.title} took ${Math.round((Date.now() - t0) / 1000)} s`);
+}
+clearTimeout(watchdog);
+results.complete = results.errors.length === 0;
+write();
+process.stdout.write(`\n${table()}\n\nWall time ${results.wallSeconds} s. Written bench/results.json and bench/RESULTS.md.\n`);
+killChildren();
+process.exit(results.errors.length ? 1 : 0);
