@@ -161,6 +161,16 @@ export class ExportStore {
     return entry;
   }
 
+  /** Drop a stored export (a damaged download), journalling its job again so it can be re-fetched. */
+  async discard(jobId: string, pending: PendingJob | undefined): Promise<void> {
+    const entry = this.exports.get(jobId);
+    this.exports.delete(jobId);
+    this.memoryFiles.delete(jobId);
+    if (this.dir && entry) await rm(this.filePath(jobId), { force: true });
+    if (pending) this.pendingJobs.set(jobId, pending);
+    await this.persist();
+  }
+
   /** The stored file's full content. */
   async read(jobId: string): Promise<Buffer> {
     if (!this.get(jobId)) throw new Error(`Export ${jobId} is not in the store.`);

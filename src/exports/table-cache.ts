@@ -31,6 +31,11 @@ export class TableCache {
     return pending;
   }
 
+  /** Forget a table (its file was discarded). */
+  forget(jobId: string): void {
+    this.tables.delete(jobId);
+  }
+
   private async load(jobId: string): Promise<ForecastTable> {
     const localPath = this.store.localPath(jobId);
     const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));

@@ -5,7 +5,7 @@
  * into the store once; on cancellation cancel the Clari job so its quota is freed.
  * A job id, once known, is journalled before anything else can fail, so it is never lost.
  */
-import { ClariApiError, ClariNetworkError } from "../client/errors.js";
+import { ClariApiError, ClariNetworkError, ClariResponseError } from "../client/errors.js";
 import { waitForJob, type JobKind, type WaitResult } from "../client/jobs.js";
 import type { ExportJob } from "../client/schemas.js";
 import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../exports/store.js";
@@ -153,7 +153,7 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
   const response = await deps.client.getExportResults(jobId, { signal });
   const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
   const completedAt = info.endTime ?? Date.now();
-  return deps.store.save(
+  const entry = await deps.store.save(
     {
       jobId,
       kind,
@@ -169,4 +169,26 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
     },
     response.body,
   );
+  const damage = await findDamage(entry, deps);
+  if (damage) {
+    deps.tables.forget(jobId);
+    await deps.store.discard(jobId, pending);
+    throw new ClariResponseError(
+      "GET /export/jobs/{jobId}/results",
+      200,
+      `The download of export ${jobId} was damaged (${damage}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
+    );
+  }
+  return entry;
+}
+
+/** A download cut short (a truncated body) must not be stored and reused for 30 days. */
+async function findDamage(entry: StoredExport, deps: ToolDeps): Promise<string | undefined> {
+  try {
+    if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
+    JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.slice(0, 200);
+  }
 }
