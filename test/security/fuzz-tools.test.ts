@@ -13,15 +13,17 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { AGGREGATES, GROUP_DIMENSIONS, QUERY_MODES } from "../../src/exports/query-schema.js";
+import { DATA_TYPES } from "../../src/exports/values.js";
 import { ALL_TOOLS } from "../../src/tools/index.js";
 import { startHarness, textOf, type Harness } from "../helpers/harness.js";
-import { REMOVE, VALID_ARGS, hostileValue, overTheWire, pathsOf, withValueAt } from "./inputs.js";
+import { INJECTION_IDS, REMOVE, VALID_ARGS, WRONG_VALUES, hostileValue, overTheWire, pathsOf, withValueAt } from "./inputs.js";
 
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ flags: ["--wait-seconds", "0"], sandbox: { jobDurationMs: 200 } });
+  h = await startHarness({ flags: ["--wait-seconds", "0"], sandbox: { jobDurationMs: 200, concurrentLimit: 50 } });
 });
 afterAll(() => h?.close());
 
@@ -149,6 +151,116 @@ describe("every tool, fuzzed through the MCP client", () => {
     const samples = fc.sample(fc.constantFrom(...ALL_TOOLS.filter((t) => Object.keys(t.inputSchema).length > 0)), { numRuns: 60, seed: 7 });
     const results = await Promise.all(samples.map((tool, i) => call(tool.name, { [Object.keys(tool.inputSchema)[0]!]: i % 2 ? { nested: [i] } : "\r\n".repeat(i) })));
     for (const r of results) expect(r.isError).toBe(true);
+    expect(h.sandbox.stats().requests).toBe(before);
+    expect((await h.client.listTools()).tools.length).toBe(ALL_TOOLS.length);
+  });
+});
+
+describe("the query engine, resources, prompts and completions, fuzzed", () => {
+  let jobs: string[] = [];
+  beforeAll(async () => {
+    jobs = [];
+    for (const args of [
+      { forecastId: "net_bookings", includeHistorical: true, typesToExport: ["forecast", "quota", "forecast_updated", "adjustment"], waitSeconds: 20 },
+      { forecastId: "net_arr", exportFormat: "CSV", waitSeconds: 20 },
+    ]) {
+      const result = await h.client.callTool({ name: "clari_export_forecast", arguments: args });
+      const { jobId, outcome } = result.structuredContent as { jobId: string; outcome: string };
+      expect(outcome, textOf(result)).toMatch(/done|reused/);
+      jobs.push(jobId);
+    }
+  });
+
+  it("clari_query_export answers any well-formed query on a real export without an unclassified failure", async () => {
+    const names = h.sandbox.org.users.slice(0, 4).flatMap((u) => [u.name, u.email, u.userId, u.hierarchyName]);
+    const text = fc.oneof(fc.constantFrom(...names, "Commit", "Quota", "Best Case", "", "%", ".*", "(", "\\", "__proto__", "constructor", "2026_Q4", "Q4 2026"), fc.string({ maxLength: 8 }));
+    const list = fc.array(text, { maxLength: 3 });
+    const query = fc.record(
+      {
+        jobId: fc.constantFrom(...jobs),
+        mode: fc.constantFrom(...QUERY_MODES),
+        user: list,
+        role: list,
+        parentRole: list,
+        roleContains: text,
+        underRole: text,
+        managersOnly: fc.boolean(),
+        field: list,
+        dataType: fc.subarray([...DATA_TYPES]),
+        week: fc.oneof(fc.constantFrom("latest", "all"), fc.integer({ min: 0, max: 60 })),
+        compareToWeek: fc.integer({ min: 0, max: 60 }),
+        timePeriod: text,
+        groupBy: fc.subarray([...GROUP_DIMENSIONS]),
+        aggregate: fc.constantFrom(...AGGREGATES),
+        pivotFields: fc.boolean(),
+        ratio: fc.record({ numerator: text, denominator: text }),
+        sortBy: text,
+        sortOrder: fc.constantFrom("asc", "desc"),
+        limit: fc.integer({ min: 1, max: 200 }),
+      },
+      { requiredKeys: ["jobId"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (args) => {
+        const before = h.sandbox.stats().requests;
+        const out = await call("clari_query_export", args);
+        expect(out.text, JSON.stringify(args)).not.toMatch(/failed unexpectedly|Output validation error/);
+        expect(out.protocolError, out.text).toBeUndefined();
+        // The export is in the store: a query never goes back to Clari.
+        expect(h.sandbox.stats().requests).toBe(before);
+      }),
+      { numRuns: NUM_RUNS * 2 },
+    );
+  });
+
+  it("resources/read of arbitrary URIs never crashes, and never reaches a route that changes anything", async () => {
+    const segment = fc.oneof(fc.constantFrom(...INJECTION_IDS.map(encodeURIComponent), ...jobs, "1", "0", "-1", "1e3", "NaN", "%", "%zz", "%E0%A4%A"), fc.string({ maxLength: 10 }));
+    const uri = fc.oneof(
+      segment.map((a) => `clari://exports/${a}`),
+      fc.tuple(segment, segment).map(([a, b]) => `clari://exports/${a}/rows/${b}`),
+      segment.map((a) => `clari://forecasts/${a}/latest`),
+      segment.map((a) => `clari://audit/events/page/${a}`),
+      fc.string({ maxLength: 30 }).map((a) => `clari://${a}`),
+      fc.string({ maxLength: 30 }),
+    );
+    const before = h.sandbox.stats().byRoute;
+    await fc.assert(
+      fc.asyncProperty(uri, async (u) => {
+        await h.client.readResource({ uri: u }).catch((error: unknown) => {
+          expect(error, u).toBeInstanceOf(McpError);
+        });
+      }),
+      { numRuns: NUM_RUNS * 2 },
+    );
+    const after = h.sandbox.stats().byRoute;
+    const reached = Object.keys(after).filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
+    expect(reached.filter((r) => !r.startsWith("GET ")), reached.join(", ")).toEqual([]);
+    expect((await h.client.listTools()).tools.length).toBe(ALL_TOOLS.length);
+  });
+
+  it("prompts/get and completion/complete take hostile values without a crash or a request to Clari", async () => {
+    const before = h.sandbox.stats().requests;
+    const { prompts } = await h.client.listPrompts();
+    expect(prompts.length).toBeGreaterThan(0);
+    const strings = WRONG_VALUES.filter((v): v is string => typeof v === "string");
+    for (const prompt of prompts) {
+      for (const value of strings) {
+        const args = Object.fromEntries((prompt.arguments ?? []).map((a) => [a.name, value]));
+        await h.client.getPrompt({ name: prompt.name, arguments: args }).catch((error: unknown) => expect(error).toBeInstanceOf(McpError));
+      }
+    }
+    for (const value of strings) {
+      for (const ref of [
+        { type: "ref/resource" as const, uri: "clari://exports/{jobId}", argument: "jobId" },
+        { type: "ref/resource" as const, uri: "clari://forecasts/{forecastId}/latest", argument: "forecastId" },
+      ]) {
+        const done = await h.client.complete({ ref: { type: ref.type, uri: ref.uri }, argument: { name: ref.argument, value } }).catch((error: unknown) => {
+          expect(error).toBeInstanceOf(McpError);
+          return undefined;
+        });
+        if (done) expect(done.completion.values.length).toBeLessThanOrEqual(100);
+      }
+    }
     expect(h.sandbox.stats().requests).toBe(before);
     expect((await h.client.listTools()).tools.length).toBe(ALL_TOOLS.length);
   });
