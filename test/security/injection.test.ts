@@ -7,7 +7,9 @@
  * - as audit cursors and resource URIs.
  * And clari_ingest_bulk's filePath: nothing outside --ingest-dir is ever read or uploaded.
  */
-import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdir, readdir, symlink, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClariClient } from "../../src/client/clari-client.js";
@@ -352,6 +354,56 @@ describe("clari_ingest_bulk filePath stays inside --ingest-dir", () => {
       expect(h.sandbox.stats().requests).toBe(before);
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe("a hostile upstream cannot steer the export store", () => {
+  it("job ids with path traversal from Clari never become file names outside the store", async () => {
+    const evilIds = ["../../escaped", "..", "/tmp/escaped-abs", "a/../../escaped2"];
+    let next = 0;
+    const upstream = createServer((req, res) => {
+      req.resume();
+      const url = decodeURIComponent(req.url ?? "");
+      const send = (body: unknown, type = "application/json") => {
+        res.writeHead(200, { "content-type": type });
+        res.end(typeof body === "string" ? body : JSON.stringify(body));
+      };
+      if (req.method === "POST") return send({ jobId: evilIds[next++ % evilIds.length] });
+      const id = /\/export\/jobs\/(.*?)(\/results)?$/.exec(url);
+      if (id?.[2]) return send("PWNED-CONTENT", "application/json");
+      if (id) return send({ job: { jobId: id[1], status: "DONE", module: "FORECAST", endTime: Date.now(), expiredTime: Date.now() + 86_400_000 } });
+      return send({ jobs: [] });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const tmp = await tempDir("clari-mcp-store-");
+    const cacheDir = path.join(tmp.dir, "a", "b", "store");
+    const h = await startHarness({ cacheDir, client: { v4BaseUrl: `${base}/v4`, v2BaseUrl: `${base}/v2` } });
+    try {
+      const results = await Promise.all(
+        evilIds.map(() => h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", fresh: true, waitSeconds: 5 } })),
+      );
+      for (const result of results) {
+        expect(result.isError, textOf(result)).toBe(true);
+        expect(textOf(result)).not.toContain("PWNED");
+      }
+      for (const uri of ["clari://exports/..%2F..%2Fescaped", "clari://exports/%2Ftmp%2Fescaped-abs"]) {
+        const read = await h.client.readResource({ uri }).then((r) => JSON.stringify(r), (e: Error) => e.message);
+        expect(read).not.toContain("PWNED");
+      }
+      const walk = async (dir: string): Promise<string[]> =>
+        (await readdir(dir, { withFileTypes: true })).flatMap((e) => [path.join(dir, e.name)]).concat(
+          ...(await Promise.all((await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(path.join(dir, e.name))))),
+        );
+      const files = await walk(tmp.dir);
+      expect(files.filter((f) => !f.startsWith(cacheDir)).every((f) => !/escaped/.test(f)), files.join("\n")).toBe(true);
+      expect(files.filter((f) => /escaped/.test(f)), files.join("\n")).toEqual([]);
+      await expect(readdir("/tmp").then((names) => names.filter((n) => n.startsWith("escaped-abs")))).resolves.toEqual([]);
+    } finally {
+      await h.close();
+      await new Promise((resolve) => upstream.close(resolve));
+      await tmp.remove();
     }
   });
 });
