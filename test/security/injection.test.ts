@@ -129,6 +129,17 @@ describe("ClariClient: ids on the wire (raw capture server)", () => {
     }
   });
 
+  it("never puts a configured key holding CR/LF, NUL or non-ASCII on the wire", async () => {
+    for (const apiKey of ["sk-live-FAKE\r\nX-Injected: 1", "sk-live-FAKE\nX-Injected: 1", "sk-live-FAKE\u0000x", "ключ-1234"]) {
+      const bad = new ClariClient({ apiKey, partnerKey: "pk\r\nX-Injected: 2", v4BaseUrl: capture.v4Url, v2BaseUrl: capture.v2Url, retry: { maxRetries: 0 } });
+      const before = capture.requests.length;
+      await expect(bad.getLimits()).rejects.toThrow();
+      await expect(bad.getIngestJob("abc")).rejects.toThrow();
+      await bad.close();
+      for (const req of capture.requests.slice(before)) expect(req.raw.toString("latin1")).not.toMatch(/X-Injected/i);
+    }
+  });
+
   it("escapes CR/LF and quotes in a bulk upload's file name instead of breaking the multipart body", async () => {
     const before = capture.requests.length;
     await settle(() => client.ingestBulk("account", { content: JSON.stringify(dataset), fileName: 'a"\r\nX-Injected: 1\r\n\r\n.json' }));
