@@ -101,7 +101,7 @@ export async function run({ n = 300, rounds = 3, warmup = 50 } = {}) {
       figure("call_direct_p50", `Direct undici GET /admin/limits: p50 / p99 (N=${n})`, `${details.directP50Ms} / ${details.directP99Ms}`, "ms", "baseline", null),
       figure("call_overhead_p50", "Per-call overhead, p50 (tool - direct)", details.overheadP50Ms, "ms", "< 2 ms", details.overheadP50Ms < 2),
       figure("call_overhead_p99", "Per-call overhead, p99 (tool - direct)", details.overheadP99Ms, "ms", "", null),
-      figure("call_burst", `Back-to-back tool calls (unpaced, N=${n}): p50 / p99 / max; calls/s`, `${details.burst.p50Ms} / ${details.burst.p99Ms} / ${details.burst.maxMs}; ${details.burst.callsPerSecond}/s`, "ms", "", null),
+      figure("call_burst", `Back-to-back tool calls (unpaced, N=${n}): p50 / p99 / max; calls/s`, `${details.burst.p50Ms} / ${details.burst.p99Ms} / ${details.burst.maxMs} ms; ${details.burst.callsPerSecond}/s`, "", "", null),
     ];
     return { figures, details };
   } finally {

@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BENCH_DIR, killChildren, log } from "./lib.mjs";
+import { BENCH_DIR, killChildren, log, round } from "./lib.mjs";
 
 const SECTIONS = [
   { key: "coldStart", title: "1. Cold start (stdio)", module: "./cold-start.mjs" },
@@ -37,6 +37,9 @@ const results = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    // Other work on the machine skews timings: the 1-minute load average before and after.
+    loadAverageAtStart: round(os.loadavg()[0], 2),
+    loadAverageAtEnd: null,
   },
   sections: {},
   figures: [],
@@ -112,7 +115,7 @@ function markdown() {
     "# clari-mcp benchmark results",
     "",
     `Run ${results.startedAt}, ${results.complete ? "complete" : "INCOMPLETE"}, wall time ${results.wallSeconds} s (${"`npm run bench`"}, build included in npm's step, not here).`,
-    `Machine: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.platform}.`,
+    `Machine: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.platform}; 1-min load average ${m.loadAverageAtStart} at start, ${m.loadAverageAtEnd} at end.`,
     "Every timing is a median over several runs; each baseline was measured in the same run. See bench/README.md for what each figure means.",
     "",
     table(),
@@ -127,6 +130,7 @@ function markdown() {
 }
 
 function write() {
+  results.machine.loadAverageAtEnd = round(os.loadavg()[0], 2);
   results.wallSeconds = Math.round((Date.now() - started) / 100) / 10;
   writeFileSync(path.join(BENCH_DIR, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), `${markdown()}\n`);
@@ -153,7 +157,7 @@ for (const section of SECTIONS) {
     log(`${section.title} FAILED: ${error?.stack ?? error}`);
     results.errors.push({ section: section.key, message: String(error?.message ?? error) });
   }
-  log(`${section.title} took ${Math.round((Date.now() - t0) / 1000)} s`);
+  log(`${section.title} took ${Math.round((Date.now() - t0) / 1000)} s (load average ${round(os.loadavg()[0], 2)})`);
 }
 clearTimeout(watchdog);
 results.complete = results.errors.length === 0;
