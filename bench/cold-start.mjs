@@ -1,8 +1,8 @@
 /**
  * 1. Cold start: time from spawning the server (SDK StdioClientTransport) to the tools/list
  * answer reaching the client transport (and, separately, to listTools() resolving, which adds the
- * SDK Client's own parsing and outputSchema compilation), for `clari-mcp --sandbox`, `clari-mcp` with a key (no sandbox), and a bare SDK server
- * with one tool (bench/baseline-server.mjs). Runs are interleaved so drift hits all alike;
+ * SDK Client's own parsing and outputSchema compilation), for `clari-mcp --sandbox`, `clari-mcp`
+ * with a key (no sandbox), and a bare SDK server with one tool (bench/baseline-server.mjs). Runs are interleaved so drift hits all alike;
  * the first round is a discarded warm-up (disk cache).
  */
 import path from "node:path";
