@@ -188,6 +188,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
   };
 
+  for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey], ["the HTTP bearer token", config.httpToken]] as const) {
+    if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.`);
+  }
+
   if (command === "serve") {
     if (!sandbox && !apiKey) {
       throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");

@@ -115,7 +115,7 @@ export class ClariClient {
   // ---- Forecast exports and jobs (v4) ----
 
   /** POST /export/forecast/{forecastId}: queue a forecast export. Spends one unit of monthly quota. */
-  exportForecast(forecastId: string, params: ForecastExportParams = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
+  async exportForecast(forecastId: string, params: ForecastExportParams = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
     return this.call(JobIdResponse, {
       operation: "POST /export/forecast/{forecastId}",
       api: "v4",
@@ -140,7 +140,7 @@ export class ClariClient {
   }
 
   /** GET /export/jobs/{jobId}: one export job's status. */
-  getExportJob(jobId: string, opts: CallOptions = {}): Promise<ExportJob> {
+  async getExportJob(jobId: string, opts: CallOptions = {}): Promise<ExportJob> {
     return this.call(ExportJobResponse, {
       operation: "GET /export/jobs/{jobId}",
       api: "v4",
@@ -151,7 +151,7 @@ export class ClariClient {
   }
 
   /** PATCH /export/jobs/{jobId} {type: CANCEL}: stop a queued or running export; frees its quota. */
-  cancelExportJob(jobId: string, opts: CallOptions = {}): Promise<CancelResult> {
+  async cancelExportJob(jobId: string, opts: CallOptions = {}): Promise<CancelResult> {
     return this.call(CancelResponse, {
       operation: "PATCH /export/jobs/{jobId}",
       api: "v4",
@@ -163,7 +163,7 @@ export class ClariClient {
   }
 
   /** GET /export/jobs/{jobId}/results: the export file, streamed (only for DONE jobs). */
-  getExportResults(jobId: string, opts: CallOptions = {}): Promise<StreamResponse> {
+  async getExportResults(jobId: string, opts: CallOptions = {}): Promise<StreamResponse> {
     return this.http.stream({
       operation: "GET /export/jobs/{jobId}/results",
       api: "v4",
@@ -186,7 +186,7 @@ export class ClariClient {
   }
 
   /** GET /export/jobs: every export job of the token's user. */
-  listExportJobs(opts: CallOptions = {}): Promise<ExportJob[]> {
+  async listExportJobs(opts: CallOptions = {}): Promise<ExportJob[]> {
     return this.call(ExportJobListResponse, {
       operation: "GET /export/jobs",
       api: "v4",
@@ -197,14 +197,14 @@ export class ClariClient {
   }
 
   /** GET /admin/limits: monthly quota, concurrency and the jobs holding them. */
-  getLimits(opts: CallOptions = {}): Promise<Limits> {
+  async getLimits(opts: CallOptions = {}): Promise<Limits> {
     return this.call(LimitsResponse, { operation: "GET /admin/limits", api: "v4", method: "GET", path: "/admin/limits", signal: opts.signal });
   }
 
   // ---- Audit, opportunity, activity (v4) ----
 
   /** POST /export/audit/events: queue an audit export (items + actors). */
-  exportAuditEvents(filters: AuditFilters = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
+  async exportAuditEvents(filters: AuditFilters = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
     return this.call(JobIdResponse, {
       operation: "POST /export/audit/events",
       api: "v4",
@@ -231,7 +231,7 @@ export class ClariClient {
   }
 
   /** GET /opportunity?oppId=...: 1 to 100 opportunities with crmScore and field trends. */
-  getOpportunities(oppIds: string[], mode?: string, opts: CallOptions = {}): Promise<Opportunity[]> {
+  async getOpportunities(oppIds: string[], mode?: string, opts: CallOptions = {}): Promise<Opportunity[]> {
     return this.call(OpportunitiesResponse, {
       operation: "GET /opportunity",
       api: "v4",
@@ -243,7 +243,7 @@ export class ClariClient {
   }
 
   /** POST /export/activity: queue an activity export (meetings, emails, attachments). */
-  exportActivity(params: ActivityExportParams = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
+  async exportActivity(params: ActivityExportParams = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
     return this.call(JobIdResponse, {
       operation: "POST /export/activity",
       api: "v4",
@@ -257,7 +257,7 @@ export class ClariClient {
   // ---- Ingest (v2, partner key) ----
 
   /** POST /ingest/bulk/entity/{entity}: upload one JSON file (<= 10 MB) as multipart `FileData`. */
-  ingestBulk(entity: string, file: { content: string | Uint8Array; fileName?: string }, options: IngestOptions = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
+  async ingestBulk(entity: string, file: { content: string | Uint8Array; fileName?: string }, options: IngestOptions = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
     const form = new FormData();
     form.append("FileData", new Blob([file.content], { type: "application/json" }), file.fileName ?? "data.json");
     return this.call(JobIdResponse, {
@@ -286,7 +286,7 @@ export class ClariClient {
   }
 
   /** GET /ingest/job/{jobId}: a bulk ingest job's status (HTTP 202 while it runs). */
-  getIngestJob(jobId: string, opts: CallOptions = {}): Promise<IngestJob> {
+  async getIngestJob(jobId: string, opts: CallOptions = {}): Promise<IngestJob> {
     return this.call(IngestJobResponse, {
       operation: "GET /ingest/job/{jobId}",
       api: "v2",
@@ -309,7 +309,7 @@ export class ClariClient {
   }
 
   /** GET /ingest/schema/{entity}/field: picklist values, optionally for some fields only. */
-  getPicklistValues(entity: string, fieldNames?: string[], opts: CallOptions = {}): Promise<PicklistValues> {
+  async getPicklistValues(entity: string, fieldNames?: string[], opts: CallOptions = {}): Promise<PicklistValues> {
     return this.call(PicklistResponse, {
       operation: "GET /ingest/schema/{entity}/field",
       api: "v2",
@@ -330,7 +330,7 @@ export class ClariClient {
       throw new ClariConfigError("The audit cursor is not a valid link; start again without a cursor.");
     }
     const basePath = base.pathname.replace(/\/+$/, "");
-    if (url.origin !== base.origin || !url.pathname.startsWith(`${basePath}/audit/events`)) {
+    if (url.origin !== base.origin || url.pathname !== `${basePath}/audit/events`) {
       throw new ClariConfigError("The audit cursor does not point at the configured Clari API; start again without a cursor.");
     }
     return { path: url.pathname.slice(basePath.length) + url.search };

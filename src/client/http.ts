@@ -56,6 +56,8 @@ export interface StreamResponse {
 
 export const DEFAULT_RETRY: RetrySettings = { maxRetries: 4, minDelayMs: 500, maxDelayMs: 20_000 };
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** JSON answers (not export files, which stream to disk) larger than this are refused. */
+const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 export class HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -103,7 +105,11 @@ export class HttpClient {
 
   /** A call whose 2xx body is JSON (or empty). */
   async json(req: HttpRequest): Promise<JsonResponse> {
-    return this.send(req, async (status, body) => {
+    return this.send(req, async (status, body, headers) => {
+      if (Number(headers["content-length"] ?? 0) > JSON_BODY_LIMIT) {
+        body.destroy();
+        throw new ClariResponseError(req.operation, status, `${req.operation} returned more than ${JSON_BODY_LIMIT} bytes of JSON; refused.`);
+      }
       const text = await body.text();
       if (text.trim() === "") return { status, data: undefined };
       try {

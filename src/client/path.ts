@@ -8,6 +8,7 @@ export function encodeSegment(value: string): string {
   if (value === "" || value === "." || value === "..") {
     throw new ClariConfigError(`Invalid path segment ${JSON.stringify(value)}: ids cannot be empty, "." or "..".`);
   }
+  if (!value.isWellFormed()) throw new ClariConfigError("Invalid path segment: ids must be well-formed text.");
   if (/[\u0000-\u001f\u007f]/.test(value)) {
     throw new ClariConfigError("Invalid path segment: ids cannot contain control characters.");
   }

@@ -88,8 +88,9 @@ export const JobIdResponse = z
   .looseObject({ jobId: text, id: text })
   .transform((v, ctx) => {
     const jobId = v.jobId ?? v.id;
-    if (!jobId) {
-      ctx.addIssue({ code: "custom", message: "response has no jobId" });
+    // A job id becomes a path segment and a file name: accept only what Clari issues.
+    if (!jobId || !/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) {
+      ctx.addIssue({ code: "custom", message: jobId ? "response has a malformed jobId" : "response has no jobId" });
       return z.NEVER;
     }
     return { jobId };

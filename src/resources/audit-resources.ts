@@ -5,7 +5,7 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AuditFilters } from "../client/clari-client.js";
 import type { ToolDeps } from "../tools/define-tool.js";
-import { jsonContent, variable } from "./resource-util.js";
+import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
 interface PageToken {
   filters: AuditFilters & { limit?: number };
@@ -20,7 +20,7 @@ function parseToken(text: string): PageToken {
     if (typeof token !== "object" || token === null || typeof token.filters !== "object") throw new Error("bad token");
     return token;
   } catch {
-    throw new Error("This audit page link is not one this server issued; start from clari://audit/events.");
+    throw invalidUri("This audit page link is not one this server issued; start from clari://audit/events.");
   }
 }
 

@@ -7,7 +7,7 @@ import { eventRows } from "../exports/summarise-events.js";
 import type { ToolDeps } from "../tools/define-tool.js";
 import { downloadExport } from "../tools/job-runner.js";
 import { summariseStored } from "../tools/summarisers.js";
-import { jsonContent, variable } from "./resource-util.js";
+import { invalidUri, jobIdVariable, jsonContent, textContent, variable } from "./resource-util.js";
 
 /** Files up to this size are served whole; larger ones through row pages. */
 export const RAW_LIMIT_BYTES = 1024 * 1024;
@@ -56,11 +56,9 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
     }),
     { title: "Clari export file", description: "A completed export: the file itself when under 1 MB, else a summary with links to row pages" },
     async (uri, variables) => {
-      const jobId = variable(variables, "jobId");
+      const jobId = jobIdVariable(variables);
       const entry = await downloadExport(jobId, undefined, deps, AbortSignal.timeout(120_000));
-      if (entry.bytes <= RAW_LIMIT_BYTES) {
-        return { contents: [{ uri: uri.href, mimeType: entry.mimeType, text: (await deps.store.read(jobId)).toString("utf8") }] };
-      }
+      if (entry.bytes <= RAW_LIMIT_BYTES) return textContent(uri.href, entry.mimeType, (await deps.store.read(jobId)).toString("utf8"));
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, {
         jobId,
@@ -78,9 +76,9 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
     new ResourceTemplate("clari://exports/{jobId}/rows/{page}", { list: undefined, complete: { jobId: completeJobIds(deps) } }),
     { title: "Clari export rows", description: `Normalised rows of an export, ${ROWS_PER_PAGE} per page`, mimeType: "application/json" },
     async (uri, variables) => {
-      const jobId = variable(variables, "jobId");
+      const jobId = jobIdVariable(variables);
       const page = Number(variable(variables, "page"));
-      if (!Number.isInteger(page) || page < 1) throw new Error(`Page must be a positive integer (got ${variable(variables, "page")}).`);
+      if (!Number.isInteger(page) || page < 1) throw invalidUri(`Page must be a positive integer (got ${JSON.stringify(variable(variables, "page").slice(0, 20))}).`);
       const entry = await downloadExport(jobId, undefined, deps, AbortSignal.timeout(120_000));
       const start = (page - 1) * ROWS_PER_PAGE;
       let total: number;
@@ -113,7 +111,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
     async (uri, variables) => {
       const forecastId = variable(variables, "forecastId");
       const entry = deps.store.list().find((e) => e.kind === "forecast" && e.request.forecastId === forecastId);
-      if (!entry) throw new Error(`No stored export of forecast ${forecastId}; create one with clari_export_forecast.`);
+      if (!entry) throw invalidUri(`No stored export of forecast ${JSON.stringify(forecastId.slice(0, 100))}; create one with clari_export_forecast.`);
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, { jobId: entry.jobId, request: entry.request, completedAt: new Date(entry.completedAt).toISOString(), file: `clari://exports/${entry.jobId}`, summary });
     },

@@ -1,13 +1,36 @@
 /** Small helpers shared by the resource handlers. */
-import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import { redactSecrets } from "../client/redact.js";
+import { jobIdInput } from "../tools/common-inputs.js";
 
-export function jsonContent(uri: string, value: unknown): ReadResourceResult {
-  return { contents: [{ uri, mimeType: "application/json", text: JSON.stringify(value, null, 1) }] };
+/** Resource text leaves the process: scrub secrets an upstream may have echoed. */
+export function textContent(uri: string, mimeType: string, text: string): ReadResourceResult {
+  return { contents: [{ uri, mimeType, text: redactSecrets(text) }] };
 }
 
-/** A URI template variable as one string (templates may yield arrays). */
+export function jsonContent(uri: string, value: unknown): ReadResourceResult {
+  return textContent(uri, "application/json", JSON.stringify(value, null, 1));
+}
+
+/** A bad URI is the caller's mistake: answer InvalidParams with what is wrong. */
+export function invalidUri(message: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, message);
+}
+
+/** A URI template variable as one decoded string (templates may yield arrays). */
 export function variable(variables: Record<string, string | string[]>, name: string): string {
   const value = variables[name];
   const text = Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
-  return decodeURIComponent(text);
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalidUri(`The ${name} in the URI is not validly %-encoded.`);
+  }
+}
+
+/** A jobId from a URI, held to the same rule as the tools' jobId input, before any request. */
+export function jobIdVariable(variables: Record<string, string | string[]>): string {
+  const jobId = variable(variables, "jobId");
+  if (!jobIdInput.safeParse(jobId).success) throw invalidUri(`${JSON.stringify(jobId.slice(0, 80))} is not a jobId (letters, digits, '-' or '_'; Clari's are 24 hex characters).`);
+  return jobId;
 }

@@ -10,6 +10,7 @@ import type { Config, Toolset } from "../config.js";
 import type { ExportStore } from "../exports/store.js";
 import type { Logger } from "../logger.js";
 import type { TableCache } from "../exports/table-cache.js";
+import { redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
 
 export interface ToolDeps {
@@ -63,10 +64,17 @@ export function isWriteTool(tool: Pick<ToolDefinition, "writesClariData">): bool
   return tool.writesClariData;
 }
 
+/** Scrub secrets from structured data (an upstream may echo a key inside a 200 body). */
+function redactValue<T>(value: T): T {
+  const json = JSON.stringify(value);
+  const clean = redactSecrets(json);
+  return clean === json ? value : (JSON.parse(clean) as T);
+}
+
 export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
   return {
-    content: [{ type: "text", text: answer.text }, ...(answer.links ?? [])],
-    structuredContent: answer.structured as Record<string, unknown>,
+    content: [{ type: "text", text: redactSecrets(answer.text) }, ...(answer.links ?? [])],
+    structuredContent: redactValue(answer.structured as Record<string, unknown>),
     ...(answer.isError ? { isError: true } : {}),
   };
 }

@@ -22,8 +22,13 @@ export interface HttpHandle {
 
 interface Session {
   transport: StreamableHTTPServerTransport;
+  lastSeen: number;
   close(): Promise<void>;
 }
+
+/** Sessions unused this long are closed (clients that vanished without DELETE). */
+const SESSION_IDLE_MS = 30 * 60_000;
+const MAX_SESSIONS = 1000;
 
 class HttpError extends Error {
   constructor(
@@ -119,24 +124,30 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     if (typeof sessionId === "string") {
       const session = sessions.get(sessionId);
       if (!session) return sendJson(res, 404, rpcError(-32001, "Session not found; initialize a new session."));
+      session.lastSeen = Date.now();
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== "POST" || !isInitializeRequest(body)) {
       return sendJson(res, 400, rpcError(-32000, "Bad request: no session id; the first request must be initialize."));
     }
+    if (sessions.size >= MAX_SESSIONS) return sendJson(res, 503, rpcError(-32000, "Too many open sessions; close unused ones (DELETE) or retry later."));
     const server = createServer(deps);
+    let closed = false;
+    // Ending a session (DELETE, transport close, idle expiry) releases its McpServer once.
+    const end = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+      await server.close().catch(() => undefined);
+    };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, close: () => server.close() });
+        sessions.set(id, { transport, lastSeen: Date.now(), close: end });
       },
-      onsessionclosed: (id) => {
-        sessions.delete(id);
-      },
+      onsessionclosed: () => end(),
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
+    transport.onclose = () => void end();
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   }
@@ -166,6 +177,11 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     })();
   });
   httpServer.requestTimeout = 120_000;
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const session of sessions.values()) if (session.lastSeen < cutoff) void session.close();
+  }, 60_000);
+  sweep.unref();
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -180,7 +196,8 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     url,
     port,
     async close() {
-      for (const session of sessions.values()) await session.close().catch(() => undefined);
+      clearInterval(sweep);
+      for (const session of [...sessions.values()]) await session.close().catch(() => undefined);
       sessions.clear();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
