@@ -8,6 +8,7 @@
  *
  * A watchdog stops the whole run after 9.5 minutes, writing what was measured so far.
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,9 +29,21 @@ const WATCHDOG_MS = 570_000;
 const { values } = parseArgs({ options: { only: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined;
 
+/** The commit measured, and how many files under src/ differed from it (the build includes them). */
+function sourceVersion() {
+  try {
+    const git = (...args) => execFileSync("git", args, { cwd: path.dirname(BENCH_DIR), encoding: "utf8", timeout: 10_000 }).trim();
+    const changed = git("status", "--porcelain", "--", "src").split("\n").filter(Boolean).length;
+    return { commit: git("rev-parse", "--short", "HEAD"), uncommittedSrcFiles: changed };
+  } catch {
+    return { commit: "unknown", uncommittedSrcFiles: null };
+  }
+}
+
 const started = Date.now();
 const results = {
   startedAt: new Date(started).toISOString(),
+  source: sourceVersion(),
   machine: {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
@@ -114,7 +127,7 @@ function markdown() {
   return [
     "# clari-mcp benchmark results",
     "",
-    `Run ${results.startedAt}, ${results.complete ? "complete" : "INCOMPLETE"}, wall time ${results.wallSeconds} s (${"`npm run bench`"}, build included in npm's step, not here).`,
+    `Run ${results.startedAt} on commit ${results.source.commit}${results.source.uncommittedSrcFiles ? ` (+${results.source.uncommittedSrcFiles} uncommitted files under src/)` : ""}, ${results.complete ? "complete" : "INCOMPLETE"}, wall time ${results.wallSeconds} s (the build before it, in ${"`npm run bench`"}, is not counted).`,
     `Machine: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.platform}; 1-min load average ${m.loadAverageAtStart} at start, ${m.loadAverageAtEnd} at end.`,
     "Every timing is a median over several runs; each baseline was measured in the same run. See bench/README.md for what each figure means.",
     "",
