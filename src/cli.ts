@@ -7,12 +7,10 @@
 import { ConfigError, helpText, loadConfig, type Config } from "./config.js";
 import { createRuntime } from "./deps.js";
 import { createLogger, type Logger } from "./logger.js";
-import { startSandbox } from "./sandbox/index.js";
-import { startHttp } from "./transports/http.js";
-import { runStdio } from "./transports/stdio.js";
 import { VERSION } from "./version.js";
 
 async function runSandboxOnly(config: Config, logger: Logger): Promise<void> {
+  const { startSandbox } = await import("./sandbox/index.js");
   const sandbox = await startSandbox({
     port: config.port,
     host: config.host,
@@ -55,11 +53,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (config.command === "sandbox") return runSandboxOnly(config, logger);
 
-  const runtime = await createRuntime(config, logger);
+  // Only the chosen transport is loaded, while the runtime (and any sandbox) starts: start-up
+  // time is what a client waits for.
   if (config.transport === "stdio") {
+    const [{ runStdio }, runtime] = await Promise.all([import("./transports/stdio.js"), createRuntime(config, logger)]);
     await runStdio(runtime.deps, () => runtime.close());
     return;
   }
+  const [{ startHttp }, runtime] = await Promise.all([import("./transports/http.js"), createRuntime(config, logger)]);
   const http = await startHttp(runtime.deps, config);
   const stop = async (): Promise<void> => {
     await http.close();

@@ -8,7 +8,7 @@ import type { Config } from "./config.js";
 import { ExportStore } from "./exports/store.js";
 import { TableCache } from "./exports/table-cache.js";
 import type { Logger } from "./logger.js";
-import { startSandbox, type Sandbox } from "./sandbox/index.js";
+import type { Sandbox } from "./sandbox/index.js";
 import type { ToolDeps } from "./tools/define-tool.js";
 import { VERSION } from "./version.js";
 
@@ -29,6 +29,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   let sandbox: Sandbox | undefined;
   let settings = { apiKey: config.apiKey, partnerKey: config.partnerKey, v4BaseUrl: config.v4BaseUrl, v2BaseUrl: config.v2BaseUrl };
   if (config.sandbox) {
+    const { startSandbox } = await import("./sandbox/index.js");
     sandbox = await startSandbox({ jobDurationMs: config.sandboxJobMs, users: config.sandboxUsers, apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY });
     settings = { apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY, v4BaseUrl: sandbox.v4Url, v2BaseUrl: sandbox.v2Url };
     logger.info(`sandbox mode: simulated Clari at ${sandbox.url} (no credentials used)`);

@@ -3,7 +3,6 @@
  * forecast read). It knows paths, parameters and response shapes; http.ts knows transport.
  * It never formats anything for an assistant.
  */
-import { FormData } from "undici";
 import type { z } from "zod";
 import { ClariConfigError, ClariResponseError } from "./errors.js";
 import { HttpClient, type HttpClientOptions, type HttpRequest, type StreamResponse } from "./http.js";
@@ -258,7 +257,7 @@ export class ClariClient {
 
   /** POST /ingest/bulk/entity/{entity}: upload one JSON file (<= 10 MB) as multipart `FileData`. */
   async ingestBulk(entity: string, file: { content: string | Uint8Array; fileName?: string }, options: IngestOptions = {}, opts: CallOptions = {}): Promise<{ jobId: string }> {
-    const form = new FormData();
+    const form = await this.http.formData();
     form.append("FileData", new Blob([file.content], { type: "application/json" }), file.fileName ?? "data.json");
     return this.call(JobIdResponse, {
       operation: "POST /ingest/bulk/entity/{entity}",

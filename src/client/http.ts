@@ -3,7 +3,7 @@
  * auth headers, the client-side rate limiter, a per-call time budget, and the mapping of every
  * failure to the client's error classes. Callers get parsed JSON or a body stream.
  */
-import { Agent, RetryAgent, request, type Dispatcher, type FormData } from "undici";
+import type { Dispatcher, FormData } from "undici";
 import type { Readable } from "node:stream";
 import { ClariConfigError, ClariNetworkError, ClariResponseError } from "./errors.js";
 import { errorFromResponse } from "./error-body.js";
@@ -59,8 +59,12 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** JSON answers (not export files, which stream to disk) larger than this are refused. */
 const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
+/** undici is loaded on the first call, not at start-up: a server's first tools/list needs no HTTP. */
+let undiciModule: Promise<typeof import("undici")> | undefined;
+const loadUndici = (): Promise<typeof import("undici")> => (undiciModule ??= import("undici"));
+
 export class HttpClient {
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Promise<Dispatcher> | undefined;
   private readonly ownsDispatcher: boolean;
   private readonly limiter: RateLimiter;
   private readonly callTimeoutMs: number;
@@ -69,24 +73,7 @@ export class HttpClient {
     for (const [name, url] of [["v4", options.v4BaseUrl], ["v2", options.v2BaseUrl]] as const) {
       if (!/^https?:\/\//.test(url)) throw new ClariConfigError(`The ${name} base URL must start with http:// or https:// (got ${JSON.stringify(url)}).`);
     }
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const base =
-      options.dispatcher ??
-      new Agent({
-        connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-        headersTimeout: options.headersTimeoutMs ?? 30_000,
-        bodyTimeout: options.bodyTimeoutMs ?? 60_000,
-        keepAliveTimeout: 30_000,
-        connections: 32,
-      });
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = new RetryAgent(base, {
-      retry: createRetryCallback(retry),
-      maxRetries: retry.maxRetries,
-      statusCodes: RETRYABLE_STATUSES,
-      methods: ["GET", "HEAD", "OPTIONS", "POST", "PATCH"],
-      throwOnError: false,
-    });
     this.limiter = new RateLimiter(options.requestsPerSecond ?? 100);
     this.callTimeoutMs = options.callTimeoutMs ?? 45_000;
   }
@@ -100,7 +87,37 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsDispatcher && this.dispatcher) await (await this.dispatcher).close();
+  }
+
+  /** One keep-alive Agent (or the injected dispatcher) behind undici's RetryAgent, made on first use. */
+  private getDispatcher(): Promise<Dispatcher> {
+    this.dispatcher ??= loadUndici().then(({ Agent, RetryAgent }) => {
+      const options = this.options;
+      const retry = { ...DEFAULT_RETRY, ...options.retry };
+      const base =
+        options.dispatcher ??
+        new Agent({
+          connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+          headersTimeout: options.headersTimeoutMs ?? 30_000,
+          bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+          keepAliveTimeout: 30_000,
+          connections: 32,
+        });
+      return new RetryAgent(base, {
+        retry: createRetryCallback(retry),
+        maxRetries: retry.maxRetries,
+        statusCodes: RETRYABLE_STATUSES,
+        methods: ["GET", "HEAD", "OPTIONS", "POST", "PATCH"],
+        throwOnError: false,
+      });
+    });
+    return this.dispatcher;
+  }
+
+  /** A multipart form for uploads (undici's FormData, loaded with undici). */
+  async formData(): Promise<FormData> {
+    return new (await loadUndici()).FormData();
   }
 
   /** A call whose 2xx body is JSON (or empty). */
@@ -161,8 +178,9 @@ export class HttpClient {
       await this.limiter.acquire(combined).catch((reason) => {
         throw this.networkError(req, reason, req.signal);
       });
+      const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.getDispatcher()]);
       const response = await request(url, {
-        dispatcher: this.dispatcher,
+        dispatcher,
         method: req.method,
         headers,
         body: req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json)),

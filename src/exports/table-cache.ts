@@ -4,7 +4,6 @@
  */
 import type { ExportStore } from "./store.js";
 import type { ForecastTable } from "./forecast-table.js";
-import { normaliseForecast, normaliseForecastFile } from "./normalise-forecast.js";
 
 export class TableCache {
   private readonly tables = new Map<string, ForecastTable>();
@@ -37,6 +36,8 @@ export class TableCache {
   }
 
   private async load(jobId: string): Promise<ForecastTable> {
+    // The parsers (csv-parse, the streaming JSON reader) load on first use, not at start-up.
+    const { normaliseForecast, normaliseForecastFile } = await import("./normalise-forecast.js");
     const localPath = this.store.localPath(jobId);
     const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));
     this.tables.set(jobId, table);

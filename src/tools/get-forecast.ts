@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { normaliseForecast } from "../exports/normalise-forecast.js";
 import { summariseForecast } from "../exports/summarise-forecast.js";
 import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./common-inputs.js";
 import { defineTool } from "./define-tool.js";
@@ -26,6 +25,7 @@ export const getForecast = defineTool({
   writesClariData: false,
   async handler({ forecastId, ...params }, deps, call) {
     const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
+    const { normaliseForecast } = await import("../exports/normalise-forecast.js");
     const table = normaliseForecast(JSON.stringify(data ?? {}));
     const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }), table);
     return {
