@@ -10,9 +10,25 @@ export class ToolInputError extends Error {
   override readonly name = "ToolInputError";
 }
 
+/** A job finished but what came after (the download) failed: the jobId must reach the caller. */
+export class JobFollowUpError extends Error {
+  override readonly name = "JobFollowUpError";
+  constructor(
+    readonly jobId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`Export ${jobId} is DONE but fetching it failed.`);
+  }
+}
+
 export function describeError(error: unknown, toolName: string): string {
   let text: string;
-  if (error instanceof ClariApiError) {
+  if (error instanceof JobFollowUpError) {
+    text =
+      `${error.message} ${describeError(error.cause, toolName)}
+` +
+      `Nothing is lost: fetch it with clari_wait_for_job {"jobId":"${error.jobId}"}; that spends no quota.`;
+  } else if (error instanceof ClariApiError) {
     text = error.message + (error.hint ? `\nWhat to do: ${error.hint}` : "") + (error.errorId ? `\n(Clari errorId ${error.errorId})` : "");
   } else if (error instanceof ClariNetworkError) {
     const sent = error.mayHaveReachedServer ? "" : " Nothing was sent to Clari.";

@@ -10,6 +10,7 @@ import { waitForJob, type JobKind, type WaitResult } from "../client/jobs.js";
 import type { ExportJob } from "../client/schemas.js";
 import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../exports/store.js";
 import type { ToolCall, ToolDeps } from "./define-tool.js";
+import { JobFollowUpError } from "./describe-error.js";
 
 export interface ExportRequest {
   kind: ExportKind;
@@ -110,8 +111,12 @@ export async function awaitExport(jobId: string, waitSeconds: number, deps: Tool
     await deps.store.clearPending(jobId);
     return { outcome: "failed", jobId, wait };
   }
-  const entry = await downloadExport(jobId, wait.job as ExportJob, deps, call.signal);
-  return { outcome: "done", jobId, entry, wait, resumed };
+  try {
+    const entry = await downloadExport(jobId, wait.job as ExportJob, deps, call.signal);
+    return { outcome: "done", jobId, entry, wait, resumed };
+  } catch (error) {
+    throw new JobFollowUpError(jobId, error);
+  }
 }
 
 /** A wait's outcome in the words tools report. */

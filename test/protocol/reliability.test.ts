@@ -101,6 +101,30 @@ describe("damaged downloads", () => {
   });
 });
 
+describe("download failures", () => {
+  it("a DONE job whose download fails still hands back its jobId and the call that fetches it", async () => {
+    const h = await harness({ sandbox: { jobDurationMs: 50 } });
+    const { jobId } = await h.clari.exportForecast("net_bookings");
+    await new Promise((r) => setTimeout(r, 200));
+    h.sandbox.setFaults({ truncateRate: 1 });
+    const realGetJob = h.clari.getExportJob.bind(h.clari);
+    // Let the status poll through cleanly so only the download meets the fault.
+    h.clari.getExportJob = async (id, opts) => {
+      h.sandbox.setFaults({ truncateRate: 0 });
+      const job = await realGetJob(id, opts);
+      h.sandbox.setFaults({ truncateRate: 1 });
+      return job;
+    };
+    const failed = await h.client.callTool({ name: "clari_wait_for_job", arguments: { jobId } });
+    expect(failed.isError).toBe(true);
+    expect(textOf(failed)).toContain(`Export ${jobId} is DONE but fetching it failed`);
+    expect(textOf(failed)).toContain(`clari_wait_for_job {"jobId":"${jobId}"}`);
+    h.sandbox.setFaults({ truncateRate: 0 });
+    h.clari.getExportJob = realGetJob;
+    expect(out(await h.client.callTool({ name: "clari_wait_for_job", arguments: { jobId } }))).toMatchObject({ outcome: "done", jobId });
+  });
+});
+
 describe("expired results", () => {
   it("explains that an expired export must be queued again", async () => {
     const h = await harness({ sandbox: { jobDurationMs: 50 } });
