@@ -20,7 +20,7 @@ export const SERVER_INSTRUCTIONS =
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer(
     { name: "clari-mcp", title: "Clari", version: VERSION },
-    { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
+    { instructions: SERVER_INSTRUCTIONS, capabilities: { resources: { listChanged: true } } },
   );
 
   const tools = selectTools(deps.config, deps.client.hasPartnerKey);

@@ -10,7 +10,7 @@ import { waitForJob, type JobKind, type WaitResult } from "../client/jobs.js";
 import type { ExportJob } from "../client/schemas.js";
 import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../exports/store.js";
 import type { ToolCall, ToolDeps } from "./define-tool.js";
-import { JobFollowUpError } from "./describe-error.js";
+import { JobFollowUpError, ToolInputError } from "./describe-error.js";
 
 export interface ExportRequest {
   kind: ExportKind;
@@ -146,6 +146,7 @@ async function cancelQuietly(jobId: string, deps: ToolDeps): Promise<boolean> {
   }
 }
 
+const EXPORT_RUNNING = new Set(["SCHEDULED", "STARTED"]);
 const KIND_BY_MODULE: Record<string, ExportKind> = { FORECAST: "forecast", AUDIT: "audit", ACTIVITY: "activity" };
 
 /** Download a DONE export's file into the store (once) and index it. */
@@ -154,6 +155,10 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
   if (existing) return existing;
   const pending = deps.store.pending().find((p) => p.jobId === jobId);
   const info = job ?? (await deps.client.getExportJob(jobId, { signal }));
+  if (info.status !== "DONE") {
+    const next = EXPORT_RUNNING.has(info.status) ? `wait for it with clari_wait_for_job {"jobId":"${jobId}"}` : "ask for the export again";
+    throw new ToolInputError(`Export ${jobId} is ${info.status}; its results exist only once it is DONE: ${next}.`);
+  }
   const kind: ExportKind = (pending?.kind as ExportKind | undefined) ?? KIND_BY_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
   const response = await deps.client.getExportResults(jobId, { signal });
   const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));

@@ -125,6 +125,17 @@ describe("download failures", () => {
   });
 });
 
+describe("results of a running job", () => {
+  it("says the job is still running and how to wait, without asking Clari for results", async () => {
+    const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
+    const { jobId } = await h.clari.exportForecast("net_bookings");
+    const result = await h.client.callTool({ name: "clari_get_export_results", arguments: { jobId } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(new RegExp(`Export ${jobId} is (SCHEDULED|STARTED).*clari_wait_for_job`));
+    expect(h.sandbox.stats().byRoute["GET /v4/export/jobs/{jobId}/results"] ?? 0).toBe(0);
+  });
+});
+
 describe("expired results", () => {
   it("explains that an expired export must be queued again", async () => {
     const h = await harness({ sandbox: { jobDurationMs: 50 } });
