@@ -105,7 +105,7 @@ export class HttpClient {
           connections: 32,
         });
       return new RetryAgent(base, {
-        retry: createRetryCallback(retry),
+        retry: createRetryCallback(retry, this.limiter),
         maxRetries: retry.maxRetries,
         statusCodes: RETRYABLE_STATUSES,
         methods: ["GET", "HEAD", "OPTIONS", "POST", "PATCH"],

@@ -18,15 +18,22 @@ export class RateLimiter {
   private readonly starts: number[] = [];
   private readonly waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** No request starts before this time (set when the server answers 429). */
+  private pausedUntil = 0;
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Hold every request for `ms` (the server said 429 with this Retry-After). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+  }
+
   /** Resolves when a request may be sent; rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<void> {
-    if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return Promise.resolve();
+    if (!this.limited) return Promise.resolve();
     signal?.throwIfAborted();
     if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -44,8 +51,13 @@ export class RateLimiter {
     });
   }
 
+  private get limited(): boolean {
+    return Number.isFinite(this.perSecond) && this.perSecond > 0;
+  }
+
   private tryTake(): boolean {
     const now = this.now();
+    if (now < this.pausedUntil) return false;
     while (this.starts.length > 0 && now - this.starts[0]! >= WINDOW_MS) this.starts.shift();
     if (this.starts.length >= this.perSecond) return false;
     this.starts.push(now);
@@ -54,8 +66,9 @@ export class RateLimiter {
 
   private schedule(): void {
     if (this.timer || this.waiters.length === 0) return;
-    const oldest = this.starts[0] ?? this.now();
-    const waitMs = Math.max(1, oldest + WINDOW_MS - this.now());
+    const now = this.now();
+    const windowFrees = this.starts.length >= this.perSecond ? (this.starts[0] ?? now) + WINDOW_MS : now;
+    const waitMs = Math.max(1, windowFrees - now, this.pausedUntil - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       while (this.waiters.length > 0 && this.tryTake()) {

@@ -74,8 +74,14 @@ export function shouldRetry(method: string, error: RetryErrorShape): boolean {
   return safe ? RETRYABLE_NETWORK_CODES.has(code) : NOT_SENT_CODES.has(code);
 }
 
+/** How retries share the client's rate limiter: every attempt takes a slot, and a 429 pauses all. */
+export interface RetryLimiter {
+  acquire(signal?: AbortSignal): Promise<void>;
+  pause(ms: number): void;
+}
+
 /** Build the `retry` callback for undici's RetryAgent. */
-export function createRetryCallback(settings: RetrySettings): RetryHandler.RetryCallback {
+export function createRetryCallback(settings: RetrySettings, limiter?: RetryLimiter): RetryHandler.RetryCallback {
   return (err, { state, opts }, cb) => {
     const error = err as unknown as RetryErrorShape;
     const method = String(opts.method ?? "GET");
@@ -86,9 +92,15 @@ export function createRetryCallback(settings: RetrySettings): RetryHandler.Retry
     }
     const retryAfter = error.statusCode !== undefined ? parseRetryAfter(error.headers?.["retry-after"]) : undefined;
     const delay = Math.min(settings.maxDelayMs, retryAfter ?? backoffDelay(state.counter, settings));
+    // A 429 means the whole token is over its rate: hold every request, not just this one.
+    if (error.statusCode === 429) limiter?.pause(delay);
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      cb(null);
+      // A retry is a request like any other: it waits for a slot in the rate limiter.
+      (limiter ? limiter.acquire(signal) : Promise.resolve()).then(
+        () => cb(null),
+        () => cb(err),
+      );
     }, delay);
     const onAbort = (): void => {
       clearTimeout(timer);

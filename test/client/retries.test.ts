@@ -5,7 +5,8 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClariApiError, ClariNetworkError, ClariResponseError } from "../../src/client/errors.js";
 import { waitForJob } from "../../src/client/jobs.js";
-import { backoffDelay, parseRetryAfter, shouldRetry } from "../../src/client/retry-policy.js";
+import { backoffDelay, createRetryCallback, parseRetryAfter, shouldRetry } from "../../src/client/retry-policy.js";
+import { RateLimiter } from "../../src/client/rate-limiter.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startClariClient } from "../helpers/clari.js";
 
@@ -52,6 +53,17 @@ describe("retry policy", () => {
     expect(backoffDelay(10, settings, () => 1)).toBe(1000);
   });
 
+  it("makes every retry take a rate-limiter slot, and pauses the limiter on a 429", async () => {
+    const calls: string[] = [];
+    const limiter = { acquire: async () => void calls.push("acquire"), pause: (ms: number) => void calls.push(`pause ${ms}`) };
+    const retry = createRetryCallback({ maxRetries: 3, minDelayMs: 10, maxDelayMs: 5000 }, limiter);
+    const outcome = await new Promise<unknown>((resolve) =>
+      retry(Object.assign(new Error("429"), { statusCode: 429, headers: { "retry-after": "0.05" } }), { state: { counter: 1 }, opts: { method: "GET", path: "/", origin: "http://x" } } as never, resolve),
+    );
+    expect(outcome).toBeNull(); // retry granted
+    expect(calls).toEqual(["pause 50", "acquire"]);
+  });
+
   it("retries a POST only when the request provably never left", () => {
     expect(shouldRetry("POST", { code: "ECONNREFUSED" })).toBe(true);
     expect(shouldRetry("POST", { code: "ECONNRESET" })).toBe(false);
@@ -59,6 +71,29 @@ describe("retry policy", () => {
     expect(shouldRetry("GET", { statusCode: 503 })).toBe(true);
     expect(shouldRetry("GET", { statusCode: 400 })).toBe(false);
     expect(shouldRetry("GET", { code: "UND_ERR_HEADERS_TIMEOUT" })).toBe(true);
+  });
+});
+
+describe("rate limiter", () => {
+  it("lets at most N requests start in any rolling second, and holds all while paused", async () => {
+    let now = 0;
+    const limiter = new RateLimiter(3, () => now);
+    for (let i = 0; i < 3; i++) await limiter.acquire();
+    let fourth = false;
+    void limiter.acquire().then(() => (fourth = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fourth).toBe(false);
+    now = 1100;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(fourth).toBe(true);
+    limiter.pause(500);
+    let paused = false;
+    void limiter.acquire().then(() => (paused = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(paused).toBe(false);
+    now = 1700;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(paused).toBe(true);
   });
 });
 
