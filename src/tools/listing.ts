@@ -1,8 +1,11 @@
 /**
  * The tools/list entries, rendered once from the catalogue. The SDK would render the same zod
  * schemas on every request and stamp each with "$schema"; the catalogue is sent to the model in
- * every conversation, so we render it once and leave out what no client needs.
+ * every conversation, so we render it once and leave out what no client needs. `npm run build`
+ * also writes the rendering to dist/tools/listing.json, read at start-up instead of converting
+ * 36 schemas before the first tools/list can be answered.
  */
+import { readFileSync } from "node:fs";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolDefinition } from "./define-tool.js";
@@ -14,18 +17,29 @@ function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSc
 
 const rendered = new Map<string, Tool[]>();
 
+/** The build's rendering of every tool, by name (absent when running from source). */
+const prebuilt: Map<string, Tool> | undefined = (() => {
+  try {
+    const tools = JSON.parse(readFileSync(new URL("./listing.json", import.meta.url), "utf8")) as Tool[];
+    return new Map(tools.map((t) => [t.name, t]));
+  } catch {
+    return undefined;
+  }
+})();
+
 /** Memoised per selection: HTTP sessions (and stateless requests) all share one rendering. */
 export function toolListing(tools: readonly ToolDefinition[]): Tool[] {
   const key = tools.map((t) => t.name).join(",");
   let listing = rendered.get(key);
   if (!listing) {
-    listing = render(tools);
+    const fromBuild = prebuilt && tools.map((t) => prebuilt.get(t.name));
+    listing = fromBuild?.every((t) => t !== undefined) ? (fromBuild as Tool[]) : renderListing(tools);
     rendered.set(key, listing);
   }
   return listing;
 }
 
-function render(tools: readonly ToolDefinition[]): Tool[] {
+export function renderListing(tools: readonly ToolDefinition[]): Tool[] {
   return tools.map((tool) => ({
     name: tool.name,
     title: tool.title,

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLSETS } from "../../src/config.js";
 import { ALL_TOOLS } from "../../src/tools/index.js";
+import { renderListing } from "../../src/tools/listing.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 describe("tools/list", () => {
@@ -27,6 +28,13 @@ describe("tools/list", () => {
         expect(typeof tool.annotations?.[hint], `${tool.name}.${hint}`).toBe("boolean");
       }
     }
+  });
+
+  it("serves the listing the build rendered, identical to a fresh rendering", async () => {
+    const { readFileSync } = await import("node:fs");
+    const built = JSON.parse(readFileSync(new URL("../../dist/tools/listing.json", import.meta.url), "utf8")) as unknown[];
+    expect(built).toEqual(renderListing(ALL_TOOLS));
+    expect((await h.client.listTools()).tools).toEqual(JSON.parse(JSON.stringify(renderListing(ALL_TOOLS))));
   });
 
   it("keeps each tool in its own file named after it, in a known toolset", async () => {
