@@ -116,6 +116,49 @@ function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBu
 
 const MAX_WARNINGS = 20;
 
+/** Interns (first, second) string pairs that always travel together: one code per distinct pair. */
+class PairDictionary {
+  private firstCodes = new Uint32Array(16);
+  private secondCodes = new Uint32Array(16);
+  private count_ = 0;
+  private readonly index = new Map<string, number>();
+
+  constructor(
+    private readonly firsts: StringDictionary,
+    private readonly seconds: StringDictionary,
+  ) {}
+
+  get count(): number {
+    return this.count_;
+  }
+
+  intern(first: string, second: string): number {
+    const key = `${first}\u0000${second}`;
+    let code = this.index.get(key);
+    if (code !== undefined) return code;
+    code = this.count_++;
+    this.index.set(key, code);
+    this.firstCodes = growU32(this.firstCodes, code + 1);
+    this.secondCodes = growU32(this.secondCodes, code + 1);
+    this.set(code, first, second);
+    return code;
+  }
+
+  /** Rewrites a pair in place (readers resolve names after the rows are in). */
+  set(code: number, first: string, second: string): void {
+    this.firstCodes[code] = this.firsts.intern(first);
+    this.secondCodes[code] = this.seconds.intern(second);
+  }
+
+  first(code: number): string {
+    return this.firsts.get(this.firstCodes[code] ?? 0);
+  }
+
+  second(code: number): string {
+    return this.seconds.get(this.secondCodes[code] ?? 0);
+  }
+}
+
 export class ForecastTable {
   /** How the source was shaped. */
   shape: ForecastShape = "empty";
@@ -140,14 +183,8 @@ export class ForecastTable {
   private personAttrs: Record<PersonAttr, Uint32Array<ArrayBuffer>>;
   private personCount_ = 0;
   private readonly personIndex = new Map<string, number>();
-  private periodLabel_ = new Uint32Array(8);
-  private periodId_ = new Uint32Array(8);
-  private periodCount_ = 0;
-  private readonly periodIndex = new Map<string, number>();
-  private spanStart_ = new Uint32Array(16);
-  private spanEnd_ = new Uint32Array(16);
-  private spanCount_ = 0;
-  private readonly spanIndex = new Map<string, number>();
+  private readonly periods = new PairDictionary(this.periodLabels, this.periodIds);
+  private readonly spans = new PairDictionary(this.dates, this.dates);
 
   // Row columns.
   private person_: Uint32Array;
@@ -198,11 +235,11 @@ export class ForecastTable {
   }
 
   get periodCount(): number {
-    return this.periodCount_;
+    return this.periods.count;
   }
 
   get spanCount(): number {
-    return this.spanCount_;
+    return this.spans.count;
   }
 
   /** Records a non-fatal problem (the list is bounded). */
@@ -267,50 +304,31 @@ export class ForecastTable {
   }
 
   internPeriod(label: string, id: string): number {
-    const key = `${label}\u0000${id}`;
-    let code = this.periodIndex.get(key);
-    if (code !== undefined) return code;
-    code = this.periodCount_++;
-    this.periodIndex.set(key, code);
-    this.periodLabel_ = growU32(this.periodLabel_, code + 1);
-    this.periodId_ = growU32(this.periodId_, code + 1);
-    this.periodLabel_[code] = this.periodLabels.intern(label);
-    this.periodId_[code] = this.periodIds.intern(id);
-    return code;
+    return this.periods.intern(label, id);
   }
 
   setPeriod(code: number, label: string, id: string): void {
-    this.periodLabel_[code] = this.periodLabels.intern(label);
-    this.periodId_[code] = this.periodIds.intern(id);
+    this.periods.set(code, label, id);
   }
 
   periodLabel(code: number): string {
-    return this.periodLabels.get(this.periodLabel_[code] ?? 0);
+    return this.periods.first(code);
   }
 
   periodId(code: number): string {
-    return this.periodIds.get(this.periodId_[code] ?? 0);
+    return this.periods.second(code);
   }
 
   internSpan(start: string, end: string): number {
-    const key = `${start}\u0000${end}`;
-    let code = this.spanIndex.get(key);
-    if (code !== undefined) return code;
-    code = this.spanCount_++;
-    this.spanIndex.set(key, code);
-    this.spanStart_ = growU32(this.spanStart_, code + 1);
-    this.spanEnd_ = growU32(this.spanEnd_, code + 1);
-    this.spanStart_[code] = this.dates.intern(start);
-    this.spanEnd_[code] = this.dates.intern(end);
-    return code;
+    return this.spans.intern(start, end);
   }
 
   spanStart(code: number): string {
-    return this.dates.get(this.spanStart_[code] ?? 0);
+    return this.spans.first(code);
   }
 
   spanEnd(code: number): string {
-    return this.dates.get(this.spanEnd_[code] ?? 0);
+    return this.spans.second(code);
   }
 
   internDataType(dataType: string): number {

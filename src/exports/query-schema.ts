@@ -57,27 +57,16 @@ export type ForecastQuery = z.output<typeof ForecastQuerySchema>;
 
 const CellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** One week of one time period, as query results name it. */
+const WeekSchema = z.object({ timePeriod: z.string(), week: z.number().int(), weekStart: z.string(), weekEnd: z.string() });
+
 export const ForecastQueryResultSchema = z.object({
   mode: z.enum(QUERY_MODES),
   weeks: z
-    .array(
-      z.object({
-        timePeriod: z.string(),
-        week: z.number().int(),
-        weekStart: z.string(),
-        weekEnd: z.string(),
-      }),
-    )
+    .array(WeekSchema)
     .describe("The week(s) used, per time period (empty when week is \"all\")"),
   comparedWeeks: z
-    .array(
-      z.object({
-        timePeriod: z.string(),
-        week: z.number().int(),
-        weekStart: z.string(),
-        weekEnd: z.string(),
-      }),
-    )
+    .array(WeekSchema)
     .optional()
     .describe("week_over_week: the earlier week(s) compared with"),
   columns: z.array(z.string()),

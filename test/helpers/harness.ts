@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { afterEach } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
@@ -65,6 +66,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await clari.close();
       if (!options.existingSandbox) await sandbox.close();
     },
+  };
+}
+
+/** A harness factory for a test file: every harness it makes is closed after each test. */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+  });
+  return async (options = {}) => {
+    const h = await startHarness(options);
+    open.push(h);
+    return h;
   };
 }
 

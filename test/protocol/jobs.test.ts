@@ -2,19 +2,11 @@
  * Job-creating tools through the MCP client: waiting with progress, reuse without quota,
  * resumable handles, cancellation that cancels the Clari job, failed jobs, quota refusals.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { startHarness, textOf, type Harness, type HarnessOptions } from "../helpers/harness.js";
+import { harnessPerTest, textOf } from "../helpers/harness.js";
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  while (harnesses.length) await harnesses.pop()!.close();
-});
-async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 type Structured = Record<string, unknown> & { jobId: string; outcome: string; status: string };
 const structured = (result: unknown): Structured => (result as { structuredContent: Structured }).structuredContent;

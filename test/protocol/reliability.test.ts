@@ -2,20 +2,12 @@
  * Reliability through MCP under the sandbox's faults: every case ends in a clear result, never
  * loses a jobId and never queues a second job.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClariResponseError } from "../../src/client/errors.js";
 import { downloadExport } from "../../src/tools/job-runner.js";
-import { startHarness, textOf, type Harness, type HarnessOptions } from "../helpers/harness.js";
+import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  while (harnesses.length) await harnesses.pop()!.close();
-});
-async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 type Out = { jobId: string; outcome: string; status: string };
 const out = (result: unknown): Out => (result as { structuredContent: Out }).structuredContent;
 const exportCall = (h: Harness, args: Record<string, unknown> = {}) => h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", ...args } });
