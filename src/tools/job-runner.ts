@@ -43,7 +43,10 @@ export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCa
     jobId = inFlight.jobId;
   } else {
     jobId = await queueJob(req, deps, call);
-    await deps.store.recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() });
+    // The journal is kept in memory first; a disk that refuses the write must not lose the jobId.
+    await deps.store
+      .recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() })
+      .catch((error: unknown) => deps.logger.warn(`could not journal job ${jobId} to disk: ${(error as Error).message}`));
   }
   return awaitExport(jobId, req.waitSeconds, deps, call, Boolean(inFlight));
 }
