@@ -301,8 +301,20 @@ export class TablesReader {
         }
       }
     });
+    // Where the period's start date is known, a week's number comes from its date (week 1 holds
+    // the period's first day), so it matches the flat and CSV shapes' Week column even when the
+    // export holds only some weeks; otherwise it is the frame's rank.
+    const DAY = 86_400_000;
+    const weekByDate = (periodStart: string | undefined, start: string): number | undefined => {
+      const from = periodStart ? Date.parse(periodStart) : NaN;
+      const at = /^\d{4}-\d{2}-\d{2}/.test(start) ? Date.parse(start.slice(0, 10)) : NaN;
+      if (Number.isNaN(from) || Number.isNaN(at)) return undefined;
+      const week = Math.floor((Math.round((at - from) / DAY) + 6) / 7) + 1;
+      return week >= 1 ? week : undefined;
+    };
     const weekOf = new Map<number, number>();
     framesOfPeriod.forEach((set, p) => {
+      const periodStart = this.periods.get(this.periodCodes.keys[p] as string)?.startDate;
       const sorted = [...set].sort((a, b) => {
         const sa = frameStart(a);
         const sb = frameStart(b);
@@ -310,7 +322,7 @@ export class TablesReader {
       });
       sorted.forEach((fid, rank) => {
         const f = this.frameCodes.lookup(fid);
-        if (f !== undefined) weekOf.set(p * 2097152 + f, rank + 1);
+        if (f !== undefined) weekOf.set(p * 2097152 + f, weekByDate(periodStart, frameStart(fid)) ?? rank + 1);
       });
     });
     const dense = nPeriods * nFrames <= 4_000_000 ? new Int32Array(nPeriods * nFrames).fill(-1) : undefined;
