@@ -24,6 +24,7 @@ export function createServer(deps: ToolDeps): McpServer {
   );
 
   const tools = selectTools(deps.config, deps.client.hasPartnerKey);
+  let closing = false;
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -32,6 +33,7 @@ export function createServer(deps: ToolDeps): McpServer {
         const progressToken = extra._meta?.progressToken;
         return runTool(tool, args, deps, {
           signal: extra.signal,
+          isClosing: () => closing,
           progress: async ({ progress, total, message }) => {
             if (progressToken === undefined) return;
             await extra
@@ -53,8 +55,16 @@ export function createServer(deps: ToolDeps): McpServer {
   const unsubscribe = deps.store.onChange(() => {
     if (server.isConnected()) server.sendResourceListChanged();
   });
+  // A closed connection aborts every call in flight; that is the client leaving, not cancelling a
+  // job. The SDK aborts first and calls onclose next; calls check the flag after an await.
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    closing = true;
+    previousOnClose?.();
+  };
   const close = server.close.bind(server);
   server.close = async () => {
+    closing = true;
     unsubscribe();
     await close();
   };

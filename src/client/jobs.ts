@@ -36,6 +36,8 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: JobProgress) => void) | undefined;
   poll?: Partial<PollSchedule> | undefined;
+  /** How long ago the job was queued: a job resumed after minutes is polled at the slower pace. */
+  jobAgeMs?: number | undefined;
 }
 
 export interface WaitResult {
@@ -102,8 +104,11 @@ export async function waitForJob(client: ClariClient, kind: JobKind, jobId: stri
       break;
     }
     result.attempts += 1;
+    // Each poll ends by the deadline (at least a second): a slow Clari cannot stretch the wait.
+    const pollDeadline = AbortSignal.timeout(Math.max(1000, deadline - Date.now()));
+    const signal = options.signal ? AbortSignal.any([options.signal, pollDeadline]) : pollDeadline;
     try {
-      const job = kind === "export" ? await client.getExportJob(jobId, { signal: options.signal }) : await client.getIngestJob(jobId, { signal: options.signal });
+      const job = kind === "export" ? await client.getExportJob(jobId, { signal }) : await client.getIngestJob(jobId, { signal });
       result.job = job as Record<string, unknown>;
       result.status = job.status;
     } catch (error) {
@@ -111,7 +116,7 @@ export async function waitForJob(client: ClariClient, kind: JobKind, jobId: stri
         result.outcome = "aborted";
         break;
       }
-      if (!isTransient(error)) throw error;
+      if (!pollDeadline.aborted && !isTransient(error)) throw error;
       result.transientErrors += 1;
     }
     result.elapsedMs = Date.now() - started;
@@ -121,7 +126,7 @@ export async function waitForJob(client: ClariClient, kind: JobKind, jobId: stri
       break;
     }
     if (Date.now() >= deadline) break;
-    delay = nextInterval(result.elapsedMs, delay, schedule);
+    delay = nextInterval(result.elapsedMs + (options.jobAgeMs ?? 0), delay, schedule);
   }
   result.elapsedMs = Date.now() - started;
   return result;

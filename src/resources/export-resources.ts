@@ -57,7 +57,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
     { title: "Clari export file", description: "A completed export: the file itself when under 1 MB, else a summary with links to row pages" },
     async (uri, variables) => {
       const jobId = jobIdVariable(variables);
-      const entry = await downloadExport(jobId, undefined, deps, AbortSignal.timeout(120_000));
+      const entry = await downloadExport(jobId, undefined, deps);
       if (entry.bytes <= RAW_LIMIT_BYTES) return textContent(uri.href, entry.mimeType, (await deps.store.read(jobId)).toString("utf8"));
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, {
@@ -79,7 +79,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
       const jobId = jobIdVariable(variables);
       const page = Number(variable(variables, "page"));
       if (!Number.isInteger(page) || page < 1) throw invalidUri(`Page must be a positive integer (got ${JSON.stringify(variable(variables, "page").slice(0, 20))}).`);
-      const entry = await downloadExport(jobId, undefined, deps, AbortSignal.timeout(120_000));
+      const entry = await downloadExport(jobId, undefined, deps);
       const start = (page - 1) * ROWS_PER_PAGE;
       let total: number;
       let rows: unknown[];

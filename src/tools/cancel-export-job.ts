@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ClariApiError } from "../client/errors.js";
 import { jobIdInput } from "./common-inputs.js";
 import { defineTool } from "./define-tool.js";
 
@@ -12,7 +13,14 @@ export const cancelExportJob = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   writesClariData: true,
   async handler({ jobId }, deps, call) {
-    const result = await deps.client.cancelExportJob(jobId, { signal: call.signal });
+    let result;
+    try {
+      result = await deps.client.cancelExportJob(jobId, { signal: call.signal });
+    } catch (error) {
+      // Already finished or unknown to Clari: nothing is left to resume either way.
+      if (error instanceof ClariApiError && error.status >= 400 && error.status < 500) await deps.store.clearPending(jobId);
+      throw error;
+    }
     await deps.store.clearPending(jobId);
     const successful = result.successful !== false;
     return {

@@ -26,6 +26,8 @@ export interface ToolCall {
   signal: AbortSignal;
   /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
   progress(update: { progress: number; total?: number; message: string }): Promise<void>;
+  /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */
+  isClosing(): boolean;
 }
 
 export interface ToolAnswer<O> {

@@ -28,36 +28,53 @@ export type ExportOutcome =
   | { outcome: "failed"; jobId: string; wait: WaitResult }
   | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean };
 
-/** Raised when Clari refuses to queue for quota/concurrency; carries what /admin/limits says. */
-export class QuotaExhaustedError extends ClariApiError {}
+/** Queue POSTs in flight, by request key: an identical request arriving meanwhile joins it. */
+const queuing = new Map<string, Promise<string>>();
 
 export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<ExportOutcome> {
   const key = requestKey(req.kind, req.request);
+  const freshness = deps.config.freshnessMinutes * 60_000;
   if (!req.fresh) {
-    const stored = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
+    const stored = deps.store.findFresh(key, freshness);
     if (stored) return { outcome: "reused", jobId: stored.jobId, entry: stored, ageMs: Date.now() - stored.completedAt };
   }
-  const inFlight = deps.store.findPending(key);
-  let jobId: string;
-  if (inFlight) {
-    jobId = inFlight.jobId;
-  } else {
-    jobId = await queueJob(req, deps, call);
-    // The journal is kept in memory first; a disk that refuses the write must not lose the jobId.
-    await deps.store
-      .recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() })
-      .catch((error: unknown) => deps.logger.warn(`could not journal job ${jobId} to disk: ${(error as Error).message}`));
+  // A job already queued for the same request is resumed rather than queued again, unless the
+  // caller wants a fresh export or that job is older than the freshness window.
+  const journalled = req.fresh ? undefined : deps.store.findPending(key);
+  if (journalled && Date.now() - journalled.queuedAt <= freshness) {
+    return awaitExport(journalled.jobId, req.waitSeconds, deps, call, { resumed: true, ownsJob: false, since: journalled.queuedAt });
   }
-  return awaitExport(jobId, req.waitSeconds, deps, call, Boolean(inFlight));
+  let joined = true;
+  let queued = queuing.get(key);
+  if (!queued) {
+    joined = false;
+    queued = queueAndJournal(req, key, deps).finally(() => queuing.delete(key));
+    queuing.set(key, queued);
+  }
+  const jobId = await queued;
+  return awaitExport(jobId, req.waitSeconds, deps, call, { resumed: joined, ownsJob: !joined, since: Date.now() });
 }
 
-async function queueJob(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<string> {
+/**
+ * The POST runs without the call's AbortSignal: once sent, Clari may queue the job whatever
+ * happens here, so its id must come back and be journalled. A cancelled call then cancels it.
+ */
+async function queueAndJournal(req: ExportRequest, key: string, deps: ToolDeps): Promise<string> {
+  const jobId = await queueJob(req, deps);
+  // The journal is kept in memory first; a disk that refuses the write must not lose the jobId.
+  await deps.store
+    .recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() })
+    .catch((error: unknown) => deps.logger.warn(`could not journal job ${jobId} to disk: ${(error as Error).message}`));
+  return jobId;
+}
+
+async function queueJob(req: ExportRequest, deps: ToolDeps): Promise<string> {
   try {
-    const { jobId } = await req.queue(call.signal);
+    const { jobId } = await req.queue(AbortSignal.timeout(60_000));
     return jobId;
   } catch (error) {
     if (error instanceof ClariApiError && error.isQuotaError) throw await explainQuota(error, deps);
-    if (error instanceof ClariNetworkError && error.mayHaveReachedServer && error.kind !== "aborted") {
+    if (error instanceof ClariNetworkError && error.mayHaveReachedServer) {
       throw new ClariNetworkError({
         kind: error.kind,
         operation: error.operation,
@@ -90,7 +107,7 @@ async function explainQuota(error: ClariApiError, deps: ToolDeps): Promise<Clari
   } catch {
     detail = "Could not read /admin/limits for details; try clari_get_limits.";
   }
-  return new QuotaExhaustedError({
+  return new ClariApiError({
     status: error.status,
     code: error.code,
     family: error.family,
@@ -101,25 +118,50 @@ async function explainQuota(error: ClariApiError, deps: ToolDeps): Promise<Clari
   });
 }
 
+export interface AwaitOptions {
+  /** The job was queued by someone else (an identical request, an earlier call or process). */
+  resumed: boolean;
+  /** This call queued the job, so cancelling the call cancels the job. Waiters never cancel. */
+  ownsJob: boolean;
+  /** When the job was queued (epoch ms): polling slows down for old jobs. */
+  since: number;
+}
+
 /** Wait on a known export job; on DONE bring its file into the store. */
-export async function awaitExport(jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, resumed: boolean): Promise<ExportOutcome> {
-  const wait = await waitWithProgress("export", jobId, waitSeconds, deps, call);
+export async function awaitExport(jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, options: AwaitOptions): Promise<ExportOutcome> {
+  let wait: WaitResult;
+  try {
+    wait = await waitWithProgress("export", jobId, waitSeconds, deps, call, options.since);
+  } catch (error) {
+    await forgetIfGone(jobId, error, deps);
+    throw error;
+  }
   if (wait.outcome === "aborted") {
+    // A server shutting down aborts every call: the job stays journalled and resumes later.
+    if (!options.ownsJob || call.isClosing()) return { outcome: "running", jobId, wait, resumed: options.resumed };
     const cancelConfirmed = await cancelQuietly(jobId, deps);
     await deps.store.clearPending(jobId);
     return { outcome: "cancelled", jobId, wait, cancelConfirmed };
   }
-  if (wait.outcome === "timeout") return { outcome: "running", jobId, wait, resumed };
+  if (wait.outcome === "timeout") return { outcome: "running", jobId, wait, resumed: options.resumed };
   if (wait.outcome === "failed") {
     await deps.store.clearPending(jobId);
     return { outcome: "failed", jobId, wait };
   }
   try {
-    const entry = await downloadExport(jobId, wait.job as ExportJob, deps, call.signal);
-    return { outcome: "done", jobId, entry, wait, resumed };
+    const entry = await downloadExport(jobId, wait.job as ExportJob, deps);
+    return { outcome: "done", jobId, entry, wait, resumed: options.resumed };
   } catch (error) {
+    if (await forgetIfGone(jobId, error, deps)) throw error;
     throw new JobFollowUpError(jobId, error);
   }
+}
+
+/** Clari no longer knows the job or its results (404, expired): drop it from the journal. */
+async function forgetIfGone(jobId: string, error: unknown, deps: ToolDeps): Promise<boolean> {
+  const gone = error instanceof ClariApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
+  if (gone) await deps.store.clearPending(jobId);
+  return gone;
 }
 
 /** A wait's outcome in the words tools report. */
@@ -127,10 +169,11 @@ export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancell
   return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
 }
 
-export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall): Promise<WaitResult> {
+export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, since?: number): Promise<WaitResult> {
   return waitForJob(deps.client, kind, jobId, {
     timeoutMs: waitSeconds * 1000,
     signal: call.signal,
+    jobAgeMs: since === undefined ? 0 : Math.max(0, Date.now() - since),
     onProgress: (p) => {
       const seconds = Math.round(p.elapsedMs / 1000);
       void call.progress({ progress: p.attempts, message: `Clari job ${jobId}: ${p.status} after ${seconds}s` });
@@ -152,18 +195,33 @@ async function cancelQuietly(jobId: string, deps: ToolDeps): Promise<boolean> {
 const EXPORT_RUNNING = new Set(["SCHEDULED", "STARTED"]);
 const KIND_BY_MODULE: Record<string, ExportKind> = { FORECAST: "forecast", AUDIT: "audit", ACTIVITY: "activity" };
 
+/** Downloads in progress, per store and jobId: concurrent readers share one. */
+const downloads = new WeakMap<object, Map<string, Promise<StoredExport>>>();
+
 /** Download a DONE export's file into the store (once) and index it. */
-export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: ToolDeps, signal?: AbortSignal): Promise<StoredExport> {
+export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: ToolDeps): Promise<StoredExport> {
   const existing = deps.store.get(jobId);
   if (existing) return existing;
+  let inProgress = downloads.get(deps.store);
+  if (!inProgress) downloads.set(deps.store, (inProgress = new Map()));
+  let download = inProgress.get(jobId);
+  if (!download) {
+    // Shared by every reader, so no one caller's cancellation may stop it; timeouts bound it.
+    download = fetchIntoStore(jobId, job, deps).finally(() => inProgress.delete(jobId));
+    inProgress.set(jobId, download);
+  }
+  return download;
+}
+
+async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: ToolDeps): Promise<StoredExport> {
   const pending = deps.store.pending().find((p) => p.jobId === jobId);
-  const info = job ?? (await deps.client.getExportJob(jobId, { signal }));
+  const info = job ?? (await deps.client.getExportJob(jobId));
   if (info.status !== "DONE") {
     const next = EXPORT_RUNNING.has(info.status) ? `wait for it with clari_wait_for_job {"jobId":"${jobId}"}` : "ask for the export again";
     throw new ToolInputError(`Export ${jobId} is ${info.status}; its results exist only once it is DONE: ${next}.`);
   }
   const kind: ExportKind = (pending?.kind as ExportKind | undefined) ?? KIND_BY_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
-  const response = await deps.client.getExportResults(jobId, { signal });
+  const response = await deps.client.getExportResults(jobId);
   const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
   const completedAt = info.endTime ?? Date.now();
   const entry = await deps.store.save(

@@ -34,7 +34,7 @@ export const waitForJobTool = defineTool({
     const stored = deps.store.get(jobId);
     const outcome = stored
       ? ({ outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt } as const)
-      : await awaitExport(jobId, seconds, deps, call, false);
+      : await awaitExport(jobId, seconds, deps, call, { resumed: false, ownsJob: false, since: deps.store.pending().find((p) => p.jobId === jobId)?.queuedAt ?? Date.now() });
     const label = outcome.outcome === "done" || outcome.outcome === "reused" ? KIND_LABEL[outcome.entry.kind] : "Export";
     return answerExport(outcome, label, (entry) => summariseStored(entry, deps));
   },

@@ -4,9 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { harnessPerTest, textOf } from "../helpers/harness.js";
+import { requestKey } from "../../src/exports/store.js";
+import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
 
 const harness = harnessPerTest();
+
+const exportCall = (h: Harness, args: Record<string, unknown> = {}) => h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", ...args } });
 
 type Structured = Record<string, unknown> & { jobId: string; outcome: string; status: string };
 const structured = (result: unknown): Structured => (result as { structuredContent: Structured }).structuredContent;
@@ -80,6 +83,37 @@ describe("clari_export_forecast", () => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.status).toBe("CANCELLED");
     expect(h.sandbox.stats().quotaUsed).toBe(0);
+  });
+
+  it("two identical requests at once share one job", async () => {
+    const h = await harness();
+    const [a, b] = await Promise.all([exportCall(h), exportCall(h)]);
+    expect(structured(a).jobId).toBe(structured(b).jobId);
+    expect(h.sandbox.stats().jobsCreated).toBe(1);
+  });
+
+  it("a waiter that stops waiting never cancels the job for others", async () => {
+    const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
+    const first = structured(await exportCall(h, { waitSeconds: 0 }));
+    const controller = new AbortController();
+    const waiting = h.client.callTool({ name: "clari_wait_for_job", arguments: { jobId: first.jobId, waitSeconds: 30 } }, CallToolResultSchema, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 1200));
+    controller.abort();
+    await expect(waiting).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await h.clari.getExportJob(first.jobId)).status).toBe("STARTED");
+  });
+
+  it("a job Clari no longer knows is dropped from the journal and the request queues a new one", async () => {
+    const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
+    const args = { forecastId: "net_bookings" };
+    await h.deps.store.recordPending({ jobId: "ffffffffffffffffffffffff", kind: "forecast", requestKey: requestKey("forecast", { ...args, typesToExport: ["forecast", "quota", "forecast_updated"], includeHistorical: false, exportFormat: "JSON", schedule: "NONE" }), request: {}, queuedAt: Date.now() });
+    const gone = await exportCall(h, { waitSeconds: 0 });
+    expect(gone.isError).toBe(true);
+    expect(textOf(gone)).toMatch(/404/);
+    const again = structured(await exportCall(h, { waitSeconds: 0 }));
+    expect(again.jobId).not.toBe("ffffffffffffffffffffffff");
+    expect(h.sandbox.stats().jobsCreated).toBe(1);
   });
 
   it("reports a FAILED job as an error naming the status and what to do", async () => {

@@ -18,6 +18,25 @@ afterAll(async () => {
 });
 
 describe("server restart", () => {
+  it("a server shutting down mid-wait leaves the job running and journalled", async () => {
+    const own = await startSandbox({ faults: { stuckJobs: true } });
+    const folder = await tempDir();
+    const h = await startHarness({ existingSandbox: own, cacheDir: folder.dir });
+    const call = h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_arr", waitSeconds: 30 } }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1200));
+    const [job] = h.deps.store.pending();
+    expect(job).toBeDefined();
+    await h.close();
+    await call;
+    await new Promise((r) => setTimeout(r, 200));
+    const next = await startHarness({ existingSandbox: own, cacheDir: folder.dir });
+    expect((await next.clari.getExportJob(job!.jobId)).status).toBe("STARTED");
+    expect(next.deps.store.pending().map((p) => p.jobId)).toContain(job!.jobId);
+    await next.close();
+    await own.close();
+    await folder.remove();
+  });
+
   it("resumes a running job after a restart and serves the finished export after another", async () => {
     const args = { forecastId: "net_bookings", waitSeconds: 1 };
     const first = await startHarness({ existingSandbox: sandbox, cacheDir: dir.dir });
