@@ -174,7 +174,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     stateless: values.stateless ?? false,
     allowedHosts: list(values["allowed-hosts"]),
     allowedOrigins: list(values["allowed-origins"]),
-    maxBodyBytes: 4 * 1024 * 1024,
+    // Room for clari_ingest_bulk's inline datasets (Clari takes up to 10 MB) plus JSON-RPC framing.
+    maxBodyBytes: 12 * 1024 * 1024,
     toolsets,
     tools: values.tools ? new Set(list(values.tools)) : undefined,
     readOnly: values["read-only"] ?? false,

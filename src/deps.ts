@@ -2,6 +2,8 @@
  * Builds what every session shares: the Clari client (pointed at the in-process sandbox in
  * --sandbox mode), the export store, the table cache and the logger.
  */
+import { createHash } from "node:crypto";
+import path from "node:path";
 import { ClariClient } from "./client/clari-client.js";
 import { registerSecret } from "./client/redact.js";
 import type { Config } from "./config.js";
@@ -19,6 +21,12 @@ export interface Runtime {
 }
 
 export const SANDBOX_API_KEY = "sandbox";
+/** Expired exports leave the store this often while the server runs (and at every start). */
+const PURGE_EVERY_MS = 10 * 60_000;
+
+function credentialFolder(baseUrl: string, apiKey: string | undefined): string {
+  return createHash("sha256").update(`${baseUrl}\n${apiKey ?? ""}`).digest("hex").slice(0, 16);
+}
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
@@ -42,13 +50,19 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     onCall: ({ operation, status, ms }) => logger.debug(`${operation} -> ${status} in ${ms} ms`),
   });
   // A sandbox's store is scratch data: keep it apart from (and never mixed with) a real org's.
-  const store = await ExportStore.open(config.sandbox ? undefined : config.cacheDir);
+  // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
+  // never served to another.
+  const folder = config.sandbox || !config.cacheDir ? undefined : path.join(config.cacheDir, credentialFolder(settings.v4BaseUrl, settings.apiKey));
+  const store = await ExportStore.open(folder);
+  const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
+  purge.unref();
   const tables = new TableCache(store);
   const deps: ToolDeps = { client, config, store, tables, logger };
   return {
     deps,
     sandbox,
     async close() {
+      clearInterval(purge);
       await client.close();
       await sandbox?.close();
     },

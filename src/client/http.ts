@@ -123,11 +123,12 @@ export class HttpClient {
   /** A call whose 2xx body is JSON (or empty). */
   async json(req: HttpRequest): Promise<JsonResponse> {
     return this.send(req, async (status, body, headers) => {
+      const tooLarge = () => new ClariResponseError(req.operation, status, `${req.operation} returned more than ${JSON_BODY_LIMIT} bytes of JSON; refused.`);
       if (Number(headers["content-length"] ?? 0) > JSON_BODY_LIMIT) {
         body.destroy();
-        throw new ClariResponseError(req.operation, status, `${req.operation} returned more than ${JSON_BODY_LIMIT} bytes of JSON; refused.`);
+        throw tooLarge();
       }
-      const text = await body.text();
+      const text = await readLimited(body, JSON_BODY_LIMIT, tooLarge);
       if (text.trim() === "") return { status, data: undefined };
       try {
         return { status, data: JSON.parse(text) as unknown };
@@ -195,7 +196,7 @@ export class HttpClient {
           throw this.networkError(req, error, req.signal);
         });
       }
-      const bodyText = await readLimited(response.body).catch(() => "");
+      const bodyText = await readLimited(response.body, ERROR_BODY_LIMIT).catch(() => "");
       throw errorFromResponse({
         status,
         bodyText,
@@ -234,12 +235,17 @@ export class HttpClient {
   }
 }
 
-async function readLimited(body: Dispatcher.ResponseData["body"]): Promise<string> {
+/** A body as text, at most `limit` bytes: cut there, or refused with `onOverflow` when given. */
+async function readLimited(body: Dispatcher.ResponseData["body"], limit: number, onOverflow?: () => Error): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const buf = chunk as Buffer;
-    if (size < ERROR_BODY_LIMIT) chunks.push(buf.subarray(0, ERROR_BODY_LIMIT - size));
+    if (size + buf.length > limit && onOverflow) {
+      body.destroy();
+      throw onOverflow();
+    }
+    if (size < limit) chunks.push(buf.subarray(0, limit - size));
     size += buf.length;
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -32,10 +32,10 @@ export class RateLimiter {
   }
 
   /** Resolves when a request may be sent; rejects with the signal's reason if aborted first. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (!this.limited) return Promise.resolve();
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (!this.limited) return;
     signal?.throwIfAborted();
-    if (this.waiters.length === 0 && this.tryTake()) return Promise.resolve();
+    if (this.waiters.length === 0 && this.tryTake()) return;
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal };
       if (signal) {

@@ -21,7 +21,6 @@ const bool = z.preprocess((v) => {
   return v;
 }, z.boolean().optional()).catch(undefined);
 
-export const EXPORT_JOB_STATUSES = ["SCHEDULED", "STARTED", "DONE", "FAILED", "CANCELLED", "ABORTED"] as const;
 export const EXPORT_TERMINAL_STATUSES: ReadonlySet<string> = new Set(["DONE", "FAILED", "CANCELLED", "ABORTED"]);
 export const INGEST_TERMINAL_STATUSES: ReadonlySet<string> = new Set(["SUCCESS", "FAILED", "VALIDATION_FAILED", "VALIDATION_ERROR"]);
 

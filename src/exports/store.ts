@@ -35,7 +35,7 @@ export interface StoredExport {
 
 export interface PendingJob {
   jobId: string;
-  kind: ExportKind | "ingest";
+  kind: ExportKind;
   requestKey: string;
   request: Record<string, unknown>;
   queuedAt: number;
@@ -48,6 +48,7 @@ interface IndexFile {
 }
 
 const THIRTY_DAYS = 30 * 24 * 60 * 60 * 1000;
+const MEMORY_LIMIT_BYTES = 512 * 1024 * 1024;
 
 /** Stable key for "the same export asked again": operation plus parameters with sorted keys. */
 export function requestKey(kind: string, request: Record<string, unknown>): string {
@@ -71,6 +72,8 @@ export class ExportStore {
   private readonly pendingJobs = new Map<string, PendingJob>();
   private readonly memoryFiles = new Map<string, Buffer>();
   private readonly listeners = new Set<() => void>();
+  /** Job ids this process removed: another process's copy of the index must not bring them back. */
+  private readonly dropped = new Set<string>();
   private writeChain: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -131,7 +134,10 @@ export class ExportStore {
   }
 
   async clearPending(jobId: string): Promise<void> {
-    if (this.pendingJobs.delete(jobId)) await this.persist();
+    if (this.pendingJobs.delete(jobId)) {
+      this.dropped.add(jobId);
+      await this.persist();
+    }
   }
 
   /** Stream a downloaded export into the store and index it. */
@@ -139,14 +145,19 @@ export class ExportStore {
     let bytes: number;
     if (this.dir) {
       const final = this.filePath(meta.jobId);
-      const temp = `${final}.part`;
+      const temp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
       const source = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
       let count = 0;
       source.on("data", (chunk: Buffer) => {
         count += chunk.length;
       });
-      await pipeline(source, createWriteStream(temp, { mode: 0o600 }));
-      await rename(temp, final);
+      try {
+        await pipeline(source, createWriteStream(temp, { mode: 0o600 }));
+        await rename(temp, final);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
       bytes = count;
     } else {
       const buffer = typeof body === "string" || Buffer.isBuffer(body) ? Buffer.from(body) : await collect(body);
@@ -155,7 +166,9 @@ export class ExportStore {
     }
     const entry: StoredExport = { ...meta, bytes, storedAt: this.now() };
     this.exports.set(entry.jobId, entry);
+    this.dropped.delete(entry.jobId);
     this.pendingJobs.delete(entry.jobId);
+    if (!this.dir) this.evictMemory();
     await this.persist();
     this.emit();
     return entry;
@@ -165,6 +178,7 @@ export class ExportStore {
   async discard(jobId: string, pending: PendingJob | undefined): Promise<void> {
     const entry = this.exports.get(jobId);
     this.exports.delete(jobId);
+    this.dropped.add(jobId);
     this.memoryFiles.delete(jobId);
     if (this.dir && entry) await rm(this.filePath(jobId), { force: true });
     if (pending) this.pendingJobs.set(jobId, pending);
@@ -195,6 +209,7 @@ export class ExportStore {
     const expired = [...this.exports.values()].filter((e) => e.expiresAt <= now);
     for (const entry of expired) {
       this.exports.delete(entry.jobId);
+      this.dropped.add(entry.jobId);
       this.memoryFiles.delete(entry.jobId);
       if (this.dir) await rm(this.filePath(entry.jobId), { force: true });
     }
@@ -213,23 +228,41 @@ export class ExportStore {
     return path.join(this.dir!, "files", jobId);
   }
 
-  private async load(): Promise<void> {
+  private async load({ keepOwn = false } = {}): Promise<void> {
     let index: IndexFile;
     try {
       index = JSON.parse(await readFile(path.join(this.dir!, "index.json"), "utf8")) as IndexFile;
     } catch {
       return; // no index yet, or unreadable: start empty rather than refuse to serve
     }
-    for (const entry of index.exports ?? []) this.exports.set(entry.jobId, entry);
-    for (const job of index.pending ?? []) this.pendingJobs.set(job.jobId, job);
+    const take = (jobId: string): boolean => !this.dropped.has(jobId) && !(keepOwn && (this.exports.has(jobId) || this.pendingJobs.has(jobId)));
+    for (const entry of index.exports ?? []) if (take(entry.jobId)) this.exports.set(entry.jobId, entry);
+    for (const job of index.pending ?? []) if (take(job.jobId) && !this.exports.has(job.jobId)) this.pendingJobs.set(job.jobId, job);
   }
 
-  /** Writes are serialised and atomic (temp file + rename), so the index is never half written. */
+  /** Memory mode keeps at most MEMORY_LIMIT_BYTES of files; the oldest go first. */
+  private evictMemory(): void {
+    let total = 0;
+    for (const buffer of this.memoryFiles.values()) total += buffer.length;
+    for (const entry of [...this.exports.values()].sort((a, b) => a.storedAt - b.storedAt)) {
+      if (total <= MEMORY_LIMIT_BYTES || this.memoryFiles.size <= 1) break;
+      total -= this.memoryFiles.get(entry.jobId)?.length ?? 0;
+      this.memoryFiles.delete(entry.jobId);
+      this.exports.delete(entry.jobId);
+    }
+  }
+
+  /**
+   * Writes are serialised and atomic (temp file + rename), so the index is never half written.
+   * Entries another process wrote meanwhile (two clients on one cache folder) are merged in, not
+   * overwritten; those this process removed stay removed.
+   */
   private persist(): Promise<void> {
     if (!this.dir) return Promise.resolve();
     const dir = this.dir;
     // A failed write must not wedge every later one.
     this.writeChain = this.writeChain.catch(() => undefined).then(async () => {
+      await this.load({ keepOwn: true });
       const index: IndexFile = { version: 1, exports: [...this.exports.values()], pending: [...this.pendingJobs.values()] };
       const temp = path.join(dir, `index.json.${process.pid}.tmp`);
       await writeFile(temp, JSON.stringify(index), { mode: 0o600 });

@@ -12,7 +12,12 @@ export class TableCache {
   constructor(
     private readonly store: ExportStore,
     private readonly maxRows = 5_000_000,
-  ) {}
+  ) {
+    // An export leaving the store (expired, discarded) takes its table with it.
+    store.onChange(() => {
+      for (const jobId of this.tables.keys()) if (!store.get(jobId)) this.tables.delete(jobId);
+    });
+  }
 
   /** The normalised table of a stored forecast export. */
   async get(jobId: string): Promise<ForecastTable> {

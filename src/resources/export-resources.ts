@@ -17,7 +17,11 @@ export const rowsUri = (jobId: string, page: number): string => `clari://exports
 
 function completeJobIds(deps: ToolDeps) {
   return (value: string): string[] =>
-    [...deps.store.list().map((e) => e.jobId), ...deps.store.pending().map((p) => p.jobId)].filter((id) => id.startsWith(value)).slice(0, 100);
+    deps.store
+      .list()
+      .map((e) => e.jobId)
+      .filter((id) => id.startsWith(value))
+      .slice(0, 100);
 }
 
 export function registerExportResources(server: McpServer, deps: ToolDeps): void {

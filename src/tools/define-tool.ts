@@ -66,11 +66,9 @@ export function isWriteTool(tool: Pick<ToolDefinition, "writesClariData">): bool
   return tool.writesClariData;
 }
 
-/** Scrub secrets from structured data (an upstream may echo a key inside a 200 body). */
+/** Scrub secrets from every string in structured data (an upstream may echo a key in a 200 body). */
 function redactValue<T>(value: T): T {
-  const json = JSON.stringify(value);
-  const clean = redactSecrets(json);
-  return clean === json ? value : (JSON.parse(clean) as T);
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? redactSecrets(v) : v))) as T;
 }
 
 export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {

@@ -51,7 +51,7 @@ export async function answerExport(
     const uri = exportUri(jobId);
     const head =
       outcome.outcome === "reused"
-        ? `${label} ${jobId} reused from the store (finished ${Math.round(outcome.ageMs / 60_000)} min ago; no quota spent; pass fresh:true for a new one).`
+        ? `${label} ${jobId} reused from the store (finished ${Math.round(outcome.ageMs / 60_000)} min ago; no quota spent; an export tool with fresh:true makes a new one).`
         : `${label} ${jobId} is DONE after ${Math.round(outcome.wait.elapsedMs / 1000)}s${outcome.resumed ? " (resumed an identical job already queued)" : ""}.`;
     return {
       text: [head, ...lines, ...warnings.map((w) => `Warning: ${w}`), `Full file: ${uri}. Ask questions with clari_query_export {jobId:"${jobId}"}.`].join("\n"),

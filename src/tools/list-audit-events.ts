@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normaliseAudit } from "../exports/normalise-audit.js";
 import { auditFilterShape } from "./audit-filters.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { defineTool } from "./define-tool.js";
@@ -18,7 +19,7 @@ export const listAuditEvents = defineTool({
     count: z.number(),
     events: z.array(
       z
-        .object({ eventTimestamp: z.union([z.string(), z.number()]).optional(), event: z.string().optional(), actorId: z.string().optional(), actorName: z.string().optional() })
+        .object({ eventTimestamp: z.string().nullable(), event: z.string(), actorId: z.string(), actorName: z.string() })
         .loose(),
     ),
     nextCursor: z.string().optional(),
@@ -27,10 +28,9 @@ export const listAuditEvents = defineTool({
   writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
     const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
-    const names = new Map(page.actors.map((a) => [a.actorId, a.name ?? a.email ?? a.actorId]));
-    const events = page.items.map((item) => ({ ...item, actorName: item.actorId ? names.get(item.actorId) : undefined }));
+    const events = normaliseAudit(page);
     const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;
-    const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event ?? "?"} by ${e.actorName ?? e.actorId ?? "?"}`);
+    const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event || "?"} by ${e.actorName || e.actorId || "?"}`);
     return {
       text: `${events.length} audit event(s)${events.length > 10 ? " (first 10 shown)" : ""}:\n${lines.join("\n")}${nextCursor ? "\nMore pages: pass nextCursor as cursor." : "\nNo more pages."}`,
       structured: { count: events.length, events, ...(nextCursor ? { nextCursor } : {}) },

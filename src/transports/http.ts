@@ -23,6 +23,8 @@ export interface HttpHandle {
 interface Session {
   transport: StreamableHTTPServerTransport;
   lastSeen: number;
+  /** Open GET streams (server-to-client notifications): a listening session is not idle. */
+  openStreams: number;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,13 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
       const session = sessions.get(sessionId);
       if (!session) return sendJson(res, 404, rpcError(-32001, "Session not found; initialize a new session."));
       session.lastSeen = Date.now();
+      if (req.method === "GET") {
+        session.openStreams += 1;
+        res.on("close", () => {
+          session.openStreams -= 1;
+          session.lastSeen = Date.now();
+        });
+      }
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== "POST" || !isInitializeRequest(body)) {
@@ -143,13 +152,15 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, lastSeen: Date.now(), close: end });
+        sessions.set(id, { transport, lastSeen: Date.now(), openStreams: 0, close: end });
       },
       onsessionclosed: () => end(),
     });
     transport.onclose = () => void end();
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+    // The SDK refused the initialize (e.g. wrong Accept): no session exists to end it later.
+    if (!transport.sessionId) await end();
   }
 
   const httpServer = createHttpServer((req, res) => {
@@ -179,7 +190,7 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
   httpServer.requestTimeout = 120_000;
   const sweep = setInterval(() => {
     const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const session of sessions.values()) if (session.lastSeen < cutoff) void session.close();
+    for (const session of sessions.values()) if (session.openStreams === 0 && session.lastSeen < cutoff) void session.close();
   }, 60_000);
   sweep.unref();
 

@@ -88,7 +88,7 @@ describe("HTTP transport", () => {
     const bad = await post(url, "{not json");
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: number } }).error.code).toBe(-32700);
-    const big = await post(url, JSON.stringify({ ...initialize, padding: "x".repeat(5 * 1024 * 1024) }));
+    const big = await post(url, JSON.stringify({ ...initialize, padding: "x".repeat(13 * 1024 * 1024) }));
     expect(big.status).toBe(413);
   });
 

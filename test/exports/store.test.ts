@@ -79,6 +79,16 @@ describe("ExportStore", () => {
     expect(reopened.findPending(key)).toBeUndefined();
   });
 
+  it("merges what two processes sharing one folder write, instead of overwriting", async () => {
+    const dir = await folder();
+    const one = await ExportStore.open(dir);
+    const two = await ExportStore.open(dir);
+    await one.save(meta("eeeeeeeeeeeeeeeeeeeeeeee", Date.now()), "1");
+    await two.save(meta("ffffffffffffffffffffffff", Date.now(), { forecastId: "net_arr" }), "2");
+    const reopened = await ExportStore.open(dir);
+    expect(reopened.list().map((e) => e.jobId).sort()).toEqual(["eeeeeeeeeeeeeeeeeeeeeeee", "ffffffffffffffffffffffff"]);
+  });
+
   it("refuses to store under an id that is not a plain name", async () => {
     const store = await ExportStore.open(await folder());
     await expect(store.save(meta("../escape", Date.now()), "x")).rejects.toThrow(/Refusing/);

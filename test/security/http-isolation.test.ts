@@ -309,7 +309,7 @@ describe("body limits", () => {
     for (const flags of [[], ["--stateless"]]) {
       const s = await serve(flags);
       const chunk = Buffer.alloc(256 * 1024, "a");
-      const chunked = await raw(s.port, { body: [Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":"'), ...Array.from({ length: 20 }, () => chunk), Buffer.from('"}}')] });
+      const chunked = await raw(s.port, { body: [Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":"'), ...Array.from({ length: 56 }, () => chunk), Buffer.from('"}}')] });
       expect(chunked.status, flags.join(" ")).toBe(413);
       const declared = await statusOfRawBytes(
         s.port,
