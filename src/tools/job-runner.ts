@@ -70,7 +70,7 @@ async function queueAndJournal(req: ExportRequest, key: string, deps: ToolDeps):
 
 async function queueJob(req: ExportRequest, deps: ToolDeps): Promise<string> {
   try {
-    const { jobId } = await req.queue(AbortSignal.timeout(60_000));
+    const { jobId } = await req.queue(AbortSignal.timeout(20_000));
     return jobId;
   } catch (error) {
     if (error instanceof ClariApiError && error.isQuotaError) throw await explainQuota(error, deps);
