@@ -21,8 +21,8 @@
 
 import { isBooleanDataType } from "./values.js";
 
-/** One normalised forecast row as a plain object (build these only for small outputs). */
-export interface ForecastRow {
+/** The person attributes of a row. */
+export interface ForecastPerson {
   user: string;
   email: string;
   crmUserId: string;
@@ -30,6 +30,10 @@ export interface ForecastRow {
   userId: string;
   role: string;
   parentRole: string;
+}
+
+/** One normalised forecast row as a plain object (build these only for small outputs). */
+export interface ForecastRow extends ForecastPerson {
   /** The time period label as exported ("Q4 2026", "July FY 2023"). */
   timePeriod: string;
   /** "YYYY_QN" when derivable from the label or the tables' timePeriodId, else "". */
@@ -91,16 +95,6 @@ export class StringDictionary {
   get size(): number {
     return this.values.length;
   }
-}
-
-/** The person attributes of a row. */
-export interface ForecastPerson {
-  user: string;
-  email: string;
-  crmUserId: string;
-  userId: string;
-  role: string;
-  parentRole: string;
 }
 
 const PERSON_ATTRS = ["user", "email", "crmUserId", "userId", "role", "parentRole"] as const;
