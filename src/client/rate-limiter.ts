@@ -18,18 +18,11 @@ export class RateLimiter {
   private readonly starts: number[] = [];
   private readonly waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** No request starts before this time (set when the server answers 429). */
-  private pausedUntil = 0;
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** Hold every request for `ms` (the server said 429 with this Retry-After). */
-  pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
-  }
 
   /** Resolves when a request may be sent; rejects with the signal's reason if aborted first. */
   async acquire(signal?: AbortSignal): Promise<void> {
@@ -57,7 +50,6 @@ export class RateLimiter {
 
   private tryTake(): boolean {
     const now = this.now();
-    if (now < this.pausedUntil) return false;
     while (this.starts.length > 0 && now - this.starts[0]! >= WINDOW_MS) this.starts.shift();
     if (this.starts.length >= this.perSecond) return false;
     this.starts.push(now);
@@ -68,7 +60,7 @@ export class RateLimiter {
     if (this.timer || this.waiters.length === 0) return;
     const now = this.now();
     const windowFrees = this.starts.length >= this.perSecond ? (this.starts[0] ?? now) + WINDOW_MS : now;
-    const waitMs = Math.max(1, windowFrees - now, this.pausedUntil - now);
+    const waitMs = Math.max(1, windowFrees - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       while (this.waiters.length > 0 && this.tryTake()) {

@@ -74,10 +74,9 @@ export function shouldRetry(method: string, error: RetryErrorShape): boolean {
   return safe ? RETRYABLE_NETWORK_CODES.has(code) : NOT_SENT_CODES.has(code);
 }
 
-/** How retries share the client's rate limiter: every attempt takes a slot, and a 429 pauses all. */
+/** How retries share the client's rate limiter: every attempt takes a slot. */
 export interface RetryLimiter {
   acquire(signal?: AbortSignal): Promise<void>;
-  pause(ms: number): void;
 }
 
 /** Build the `retry` callback for undici's RetryAgent. */
@@ -92,8 +91,6 @@ export function createRetryCallback(settings: RetrySettings, limiter?: RetryLimi
     }
     const retryAfter = error.statusCode !== undefined ? parseRetryAfter(error.headers?.["retry-after"]) : undefined;
     const delay = Math.min(settings.maxDelayMs, retryAfter ?? backoffDelay(state.counter, settings));
-    // A 429 means the whole token is over its rate: hold every request, not just this one.
-    if (error.statusCode === 429) limiter?.pause(delay);
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       // A retry is a request like any other: it waits for a slot in the rate limiter.

@@ -4,7 +4,6 @@
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AuditFilters } from "../client/clari-client.js";
-import { normaliseAudit } from "../exports/normalise-audit.js";
 import type { ToolDeps } from "../tools/define-tool.js";
 import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
@@ -27,6 +26,7 @@ function parseToken(text: string): PageToken {
 
 async function readPage(uri: string, token: PageToken, deps: ToolDeps) {
   const page = await deps.client.listAuditEvents(token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, { signal: AbortSignal.timeout(30_000) });
+  const { normaliseAudit } = await import("../exports/normalise-audit.js");
   const items = normaliseAudit(page);
   return jsonContent(uri, {
     filters: token.filters,

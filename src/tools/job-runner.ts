@@ -28,8 +28,8 @@ export type ExportOutcome =
   | { outcome: "failed"; jobId: string; wait: WaitResult }
   | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean };
 
-/** Queue POSTs in flight, by request key: an identical request arriving meanwhile joins it. */
-const queuing = new Map<string, Promise<string>>();
+/** Queue POSTs in flight, per store (one per credential) and request key: an identical request arriving meanwhile joins it. */
+const queuingByStore = new WeakMap<object, Map<string, Promise<string>>>();
 
 export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<ExportOutcome> {
   const key = requestKey(req.kind, req.request);
@@ -44,6 +44,8 @@ export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCa
   if (journalled && Date.now() - journalled.queuedAt <= freshness) {
     return awaitExport(journalled.jobId, req.waitSeconds, deps, call, { resumed: true, ownsJob: false, since: journalled.queuedAt });
   }
+  let queuing = queuingByStore.get(deps.store);
+  if (!queuing) queuingByStore.set(deps.store, (queuing = new Map()));
   let joined = true;
   let queued = queuing.get(key);
   if (!queued) {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { normaliseAudit } from "../exports/normalise-audit.js";
 import { auditFilterShape } from "./audit-filters.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { defineTool } from "./define-tool.js";
@@ -28,6 +27,7 @@ export const listAuditEvents = defineTool({
   writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
     const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
+    const { normaliseAudit } = await import("../exports/normalise-audit.js");
     const events = normaliseAudit(page);
     const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;
     const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event || "?"} by ${e.actorName || e.actorId || "?"}`);
