@@ -16,7 +16,6 @@ import { VERSION } from "./version.js";
 
 export interface Runtime {
   deps: ToolDeps;
-  sandbox: Sandbox | undefined;
   close(): Promise<void>;
 }
 
@@ -34,14 +33,27 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   registerSecret(config.partnerKey);
   registerSecret(config.httpToken);
 
-  let sandbox: Sandbox | undefined;
-  let settings = { apiKey: config.apiKey, partnerKey: config.partnerKey, v4BaseUrl: config.v4BaseUrl, v2BaseUrl: config.v2BaseUrl };
-  if (config.sandbox) {
-    const { startSandbox } = await import("./sandbox/index.js");
-    sandbox = await startSandbox({ jobDurationMs: config.sandboxJobMs, users: config.sandboxUsers, apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY });
-    settings = { apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY, v4BaseUrl: sandbox.v4Url, v2BaseUrl: sandbox.v2Url };
-    logger.info(`sandbox mode: simulated Clari at ${sandbox.url} (no credentials used)`);
-  }
+  // The simulated Clari starts on the first call that needs it, not before the first tools/list.
+  let sandbox: Promise<Sandbox> | undefined;
+  const startSandboxOnce = (): Promise<Sandbox> =>
+    (sandbox ??= import("./sandbox/index.js").then(async ({ startSandbox }) => {
+      const started = await startSandbox({ jobDurationMs: config.sandboxJobMs, users: config.sandboxUsers, apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY });
+      logger.info(`sandbox mode: simulated Clari at ${started.url} (no credentials used)`);
+      return started;
+    }));
+  const settings = config.sandbox
+    ? {
+        apiKey: SANDBOX_API_KEY,
+        partnerKey: SANDBOX_PARTNER_KEY,
+        v4BaseUrl: "http://127.0.0.1/v4",
+        v2BaseUrl: "http://127.0.0.1/v2",
+        resolveBaseUrls: async () => {
+          const started = await startSandboxOnce();
+          return { v4BaseUrl: started.v4Url, v2BaseUrl: started.v2Url };
+        },
+      }
+    : { apiKey: config.apiKey, partnerKey: config.partnerKey, v4BaseUrl: config.v4BaseUrl, v2BaseUrl: config.v2BaseUrl };
+  if (config.sandbox) logger.info("sandbox mode: the simulated Clari starts with the first call (no credentials used)");
 
   const client = new ClariClient({
     ...settings,
@@ -60,11 +72,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const deps: ToolDeps = { client, config, store, tables, logger };
   return {
     deps,
-    sandbox,
     async close() {
       clearInterval(purge);
       await client.close();
-      await sandbox?.close();
+      await (await sandbox?.catch(() => undefined))?.close();
     },
   };
 }

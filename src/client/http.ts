@@ -26,6 +26,8 @@ export interface HttpClientOptions {
   userAgent?: string;
   /** Replaces the real dispatcher (undici MockAgent in unit tests). */
   dispatcher?: Dispatcher;
+  /** Base URLs known only later (the in-process sandbox's port): asked once, before the first call. */
+  resolveBaseUrls?: () => Promise<{ v4BaseUrl: string; v2BaseUrl: string }>;
   /** Called once per finished call; never receives headers or bodies. */
   onCall?: (info: { operation: string; method: string; status: number | "error"; ms: number }) => void;
 }
@@ -68,6 +70,7 @@ export class HttpClient {
   private readonly ownsDispatcher: boolean;
   private readonly limiter: RateLimiter;
   private readonly callTimeoutMs: number;
+  private baseUrlsReady: Promise<void> | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     for (const [name, url] of [["v4", options.v4BaseUrl], ["v2", options.v2BaseUrl]] as const) {
@@ -80,6 +83,16 @@ export class HttpClient {
 
   baseUrl(api: "v4" | "v2"): string {
     return api === "v4" ? this.options.v4BaseUrl : this.options.v2BaseUrl;
+  }
+
+  private resolveBaseUrls(): Promise<void> {
+    const resolve = this.options.resolveBaseUrls;
+    if (!resolve) return Promise.resolve();
+    this.baseUrlsReady ??= resolve().then((urls) => {
+      this.options.v4BaseUrl = urls.v4BaseUrl;
+      this.options.v2BaseUrl = urls.v2BaseUrl;
+    });
+    return this.baseUrlsReady;
   }
 
   get hasPartnerKey(): boolean {
@@ -168,6 +181,7 @@ export class HttpClient {
     { keepOpen = false } = {},
   ): Promise<T> {
     const headers = this.headersFor(req);
+    await this.resolveBaseUrls();
     const url = this.baseUrl(req.api).replace(/\/+$/, "") + req.path + buildQuery(req.query);
     // A streamed download is bounded by the Agent's body timeout instead of the call budget.
     const budget = keepOpen ? undefined : AbortSignal.timeout(this.callTimeoutMs);
