@@ -253,13 +253,7 @@ export class ForecastTable {
     code = this.personCount_++;
     this.personIndex.set(key, code);
     this.ensurePersonCapacity(code + 1);
-    const a = this.personAttrs;
-    a.user[code] = this.users.intern(p.user);
-    a.email[code] = this.emails.intern(p.email);
-    a.crmUserId[code] = this.crmUserIds.intern(p.crmUserId);
-    a.userId[code] = this.userIds.intern(p.userId);
-    a.role[code] = this.roles.intern(p.role);
-    a.parentRole[code] = this.roles.intern(p.parentRole);
+    this.setPerson(code, p);
     return code;
   }
 
