@@ -7,15 +7,32 @@ import path from "node:path";
 import { ClariClient } from "./client/clari-client.js";
 import { registerSecret } from "./client/redact.js";
 import type { Config } from "./config.js";
-import { ExportStore } from "./exports/store.js";
-import { TableCache } from "./exports/table-cache.js";
+import { ExportStore } from "./exports/store/store.js";
+import { TableCache } from "./exports/table/table-cache.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox/index.js";
-import type { ToolDeps } from "./tools/define-tool.js";
 import { VERSION } from "./version.js";
 
+/** What every tool, resource and the export life cycle receive. */
+export interface Deps {
+  client: ClariClient;
+  config: Config;
+  store: ExportStore;
+  tables: TableCache;
+  logger: Logger;
+}
+
+/** Per-call facilities: cancellation and (when the client asked for it) progress. */
+export interface CallContext {
+  signal: AbortSignal;
+  /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
+  progress(update: { progress: number; total?: number; message: string }): Promise<void>;
+  /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */
+  isClosing(): boolean;
+}
+
 export interface Runtime {
-  deps: ToolDeps;
+  deps: Deps;
   close(): Promise<void>;
 }
 
@@ -69,7 +86,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
-  const deps: ToolDeps = { client, config, store, tables, logger };
+  const deps: Deps = { client, config, store, tables, logger };
   return {
     deps,
     async close() {

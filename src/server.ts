@@ -7,7 +7,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
-import { runTool, type ToolDeps } from "./tools/define-tool.js";
+import { runTool } from "./tools/define-tool.js";
+import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
 import { toolListing } from "./tools/listing.js";
 import { VERSION } from "./version.js";
@@ -17,7 +18,7 @@ export const SERVER_INSTRUCTIONS =
   "export once (clari_export_forecast), then answer follow-up questions with clari_query_export on the same jobId instead of exporting again. " +
   "If a tool says a job is still running, continue with clari_wait_for_job; never re-run the export.";
 
-export function createServer(deps: ToolDeps): McpServer {
+export function createServer(deps: Deps): McpServer {
   const server = new McpServer(
     { name: "clari-mcp", title: "Clari", version: VERSION },
     { instructions: SERVER_INSTRUCTIONS, capabilities: { resources: { listChanged: true } } },

@@ -4,7 +4,8 @@
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AuditFilters } from "../client/clari-client.js";
-import type { ToolDeps } from "../tools/define-tool.js";
+import type { Deps } from "../deps.js";
+import { AUDIT_EVENTS_URI, AUDIT_PAGE_TEMPLATE, auditPageUri } from "./uris.js";
 import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
 interface PageToken {
@@ -12,21 +13,19 @@ interface PageToken {
   nextLink?: string;
 }
 
-export const auditPageUri = (token: PageToken): string => `clari://audit/events/page/${Buffer.from(JSON.stringify(token)).toString("base64url")}`;
-
 function parseToken(text: string): PageToken {
   try {
     const token = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as PageToken;
     if (typeof token !== "object" || token === null || typeof token.filters !== "object") throw new Error("bad token");
     return token;
   } catch {
-    throw invalidUri("This audit page link is not one this server issued; start from clari://audit/events.");
+    throw invalidUri(`This audit page link is not one this server issued; start from ${AUDIT_EVENTS_URI}.`);
   }
 }
 
-async function readPage(uri: string, token: PageToken, deps: ToolDeps) {
+async function readPage(uri: string, token: PageToken, deps: Deps) {
   const page = await deps.client.listAuditEvents(token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, { signal: AbortSignal.timeout(30_000) });
-  const { normaliseAudit } = await import("../exports/normalise-audit.js");
+  const { normaliseAudit } = await import("../exports/read/normalise-audit.js");
   const items = normaliseAudit(page);
   return jsonContent(uri, {
     filters: token.filters,
@@ -36,16 +35,16 @@ async function readPage(uri: string, token: PageToken, deps: ToolDeps) {
   });
 }
 
-export function registerAuditResources(server: McpServer, deps: ToolDeps): void {
+export function registerAuditResources(server: McpServer, deps: Deps): void {
   server.registerResource(
     "audit-events",
-    "clari://audit/events",
+    AUDIT_EVENTS_URI,
     { title: "Recent Clari audit events", description: "Newest audit events, 100 per page; follow nextUri for more", mimeType: "application/json" },
     (uri) => readPage(uri.href, { filters: {} }, deps),
   );
   server.registerResource(
     "audit-events-page",
-    new ResourceTemplate("clari://audit/events/page/{token}", { list: undefined }),
+    new ResourceTemplate(AUDIT_PAGE_TEMPLATE, { list: undefined }),
     { title: "Clari audit events page", description: "A further page of audit events (from nextUri)", mimeType: "application/json" },
     (uri, variables) => readPage(uri.href, parseToken(variable(variables, "token")), deps),
   );

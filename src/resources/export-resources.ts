@@ -3,19 +3,18 @@
  * a pointer to paged views), normalised row pages, and the newest export of a forecast tab.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { eventRows } from "../exports/summarise-events.js";
-import type { ToolDeps } from "../tools/define-tool.js";
-import { downloadExport } from "../tools/job-runner.js";
-import { summariseStored } from "../tools/summarisers.js";
+import { eventRows } from "../exports/summary/summarise-events.js";
+import type { Deps } from "../deps.js";
+import { downloadExport } from "../exports/jobs/obtain.js";
+import { summariseStored } from "../exports/summary/summarise-stored.js";
+import { EXPORTS_URI, EXPORT_FILE_TEMPLATE, EXPORT_ROWS_TEMPLATE, FORECAST_LATEST_TEMPLATE, exportUri, rowsUri } from "./uris.js";
 import { invalidUri, jobIdVariable, jsonContent, textContent, variable } from "./resource-util.js";
 
 /** Files up to this size are served whole; larger ones through row pages. */
 export const RAW_LIMIT_BYTES = 1024 * 1024;
 export const ROWS_PER_PAGE = 500;
 
-export const rowsUri = (jobId: string, page: number): string => `clari://exports/${jobId}/rows/${page}`;
-
-function completeJobIds(deps: ToolDeps) {
+function completeJobIds(deps: Deps) {
   return (value: string): string[] =>
     deps.store
       .list()
@@ -24,13 +23,13 @@ function completeJobIds(deps: ToolDeps) {
       .slice(0, 100);
 }
 
-export function registerExportResources(server: McpServer, deps: ToolDeps): void {
+export function registerExportResources(server: McpServer, deps: Deps): void {
   server.registerResource(
     "exports",
-    "clari://exports",
+    EXPORTS_URI,
     { title: "Completed Clari exports", description: "Exports in the local store and DONE jobs on Clari", mimeType: "application/json" },
     async (uri) => {
-      const stored = deps.store.list().map((e) => ({ jobId: e.jobId, kind: e.kind, request: e.request, bytes: e.bytes, completedAt: new Date(e.completedAt).toISOString(), uri: `clari://exports/${e.jobId}` }));
+      const stored = deps.store.list().map((e) => ({ jobId: e.jobId, kind: e.kind, request: e.request, bytes: e.bytes, completedAt: new Date(e.completedAt).toISOString(), uri: exportUri(e.jobId) }));
       let remote: Array<{ jobId: string; status: string; title?: string | undefined; module?: string | undefined }> = [];
       let remoteError: string | undefined;
       try {
@@ -46,10 +45,10 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
 
   server.registerResource(
     "export-file",
-    new ResourceTemplate("clari://exports/{jobId}", {
+    new ResourceTemplate(EXPORT_FILE_TEMPLATE, {
       list: async () => ({
         resources: deps.store.list().map((e) => ({
-          uri: `clari://exports/${e.jobId}`,
+          uri: exportUri(e.jobId),
           name: `${e.kind} export ${e.jobId}`,
           title: `${e.title ?? e.kind} (${new Date(e.completedAt).toISOString().slice(0, 16)}Z)`,
           mimeType: e.bytes <= RAW_LIMIT_BYTES ? e.mimeType : "application/json",
@@ -77,7 +76,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
 
   server.registerResource(
     "export-rows",
-    new ResourceTemplate("clari://exports/{jobId}/rows/{page}", { list: undefined, complete: { jobId: completeJobIds(deps) } }),
+    new ResourceTemplate(EXPORT_ROWS_TEMPLATE, { list: undefined, complete: { jobId: completeJobIds(deps) } }),
     { title: "Clari export rows", description: `Normalised rows of an export, ${ROWS_PER_PAGE} per page`, mimeType: "application/json" },
     async (uri, variables) => {
       const jobId = jobIdVariable(variables);
@@ -104,7 +103,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
 
   server.registerResource(
     "forecast-latest",
-    new ResourceTemplate("clari://forecasts/{forecastId}/latest", {
+    new ResourceTemplate(FORECAST_LATEST_TEMPLATE, {
       list: undefined,
       complete: {
         forecastId: (value) =>
@@ -117,7 +116,7 @@ export function registerExportResources(server: McpServer, deps: ToolDeps): void
       const entry = deps.store.list().find((e) => e.kind === "forecast" && e.request.forecastId === forecastId);
       if (!entry) throw invalidUri(`No stored export of forecast ${JSON.stringify(forecastId.slice(0, 100))}; create one with clari_export_forecast.`);
       const { summary } = await summariseStored(entry, deps);
-      return jsonContent(uri.href, { jobId: entry.jobId, request: entry.request, completedAt: new Date(entry.completedAt).toISOString(), file: `clari://exports/${entry.jobId}`, summary });
+      return jsonContent(uri.href, { jobId: entry.jobId, request: entry.request, completedAt: new Date(entry.completedAt).toISOString(), file: exportUri(entry.jobId), summary });
     },
   );
 }

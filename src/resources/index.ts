@@ -1,11 +1,11 @@
 /** Every resource the server offers. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ToolDeps } from "../tools/define-tool.js";
+import type { Deps } from "../deps.js";
 import { registerAuditResources } from "./audit-resources.js";
 import { registerExportResources } from "./export-resources.js";
 import { registerLimitsResource } from "./limits-resource.js";
 
-export function registerResources(server: McpServer, deps: ToolDeps): void {
+export function registerResources(server: McpServer, deps: Deps): void {
   registerExportResources(server, deps);
   registerAuditResources(server, deps);
   registerLimitsResource(server, deps);

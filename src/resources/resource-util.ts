@@ -1,7 +1,7 @@
 /** Small helpers shared by the resource handlers. */
 import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { redactSecrets } from "../client/redact.js";
-import { jobIdInput } from "../tools/common-inputs.js";
+import { jobIdInput } from "../tools/shared/common-inputs.js";
 
 /** Resource text leaves the process: scrub secrets an upstream may have echoed. */
 export function textContent(uri: string, mimeType: string, text: string): ReadResourceResult {

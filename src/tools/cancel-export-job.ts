@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ClariApiError } from "../client/errors.js";
-import { jobIdInput } from "./common-inputs.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
 
 export const cancelExportJob = defineTool({

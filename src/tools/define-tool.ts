@@ -5,30 +5,14 @@
  */
 import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { ClariClient } from "../client/clari-client.js";
-import type { Config, Toolset } from "../config.js";
-import type { ExportStore } from "../exports/store.js";
-import type { Logger } from "../logger.js";
-import type { TableCache } from "../exports/table-cache.js";
+import type { Toolset } from "../config.js";
+import type { CallContext, Deps } from "../deps.js";
 import { redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
 
-export interface ToolDeps {
-  client: ClariClient;
-  config: Config;
-  store: ExportStore;
-  tables: TableCache;
-  logger: Logger;
-}
-
-/** Per-call facilities: cancellation and (when the client asked for it) progress. */
-export interface ToolCall {
-  signal: AbortSignal;
-  /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
-  progress(update: { progress: number; total?: number; message: string }): Promise<void>;
-  /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */
-  isClosing(): boolean;
-}
+/** Kept for files not yet moved to Deps/CallContext from src/deps.ts. */
+export type ToolDeps = Deps;
+export type ToolCall = CallContext;
 
 export interface ToolAnswer<O> {
   /** Short human summary, first thing the assistant reads. */
@@ -54,7 +38,7 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
    * this sense: they queue a job (so readOnlyHint is false) but change no Clari data.
    */
   writesClariData: boolean;
-  handler(args: z.output<z.ZodObject<I>>, deps: ToolDeps, call: ToolCall): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
+  handler(args: z.output<z.ZodObject<I>>, deps: Deps, call: CallContext): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
 }
 
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
@@ -79,7 +63,7 @@ export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
   };
 }
 
-export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDeps, call: ToolCall): Promise<CallToolResult> {
+export async function runTool(tool: ToolDefinition, args: unknown, deps: Deps, call: CallContext): Promise<CallToolResult> {
   const started = Date.now();
   try {
     const answer = await tool.handler(args as never, deps, call);

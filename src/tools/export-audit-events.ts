@@ -1,7 +1,7 @@
-import { auditFilterShape } from "./audit-filters.js";
+import { auditFilterShape } from "./shared/audit-filters.js";
 import { defineTool } from "./define-tool.js";
-import { exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { runExportTool } from "./run-export-tool.js";
+import { exportResultShape, freshInput, waitSecondsInput } from "./shared/export-answer.js";
+import { runExportTool } from "./shared/define-export-tool.js";
 
 export const exportAuditEvents = defineTool({
   name: "clari_export_audit_events",

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./common-inputs.js";
+import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { runExportTool } from "./run-export-tool.js";
+import { exportResultShape, freshInput, waitSecondsInput } from "./shared/export-answer.js";
+import { runExportTool } from "./shared/define-export-tool.js";
 
 export const exportForecast = defineTool({
   name: "clari_export_forecast",

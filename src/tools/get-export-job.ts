@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { jobIdInput } from "./common-inputs.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { describeJob } from "./job-shape.js";
+import { describeJob } from "./shared/job-shape.js";
 
 export const getExportJob = defineTool({
   name: "clari_get_export_job",

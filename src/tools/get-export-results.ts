@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { eventRows } from "../exports/summarise-events.js";
-import { jobIdInput } from "./common-inputs.js";
+import { eventRows } from "../exports/summary/summarise-events.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool, resourceLink } from "./define-tool.js";
-import { exportUri } from "./export-answer.js";
-import { downloadExport } from "./job-runner.js";
+import { exportUri } from "../resources/uris.js";
+import { downloadExport } from "../exports/jobs/obtain.js";
 
 export const getExportResults = defineTool({
   name: "clari_get_export_results",

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { summariseForecast } from "../exports/summarise-forecast.js";
-import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./common-inputs.js";
+import { summariseForecast } from "../exports/summary/summarise-forecast.js";
+import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { forecastSummaryLines } from "./forecast-summary-lines.js";
+import { forecastSummaryLines } from "../exports/summary/forecast-summary-lines.js";
 
 export const getForecast = defineTool({
   name: "clari_get_forecast",
@@ -25,7 +25,7 @@ export const getForecast = defineTool({
   writesClariData: false,
   async handler({ forecastId, ...params }, deps, call) {
     const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
-    const { normaliseForecast } = await import("../exports/normalise-forecast.js");
+    const { normaliseForecast } = await import("../exports/read/normalise-forecast.js");
     const table = normaliseForecast(JSON.stringify(data ?? {}));
     const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }), table);
     return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobIdInput } from "./common-inputs.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
 
 export const getIngestJob = defineTool({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entityInput } from "./common-inputs.js";
+import { entityInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
 
 export const getPicklistValues = defineTool({

@@ -1,11 +1,11 @@
 import { realpath, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { entityInput, ingestOptionsShape } from "./common-inputs.js";
+import { entityInput, ingestOptionsShape } from "./shared/common-inputs.js";
 import { ToolInputError } from "./describe-error.js";
 import { defineTool, type ToolDeps } from "./define-tool.js";
-import { reportedOutcome, waitWithProgress } from "./job-runner.js";
-import { waitSecondsInput } from "./export-answer.js";
+import { reportedOutcome, waitWithProgress } from "../exports/jobs/obtain.js";
+import { waitSecondsInput } from "./shared/export-answer.js";
 import { ingestDatasetInput } from "./ingest-records.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entityInput, ingestOptionsShape } from "./common-inputs.js";
+import { entityInput, ingestOptionsShape } from "./shared/common-inputs.js";
 import { ToolInputError } from "./describe-error.js";
 import { defineTool } from "./define-tool.js";
 

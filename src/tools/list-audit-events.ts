@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { auditFilterShape } from "./audit-filters.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { auditFilterShape } from "./shared/audit-filters.js";
+import { decodeCursor, encodeCursor } from "./shared/cursor.js";
 import { defineTool } from "./define-tool.js";
 
 export const listAuditEvents = defineTool({
@@ -27,7 +27,7 @@ export const listAuditEvents = defineTool({
   writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
     const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
-    const { normaliseAudit } = await import("../exports/normalise-audit.js");
+    const { normaliseAudit } = await import("../exports/read/normalise-audit.js");
     const events = normaliseAudit(page);
     const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;
     const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event || "?"} by ${e.actorName || e.actorId || "?"}`);

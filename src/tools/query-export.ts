@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { ForecastQuerySchema } from "../exports/query-schema.js";
-import { runForecastQuery } from "../exports/query.js";
-import { jobIdInput } from "./common-inputs.js";
+import { ForecastQuerySchema } from "../exports/query/query-schema.js";
+import { runForecastQuery } from "../exports/query/query.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { ToolInputError } from "./describe-error.js";
 import { defineTool } from "./define-tool.js";
-import { downloadExport } from "./job-runner.js";
-import { formatQueryText } from "./query-text.js";
+import { downloadExport } from "../exports/jobs/obtain.js";
+import { formatQueryText } from "./shared/query-text.js";
 
 export const queryExport = defineTool({
   name: "clari_query_export",

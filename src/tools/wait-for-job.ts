@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { jobIdInput } from "./common-inputs.js";
+import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
-import { answerExport, exportResultShape, waitSecondsInput } from "./export-answer.js";
-import { awaitExport, reportedOutcome, waitWithProgress } from "./job-runner.js";
-import { KIND_LABEL, summariseStored } from "./summarisers.js";
+import { answerExport, exportResultShape, waitSecondsInput } from "./shared/export-answer.js";
+import { awaitExport, reportedOutcome, waitWithProgress } from "../exports/jobs/obtain.js";
+import { KIND_LABEL, summariseStored } from "../exports/summary/summarise-stored.js";
 
 export const waitForJobTool = defineTool({
   name: "clari_wait_for_job",

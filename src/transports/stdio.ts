@@ -1,9 +1,9 @@
 /** stdio transport: stdout carries JSON-RPC only; everything else goes to stderr. */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createServer } from "../server.js";
-import type { ToolDeps } from "../tools/define-tool.js";
+import type { Deps } from "../deps.js";
 
-export async function runStdio(deps: ToolDeps, onClose: () => Promise<void>): Promise<void> {
+export async function runStdio(deps: Deps, onClose: () => Promise<void>): Promise<void> {
   const server = createServer(deps);
   const transport = new StdioServerTransport();
   let closing = false;

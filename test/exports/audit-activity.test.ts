@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ActivityRowSchema, normaliseActivities } from "../../src/exports/normalise-activity.js";
-import { AuditRowSchema, normaliseAudit } from "../../src/exports/normalise-audit.js";
+import { ActivityRowSchema, normaliseActivities } from "../../src/exports/read/normalise-activity.js";
+import { AuditRowSchema, normaliseAudit } from "../../src/exports/read/normalise-audit.js";
 
 const AUDIT_PAGE = {
   nextLink: "https://api.clari.com/v4/audit/events?cursor=abc",

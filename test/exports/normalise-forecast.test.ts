@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ForecastTable } from "../../src/exports/forecast-table.js";
+import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
 import {
   detectForecastShape,
   ForecastParseError,
   normaliseForecast,
   normaliseForecastFile,
-} from "../../src/exports/normalise-forecast.js";
+} from "../../src/exports/read/normalise-forecast.js";
 import {
   expectedRows,
   SPEC_HEADER,

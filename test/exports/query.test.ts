@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ForecastRow } from "../../src/exports/forecast-table.js";
-import { normaliseForecast } from "../../src/exports/normalise-forecast.js";
+import type { ForecastRow } from "../../src/exports/table/forecast-table.js";
+import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import {
   ForecastQueryResultSchema,
   ForecastQuerySchema,
   ratioColumnName,
   runForecastQuery,
   type ForecastQueryInput,
-} from "../../src/exports/query.js";
+} from "../../src/exports/query/query.js";
 import { expectedRows, FX_FRAMES, FX_USERS, writeCsv, writeTables } from "./fixtures.js";
 
 const table = normaliseForecast(writeTables());

@@ -5,7 +5,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ExportStore, requestKey } from "../../src/exports/store.js";
+import { ExportStore, requestKey } from "../../src/exports/store/store.js";
 import { tempDir } from "../helpers/harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];

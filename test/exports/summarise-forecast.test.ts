@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ForecastTable } from "../../src/exports/forecast-table.js";
-import { normaliseForecast } from "../../src/exports/normalise-forecast.js";
+import { ForecastTable } from "../../src/exports/table/forecast-table.js";
+import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import {
   ForecastSummarySchema,
   summariseForecast,
   timePeriodMismatch,
-} from "../../src/exports/summarise-forecast.js";
+} from "../../src/exports/summary/summarise-forecast.js";
 import { expectedRows, writeCsv, writeTables } from "./fixtures.js";
 
 describe("summariseForecast", () => {

@@ -6,7 +6,7 @@ import {
   parseTimePeriodLabel,
   toIsoDate,
   toIsoTimestamp,
-} from "../../src/exports/values.js";
+} from "../../src/exports/read/values.js";
 
 const v = (s: unknown) => parseClariValue(s).value;
 const cur = (s: unknown) => parseClariValue(s).currency;

@@ -11,17 +11,17 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
 import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { ExportStore } from "../../src/exports/store.js";
-import { TableCache } from "../../src/exports/table-cache.js";
+import { ExportStore } from "../../src/exports/store/store.js";
+import { TableCache } from "../../src/exports/table/table-cache.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
-import type { ToolDeps } from "../../src/tools/define-tool.js";
+import type { Deps } from "../../src/deps.js";
 
 export interface Harness {
   client: Client;
   sandbox: Sandbox;
-  deps: ToolDeps;
+  deps: Deps;
   clari: ClariClient;
   config: Config;
   close(): Promise<void>;
@@ -48,7 +48,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig(flags, { CLARI_API_KEY: API_KEY, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) });
   const clari = await startClariClient(sandbox, { partnerKey: options.partnerKey === false ? undefined : PARTNER_KEY, ...options.client });
   const store = await ExportStore.open(config.cacheDir);
-  const deps: ToolDeps = { client: clari, config, store, tables: new TableCache(store), logger: options.logger ?? silentLogger };
+  const deps: Deps = { client: clari, config, store, tables: new TableCache(store), logger: options.logger ?? silentLogger };
   const server = createServer(deps);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { requestKey } from "../../src/exports/store.js";
+import { requestKey } from "../../src/exports/store/store.js";
 import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
 
 const harness = harnessPerTest();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClariResponseError } from "../../src/client/errors.js";
-import { downloadExport } from "../../src/tools/job-runner.js";
+import { downloadExport } from "../../src/exports/jobs/obtain.js";
 import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
 
 const harness = harnessPerTest();

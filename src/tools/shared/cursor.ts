@@ -2,7 +2,7 @@
  * Opaque cursors: Clari's nextLink travels as base64url so assistants pass it back untouched.
  * The client still checks, when following it, that it points at the configured Clari origin.
  */
-import { ToolInputError } from "./describe-error.js";
+import { ToolInputError } from "../describe-error.js";
 
 export function encodeCursor(nextLink: string): string {
   return Buffer.from(nextLink, "utf8").toString("base64url");

@@ -2,7 +2,7 @@
  * Normalised forecast tables kept in memory for the query tool and the row resources, so a
  * stored export is parsed once per process. Bounded by a row budget, least recently used first out.
  */
-import type { ExportStore } from "./store.js";
+import type { ExportStore } from "../store/store.js";
 import type { ForecastTable } from "./forecast-table.js";
 
 export class TableCache {
@@ -42,7 +42,7 @@ export class TableCache {
 
   private async load(jobId: string): Promise<ForecastTable> {
     // The parsers (csv-parse, the streaming JSON reader) load on first use, not at start-up.
-    const { normaliseForecast, normaliseForecastFile } = await import("./normalise-forecast.js");
+    const { normaliseForecast, normaliseForecastFile } = await import("../read/normalise-forecast.js");
     const localPath = this.store.localPath(jobId);
     const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));
     this.tables.set(jobId, table);

@@ -7,7 +7,7 @@
  */
 
 import { JSONParser } from "@streamparser/json";
-import type { ForecastTable } from "./forecast-table.js";
+import type { ForecastTable } from "../table/forecast-table.js";
 import { parseClariValue, parseTimePeriodLabel, toIsoDate } from "./values.js";
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };

@@ -15,10 +15,10 @@ import { pipeline } from "node:stream/promises";
 import { parse as parseCsvStream, CsvError } from "csv-parse";
 import { parse as parseCsvSync } from "csv-parse/sync";
 import { CsvRecordSink, CSV_OPTIONS, FlatArrayReader } from "./forecast-flat.js";
-import { ForecastTable, type ForecastShape } from "./forecast-table.js";
+import { ForecastTable, type ForecastShape } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
 
-export { ForecastTable } from "./forecast-table.js";
+export { ForecastTable } from "../table/forecast-table.js";
 
 /** Thrown when an export cannot be read at all (not merely truncated). */
 export class ForecastParseError extends Error {

@@ -4,7 +4,7 @@
  */
 
 import { z } from "zod";
-import { DATA_TYPES } from "./values.js";
+import { DATA_TYPES } from "../read/values.js";
 
 export const QUERY_MODES = ["aggregate", "not_updated", "week_over_week", "rollup"] as const;
 export const GROUP_DIMENSIONS = ["user", "role", "parentRole", "field", "dataType", "week", "timePeriod"] as const;

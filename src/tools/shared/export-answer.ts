@@ -4,9 +4,10 @@
  * still running. Shared by the three export tools and clari_wait_for_job.
  */
 import { z } from "zod";
-import type { StoredExport } from "../exports/store.js";
-import { resourceLink, type ToolAnswer } from "./define-tool.js";
-import type { ExportOutcome } from "./job-runner.js";
+import type { StoredExport } from "../../exports/store/store.js";
+import { exportUri } from "../../resources/uris.js";
+import { resourceLink, type ToolAnswer } from "../define-tool.js";
+import type { ExportOutcome } from "../../exports/jobs/obtain.js";
 
 export const waitSecondsInput = z
   .number()
@@ -36,8 +37,6 @@ export interface Summarised {
   summary: Record<string, unknown>;
   warnings?: string[];
 }
-
-export const exportUri = (jobId: string): string => `clari://exports/${jobId}`;
 
 export async function answerExport(
   outcome: ExportOutcome,

@@ -5,12 +5,12 @@
  * into the store once; on cancellation cancel the Clari job so its quota is freed.
  * A job id, once known, is journalled before anything else can fail, so it is never lost.
  */
-import { ClariApiError, ClariNetworkError, ClariResponseError } from "../client/errors.js";
-import { waitForJob, type JobKind, type WaitResult } from "../client/jobs.js";
-import type { ExportJob } from "../client/schemas.js";
-import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../exports/store.js";
-import type { ToolCall, ToolDeps } from "./define-tool.js";
-import { JobFollowUpError, ToolInputError } from "./describe-error.js";
+import { ClariApiError, ClariNetworkError, ClariResponseError } from "../../client/errors.js";
+import { waitForJob, type JobKind, type WaitResult } from "../../client/jobs.js";
+import type { ExportJob } from "../../client/schemas.js";
+import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../store/store.js";
+import type { CallContext, Deps } from "../../deps.js";
+import { JobFollowUpError, ToolInputError } from "../../tools/describe-error.js";
 
 export interface ExportRequest {
   kind: ExportKind;
@@ -31,7 +31,7 @@ export type ExportOutcome =
 /** Queue POSTs in flight, per store (one per credential) and request key: an identical request arriving meanwhile joins it. */
 const queuingByStore = new WeakMap<object, Map<string, Promise<string>>>();
 
-export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCall): Promise<ExportOutcome> {
+export async function runExport(req: ExportRequest, deps: Deps, call: CallContext): Promise<ExportOutcome> {
   const key = requestKey(req.kind, req.request);
   const freshness = deps.config.freshnessMinutes * 60_000;
   if (!req.fresh) {
@@ -61,7 +61,7 @@ export async function runExport(req: ExportRequest, deps: ToolDeps, call: ToolCa
  * The POST runs without the call's AbortSignal: once sent, Clari may queue the job whatever
  * happens here, so its id must come back and be journalled. A cancelled call then cancels it.
  */
-async function queueAndJournal(req: ExportRequest, key: string, deps: ToolDeps): Promise<string> {
+async function queueAndJournal(req: ExportRequest, key: string, deps: Deps): Promise<string> {
   const jobId = await queueJob(req, deps);
   // The journal is kept in memory first; a disk that refuses the write must not lose the jobId.
   await deps.store
@@ -70,7 +70,7 @@ async function queueAndJournal(req: ExportRequest, key: string, deps: ToolDeps):
   return jobId;
 }
 
-async function queueJob(req: ExportRequest, deps: ToolDeps): Promise<string> {
+async function queueJob(req: ExportRequest, deps: Deps): Promise<string> {
   try {
     const { jobId } = await req.queue(AbortSignal.timeout(20_000));
     return jobId;
@@ -89,7 +89,7 @@ async function queueJob(req: ExportRequest, deps: ToolDeps): Promise<string> {
 }
 
 /** Adds to a quota refusal which limit was hit, what remains and which jobs hold the slots. */
-async function explainQuota(error: ClariApiError, deps: ToolDeps): Promise<ClariApiError> {
+async function explainQuota(error: ClariApiError, deps: Deps): Promise<ClariApiError> {
   let detail = "";
   try {
     const limits = await deps.client.getLimits({ signal: AbortSignal.timeout(5000) });
@@ -130,7 +130,7 @@ export interface AwaitOptions {
 }
 
 /** Wait on a known export job; on DONE bring its file into the store. */
-export async function awaitExport(jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, options: AwaitOptions): Promise<ExportOutcome> {
+export async function awaitExport(jobId: string, waitSeconds: number, deps: Deps, call: CallContext, options: AwaitOptions): Promise<ExportOutcome> {
   let wait: WaitResult;
   try {
     wait = await waitWithProgress("export", jobId, waitSeconds, deps, call, options.since);
@@ -160,7 +160,7 @@ export async function awaitExport(jobId: string, waitSeconds: number, deps: Tool
 }
 
 /** Clari no longer knows the job or its results (404, expired): drop it from the journal. */
-async function forgetIfGone(jobId: string, error: unknown, deps: ToolDeps): Promise<boolean> {
+async function forgetIfGone(jobId: string, error: unknown, deps: Deps): Promise<boolean> {
   const gone = error instanceof ClariApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
   if (gone) await deps.store.clearPending(jobId);
   return gone;
@@ -171,7 +171,7 @@ export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancell
   return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
 }
 
-export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: ToolDeps, call: ToolCall, since?: number): Promise<WaitResult> {
+export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: Deps, call: CallContext, since?: number): Promise<WaitResult> {
   return waitForJob(deps.client, kind, jobId, {
     timeoutMs: waitSeconds * 1000,
     signal: call.signal,
@@ -183,7 +183,7 @@ export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds
   });
 }
 
-async function cancelQuietly(jobId: string, deps: ToolDeps): Promise<boolean> {
+async function cancelQuietly(jobId: string, deps: Deps): Promise<boolean> {
   try {
     const result = await deps.client.cancelExportJob(jobId, { signal: AbortSignal.timeout(5000) });
     deps.logger.info(`cancelled Clari job ${jobId} after the request was cancelled`);
@@ -201,7 +201,7 @@ const KIND_BY_MODULE: Record<string, ExportKind> = { FORECAST: "forecast", AUDIT
 const downloads = new WeakMap<object, Map<string, Promise<StoredExport>>>();
 
 /** Download a DONE export's file into the store (once) and index it. */
-export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: ToolDeps): Promise<StoredExport> {
+export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: Deps): Promise<StoredExport> {
   const existing = deps.store.get(jobId);
   if (existing) return existing;
   let inProgress = downloads.get(deps.store);
@@ -215,7 +215,7 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
   return download;
 }
 
-async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: ToolDeps): Promise<StoredExport> {
+async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: Deps): Promise<StoredExport> {
   const pending = deps.store.pending().find((p) => p.jobId === jobId);
   const info = job ?? (await deps.client.getExportJob(jobId));
   if (info.status !== "DONE") {
@@ -256,7 +256,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: T
 }
 
 /** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-async function findDamage(entry: StoredExport, deps: ToolDeps): Promise<string | undefined> {
+async function findDamage(entry: StoredExport, deps: Deps): Promise<string | undefined> {
   try {
     if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
     JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));

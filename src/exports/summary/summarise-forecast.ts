@@ -4,8 +4,8 @@
  */
 
 import { z } from "zod";
-import type { ForecastTable } from "./forecast-table.js";
-import { parseTimePeriodLabel } from "./values.js";
+import type { ForecastTable } from "../table/forecast-table.js";
+import { parseTimePeriodLabel } from "../read/values.js";
 
 const MAX_FIELDS = 50;
 const MAX_PERIODS = 20;

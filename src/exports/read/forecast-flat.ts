@@ -5,7 +5,7 @@
  */
 
 import { Tokenizer, TokenType } from "@streamparser/json";
-import type { ForecastTable } from "./forecast-table.js";
+import type { ForecastTable } from "../table/forecast-table.js";
 import { canonicalDataType, parseClariValue, parseTimePeriodLabel, toIsoDate } from "./values.js";
 
 /** The spec's 12 column names, in the spec's order. */

@@ -1,5 +1,5 @@
 /** A query result as a compact text table: what the assistant quotes back to the user. */
-import type { ForecastQueryResult } from "../exports/query-schema.js";
+import type { ForecastQueryResult } from "../../exports/query/query-schema.js";
 
 function cell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return "";

@@ -1,5 +1,5 @@
 /** An export job in one line. */
-import type { ExportJob } from "../client/schemas.js";
+import type { ExportJob } from "../../client/schemas.js";
 
 const iso = (ms: number | undefined): string => (ms === undefined ? "?" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"));
 

@@ -1,12 +1,12 @@
 /** The bounded summary of a stored export, by kind. */
-import { summariseEvents } from "../exports/summarise-events.js";
-import { summariseForecast } from "../exports/summarise-forecast.js";
-import type { StoredExport } from "../exports/store.js";
-import type { ToolDeps } from "./define-tool.js";
-import type { Summarised } from "./export-answer.js";
+import { summariseEvents } from "./summarise-events.js";
+import { summariseForecast } from "./summarise-forecast.js";
+import type { StoredExport } from "../store/store.js";
+import type { Deps } from "../../deps.js";
+import type { Summarised } from "../../tools/shared/export-answer.js";
 import { forecastSummaryLines } from "./forecast-summary-lines.js";
 
-export async function summariseStored(entry: StoredExport, deps: ToolDeps): Promise<Summarised> {
+export async function summariseStored(entry: StoredExport, deps: Deps): Promise<Summarised> {
   if (entry.kind === "forecast") {
     const table = await deps.tables.get(entry.jobId);
     const requested = typeof entry.request.timePeriod === "string" ? entry.request.timePeriod : undefined;

@@ -1,8 +1,8 @@
 /**
  * Audit and activity exports: their rows (for paging) and a bounded summary (for tool results).
  */
-import { normaliseActivities } from "./normalise-activity.js";
-import { normaliseAudit } from "./normalise-audit.js";
+import { normaliseActivities } from "../read/normalise-activity.js";
+import { normaliseAudit } from "../read/normalise-audit.js";
 
 type Row = Record<string, unknown>;
 

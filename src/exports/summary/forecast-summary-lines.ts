@@ -1,8 +1,8 @@
 /** The few lines of text an assistant reads first about a forecast export. */
-import type { ForecastTable } from "../exports/forecast-table.js";
-import { runForecastQuery } from "../exports/query.js";
-import type { ForecastSummary } from "../exports/summarise-forecast.js";
-import type { Summarised } from "./export-answer.js";
+import type { ForecastTable } from "../table/forecast-table.js";
+import { runForecastQuery } from "../query/query.js";
+import type { ForecastSummary } from "./summarise-forecast.js";
+import type { Summarised } from "../../tools/shared/export-answer.js";
 
 /** $1.2M style: enough precision for a sentence; exact figures stay in structured data. */
 export function shortMoney(n: number, currency: string | null): string {

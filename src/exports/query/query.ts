@@ -7,7 +7,7 @@
  * with integer group keys and no per-row object allocation. Output is always bounded by `limit`.
  */
 
-import type { ForecastTable } from "./forecast-table.js";
+import type { ForecastTable } from "../table/forecast-table.js";
 import {
   ForecastQuerySchema,
   type ForecastQuery,
@@ -16,7 +16,7 @@ import {
   type ForecastQueryResult,
   type GroupDimension,
 } from "./query-schema.js";
-import { parseTimePeriodLabel } from "./values.js";
+import { parseTimePeriodLabel } from "../read/values.js";
 
 export {
   ForecastQuerySchema,

@@ -19,7 +19,7 @@
  * `columns` for tight loops.
  */
 
-import { isBooleanDataType } from "./values.js";
+import { isBooleanDataType } from "../read/values.js";
 
 /** The person attributes of a row. */
 export interface ForecastPerson {
