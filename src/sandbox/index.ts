@@ -27,7 +27,7 @@ export type { SandboxFaults, SandboxOptions } from "./types.js";
 export type { SandboxOrg } from "./org.js";
 export type { SandboxUser } from "./users.js";
 export type { CanonicalEntry, DataType, ForecastEntriesOptions, ForecastField, ForecastTab } from "./forecast-data.js";
-export type { AuditEvent, AuditActor } from "./audit.js";
+export type { AuditEvent, AuditActor } from "./audit-data.js";
 export type { Activity, ActivityType } from "./activity.js";
 export type { Account, Opportunity } from "./crm.js";
 export { CURRENCIES, FLAT_HEADER, formatMoney } from "./forecast-results.js";

@@ -4,7 +4,7 @@
  * date-anchored records, the day of the clock at start). Large collections are built lazily.
  */
 import { type Activity, generateActivities } from "./activity.js";
-import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit.js";
+import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit-data.js";
 import { type ResolvedPeriod, type Week, resolvePeriod, startOfDay, weeksSoFar } from "./calendar.js";
 import { type Account, type Opportunity, generateAccounts, generateOpportunities } from "./crm.js";
 import {
