@@ -28,7 +28,7 @@ export type { SandboxOrg } from "./org.js";
 export type { SandboxUser } from "./users.js";
 export type { CanonicalEntry, DataType, ForecastEntriesOptions, ForecastField, ForecastTab } from "./forecast-data.js";
 export type { AuditEvent, AuditActor } from "./audit-data.js";
-export type { Activity, ActivityType } from "./activity.js";
+export type { Activity, ActivityType } from "./activity-data.js";
 export type { Account, Opportunity } from "./crm.js";
 export { CURRENCIES, FLAT_HEADER, formatMoney } from "./forecast-results.js";
 export { DATA_TYPES, FORECAST_FIELDS, FORECAST_TABS } from "./forecast-data.js";
