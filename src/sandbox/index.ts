@@ -10,7 +10,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { IngestStore } from "./ingest.js";
+import { IngestStore } from "./ingest-store.js";
 import { JobStore } from "./jobs.js";
 import { type SandboxOrg, createOrg } from "./org.js";
 import { Rng, hashKey } from "./random.js";
