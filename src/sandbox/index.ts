@@ -10,7 +10,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { IngestStore } from "./ingest.js";
+import { IngestStore } from "./ingest-store.js";
 import { JobStore } from "./jobs.js";
 import { type SandboxOrg, createOrg } from "./org.js";
 import { Rng, hashKey } from "./random.js";
@@ -27,8 +27,8 @@ export type { SandboxFaults, SandboxOptions } from "./types.js";
 export type { SandboxOrg } from "./org.js";
 export type { SandboxUser } from "./users.js";
 export type { CanonicalEntry, DataType, ForecastEntriesOptions, ForecastField, ForecastTab } from "./forecast-data.js";
-export type { AuditEvent, AuditActor } from "./audit.js";
-export type { Activity, ActivityType } from "./activity.js";
+export type { AuditEvent, AuditActor } from "./audit-data.js";
+export type { Activity, ActivityType } from "./activity-data.js";
 export type { Account, Opportunity } from "./crm.js";
 export { CURRENCIES, FLAT_HEADER, formatMoney } from "./forecast-results.js";
 export { DATA_TYPES, FORECAST_FIELDS, FORECAST_TABS } from "./forecast-data.js";

@@ -1,11 +1,12 @@
 /**
- * The v2 ingest API for partners: synchronous upload of up to 100 records, bulk upload of one JSON
- * file (max 10 MB) as an asynchronous job, job status, and picklist schema values. State is kept
- * in memory. Error bodies are [{errorCode, errorSummary}] ({error} on the job endpoint).
+ * The v2 ingest API's HTTP handlers for partners: synchronous upload of up to 100 records, bulk
+ * upload of one JSON file (max 10 MB) as an asynchronous job, job status, and picklist schema
+ * values. Payload validation and error bodies ([{errorCode, errorSummary}]; {error} on the job
+ * endpoint) live here; the state is an IngestStore (ingest-store.ts).
  */
 import { ingestError, ingestJobError } from "./errors.js";
 import { parseJsonBody, toBool } from "./http-util.js";
-import { IdSequence } from "./jobs.js";
+import type { EntityState, IngestErr, IngestStatus } from "./ingest-store.js";
 import { boundaryOf, parseMultipart } from "./multipart.js";
 import type { Reply, RequestContext } from "./types.js";
 
@@ -13,126 +14,6 @@ export const MAX_SYNC_RECORDS = 100;
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_CONCURRENT_BULK_JOBS = 5;
 const MAX_STRING = 255;
-
-type FieldType = "number" | "string" | "date" | "picklist" | "multipicklist";
-type IngestErr = [code: string, summary: string];
-
-interface EntityState {
-  schema: Map<string, FieldType>;
-  picklists: Map<string, string[]>;
-  records: Map<string, Record<string, unknown>>;
-  initialDone: boolean;
-}
-
-export type IngestStatus = "QUEUED" | "IN_PROGRESS" | "SUCCESS" | "FAILED" | "VALIDATION_FAILED";
-
-interface IngestJob {
-  jobId: string;
-  entity: string;
-  fileName: string;
-  submittedTime: number;
-  durationMs: number;
-  stuck: boolean;
-  failed: boolean;
-  errors: IngestErr[];
-  records: number;
-}
-
-const SCHEMAS: Record<string, Record<string, FieldType>> = {
-  account: {
-    healthScore: "number",
-    nps: "number",
-    mrr: "number",
-    csm: "string",
-    openSuccessPlan: "string",
-    lifecycleStage: "picklist",
-    trend: "picklist",
-    isACustomerOf: "multipicklist",
-    adoptionDate: "date",
-    dateOfLastTimelineActivity: "date",
-  },
-  opportunity: {
-    engagementScore: "number",
-    nextMeeting: "date",
-    riskLevel: "picklist",
-    partnerStage: "picklist",
-    competitors: "multipicklist",
-    partnerNotes: "string",
-  },
-};
-
-const PICKLISTS: Record<string, Record<string, string[]>> = {
-  account: {
-    lifecycleStage: ["early", "growth", "mature", "renewal"],
-    trend: ["Up", "Down", "Same"],
-    isACustomerOf: ["Customer1", "Customer2"],
-  },
-  opportunity: {
-    riskLevel: ["Low", "Medium", "High"],
-    partnerStage: ["Sourced", "Engaged", "Co-selling"],
-    competitors: ["Acme", "Globex", "Initech"],
-  },
-};
-
-export class IngestStore {
-  readonly entities = new Map<string, EntityState>();
-  private readonly jobs = new Map<string, IngestJob>();
-  private readonly ids: IdSequence;
-  recordsAccepted = 0;
-  jobsCreated = 0;
-
-  constructor(seed: number) {
-    this.ids = new IdSequence(seed, "ingest-job");
-    for (const [entity, schema] of Object.entries(SCHEMAS)) {
-      const picklists = new Map<string, string[]>();
-      for (const [field, type] of Object.entries(schema)) {
-        if (type === "picklist" || type === "multipicklist") picklists.set(field, [...(PICKLISTS[entity]?.[field] ?? [])]);
-      }
-      this.entities.set(entity, { schema: new Map(Object.entries(schema)), picklists, records: new Map(), initialDone: false });
-    }
-  }
-
-  status(job: IngestJob, now: number): IngestStatus {
-    const elapsed = now - job.submittedTime;
-    if (elapsed < job.durationMs * 0.2) return "QUEUED";
-    if (job.stuck || elapsed < job.durationMs) return "IN_PROGRESS";
-    if (job.failed) return "FAILED";
-    return job.errors.length > 0 ? "VALIDATION_FAILED" : "SUCCESS";
-  }
-
-  running(now: number): number {
-    let n = 0;
-    for (const j of this.jobs.values()) {
-      const s = this.status(j, now);
-      if (s === "QUEUED" || s === "IN_PROGRESS") n++;
-    }
-    return n;
-  }
-
-  addJob(job: Omit<IngestJob, "jobId">): IngestJob {
-    const full: IngestJob = { ...job, jobId: this.ids.next() };
-    this.jobs.set(full.jobId, full);
-    this.jobsCreated++;
-    return full;
-  }
-
-  getJob(jobId: string): IngestJob | undefined {
-    return this.jobs.get(jobId);
-  }
-
-  apply(entity: EntityState, datasets: ReadonlyArray<{ records: Array<Record<string, unknown>> }>): number {
-    let n = 0;
-    for (const ds of datasets) {
-      for (const rec of ds.records) {
-        const id = String(rec.id);
-        entity.records.set(id, { ...(entity.records.get(id) ?? {}), ...rec });
-        n++;
-      }
-    }
-    this.recordsAccepted += n;
-    return n;
-  }
-}
 
 function schemaMissing(entity: string): Reply {
   return ingestError(428, [

@@ -3,8 +3,8 @@
  * audit events, activities, accounts and opportunities. Deterministic from the seed (and, for
  * date-anchored records, the day of the clock at start). Large collections are built lazily.
  */
-import { type Activity, generateActivities } from "./activity.js";
-import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit.js";
+import { type Activity, generateActivities } from "./activity-data.js";
+import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit-data.js";
 import { type ResolvedPeriod, type Week, resolvePeriod, startOfDay, weeksSoFar } from "./calendar.js";
 import { type Account, type Opportunity, generateAccounts, generateOpportunities } from "./crm.js";
 import {

@@ -3,7 +3,7 @@
  * context / reply that route handlers use.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { IngestStore } from "./ingest.js";
+import type { IngestStore } from "./ingest-store.js";
 import type { JobStore } from "./jobs.js";
 import type { SandboxOrg } from "./org.js";
 import type { Rng } from "./random.js";
