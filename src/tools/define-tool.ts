@@ -10,7 +10,7 @@ import type { Config, Toolset } from "../config.js";
 import type { ExportStore } from "../exports/store.js";
 import type { Logger } from "../logger.js";
 import type { TableCache } from "../exports/table-cache.js";
-import { redactSecrets } from "../client/redact.js";
+import { redactDeep, redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
 
 export interface ToolDeps {
@@ -68,7 +68,7 @@ export function isWriteTool(tool: Pick<ToolDefinition, "writesClariData">): bool
 
 /** Scrub secrets from every string in structured data (an upstream may echo a key in a 200 body). */
 function redactValue<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? redactSecrets(v) : v))) as T;
+  return redactDeep(value);
 }
 
 export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
