@@ -7,7 +7,7 @@ import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontex
 import { z } from "zod";
 import type { Toolset } from "../config.js";
 import type { CallContext, Deps } from "../deps.js";
-import { redactSecrets } from "../client/redact.js";
+import { redactDeep, redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
 
 /** Kept for files not yet moved to Deps/CallContext from src/deps.ts. */
@@ -52,7 +52,7 @@ export function isWriteTool(tool: Pick<ToolDefinition, "writesClariData">): bool
 
 /** Scrub secrets from every string in structured data (an upstream may echo a key in a 200 body). */
 function redactValue<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? redactSecrets(v) : v))) as T;
+  return redactDeep(value);
 }
 
 export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
