@@ -39,6 +39,16 @@ export interface Config {
   freshnessMinutes: number;
   /** Default time a job-creating tool waits before returning a resumable handle. */
   waitSeconds: number;
+  /** Bound on the POST that queues an export; past it the request is unconfirmed, never resent blindly. */
+  queueTimeoutSeconds: number;
+  /** After an unconfirmed POST, how long Clari's job list is given to show the job before an identical request may queue again. */
+  intentGraceSeconds: number;
+  /** An export file larger than this is not downloaded. */
+  maxDownloadMb: number;
+  /** Overall deadline of one download, however slowly the body arrives. */
+  downloadTimeoutSeconds: number;
+  /** Size cap of the export store (folder or memory); least recently used exports go first. */
+  maxStoreMb: number;
   /** Folder from which clari_ingest_bulk may read files; undefined = file paths refused. */
   ingestDir: string | undefined;
   requestsPerSecond: number;
@@ -76,6 +86,12 @@ Options:
   --no-cache                keep exports in memory only
   --freshness-minutes N     reuse identical exports younger than N minutes (default 60)
   --wait-seconds N          how long job tools wait before returning a handle (default 45, max 55)
+  --queue-timeout-seconds N bound on the POST that queues an export (default 20)
+  --intent-grace-seconds N  after an unanswered queue POST, how long Clari's job list may take to
+                            show the job before an identical request queues again (default 120)
+  --max-download-mb N       largest export file downloaded (default 1024)
+  --download-timeout-seconds N  overall deadline of one download (default 300)
+  --max-store-mb N          export store size cap; least recently used go first (default 2048)
   --ingest-dir DIR          folder clari_ingest_bulk may read files from
   --log-level L             error|warn|info|debug (default info)
   --sandbox-job-ms N        simulated export duration (default 3000)
@@ -83,7 +99,8 @@ Options:
   -h, --help / -v, --version
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
-CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR.`;
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
+CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB.`;
 
 export function helpText(): string {
   return HELP;
@@ -133,6 +150,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "freshness-minutes": { type: "string" },
       "wait-seconds": { type: "string" },
       "ingest-dir": { type: "string" },
+      "queue-timeout-seconds": { type: "string" },
+      "intent-grace-seconds": { type: "string" },
+      "max-download-mb": { type: "string" },
+      "download-timeout-seconds": { type: "string" },
+      "max-store-mb": { type: "string" },
       "log-level": { type: "string" },
       "sandbox-job-ms": { type: "string" },
       "sandbox-users": { type: "string" },
@@ -183,6 +205,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     cacheDir: values["no-cache"] ? undefined : (values["cache-dir"] ?? env.CLARI_MCP_CACHE_DIR ?? defaultCacheDir(env)),
     freshnessMinutes: integer("--freshness-minutes", values["freshness-minutes"], 60, 0, 7 * 24 * 60),
     waitSeconds: integer("--wait-seconds", values["wait-seconds"], DEFAULT_WAIT_SECONDS, 0, MAX_WAIT_SECONDS),
+    queueTimeoutSeconds: integer("--queue-timeout-seconds", values["queue-timeout-seconds"], 20, 1, 50),
+    intentGraceSeconds: integer("--intent-grace-seconds", values["intent-grace-seconds"], 120, 0, 3600),
+    maxDownloadMb: integer("--max-download-mb", values["max-download-mb"] ?? env.CLARI_MCP_MAX_DOWNLOAD_MB, 1024, 1, 64 * 1024),
+    downloadTimeoutSeconds: integer("--download-timeout-seconds", values["download-timeout-seconds"] ?? env.CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, 300, 1, 24 * 3600),
+    maxStoreMb: integer("--max-store-mb", values["max-store-mb"] ?? env.CLARI_MCP_MAX_STORE_MB, 2048, 1, 1024 * 1024),
     ingestDir: values["ingest-dir"] ?? env.CLARI_MCP_INGEST_DIR ?? undefined,
     requestsPerSecond: 100,
     sandboxJobMs: integer("--sandbox-job-ms", values["sandbox-job-ms"], 3000, 0, 3_600_000),

@@ -7,6 +7,7 @@ import path from "node:path";
 import { ClariClient } from "./client/clari-client.js";
 import { registerSecret } from "./client/redact.js";
 import type { Config } from "./config.js";
+import { Journal } from "./exports/jobs/journal.js";
 import { ExportStore } from "./exports/store/store.js";
 import { TableCache } from "./exports/table/table-cache.js";
 import type { Logger } from "./logger.js";
@@ -18,6 +19,8 @@ export interface Deps {
   client: ClariClient;
   config: Config;
   store: ExportStore;
+  /** Export jobs in flight (intents and jobIds), under the store's lock. */
+  journal: Journal;
   tables: TableCache;
   logger: Logger;
 }
@@ -82,11 +85,13 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
   // never served to another.
   const folder = config.sandbox || !config.cacheDir ? undefined : path.join(config.cacheDir, credentialFolder(settings.v4BaseUrl, settings.apiKey));
-  const store = await ExportStore.open(folder);
+  const warn = (message: string): void => logger.warn(message);
+  const store = await ExportStore.open(folder, { maxBytes: config.maxStoreMb * 1024 * 1024, warn });
+  const journal = Journal.open(folder, store.lock, warn);
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
-  const deps: Deps = { client, config, store, tables, logger };
+  const deps: Deps = { client, config, store, journal, tables, logger };
   return {
     deps,
     async close() {

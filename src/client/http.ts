@@ -53,6 +53,8 @@ export interface JsonResponse {
 export interface StreamResponse {
   status: number;
   contentType: string;
+  /** The declared size, when Clari sent one: a download over its cap is refused before it starts. */
+  contentLength: number | undefined;
   body: Readable;
 }
 
@@ -156,6 +158,7 @@ export class HttpClient {
     return this.send(req, async (status, body, headers) => ({
       status,
       contentType: String(headers["content-type"] ?? "application/octet-stream"),
+      contentLength: Number.isFinite(Number(headers["content-length"])) && headers["content-length"] !== undefined ? Number(headers["content-length"]) : undefined,
       body: body as unknown as Readable,
     }), { keepOpen: true });
   }

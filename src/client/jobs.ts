@@ -65,7 +65,7 @@ export function isTerminalStatus(kind: JobKind, status: string): boolean {
 function isTransient(error: unknown): boolean {
   if (error instanceof ClariNetworkError) return error.kind !== "aborted";
   if (error instanceof ClariResponseError) return true;
-  if (error instanceof ClariApiError) return error.status === 429 || error.status >= 500;
+  if (error instanceof ClariApiError) return error.status === 408 || error.status === 429 || error.status >= 500;
   return false;
 }
 

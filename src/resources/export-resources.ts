@@ -5,7 +5,7 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { eventRows } from "../exports/summary/summarise-events.js";
 import type { Deps } from "../deps.js";
-import { downloadExport } from "../exports/jobs/obtain.js";
+import { storedExport } from "../exports/jobs/download.js";
 import { summariseStored } from "../exports/summary/summarise-stored.js";
 import { EXPORTS_URI, EXPORT_FILE_TEMPLATE, EXPORT_ROWS_TEMPLATE, FORECAST_LATEST_TEMPLATE, exportUri, rowsUri } from "./uris.js";
 import { invalidUri, jobIdVariable, jsonContent, textContent, variable } from "./resource-util.js";
@@ -60,7 +60,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
     { title: "Clari export file", description: "A completed export: the file itself when under 1 MB, else a summary with links to row pages" },
     async (uri, variables) => {
       const jobId = jobIdVariable(variables);
-      const entry = await downloadExport(jobId, undefined, deps);
+      const entry = await storedExport(jobId, deps);
       if (entry.bytes <= RAW_LIMIT_BYTES) return textContent(uri.href, entry.mimeType, (await deps.store.read(jobId)).toString("utf8"));
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, {
@@ -82,7 +82,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
       const jobId = jobIdVariable(variables);
       const page = Number(variable(variables, "page"));
       if (!Number.isInteger(page) || page < 1) throw invalidUri(`Page must be a positive integer (got ${JSON.stringify(variable(variables, "page").slice(0, 20))}).`);
-      const entry = await downloadExport(jobId, undefined, deps);
+      const entry = await storedExport(jobId, deps);
       const start = (page - 1) * ROWS_PER_PAGE;
       let total: number;
       let rows: unknown[];

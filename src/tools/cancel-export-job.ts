@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ClariApiError } from "../client/errors.js";
+import { forgetJob } from "../exports/jobs/obtain.js";
 import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
 
@@ -18,10 +19,10 @@ export const cancelExportJob = defineTool({
       result = await deps.client.cancelExportJob(jobId, { signal: call.signal });
     } catch (error) {
       // Already finished or unknown to Clari: nothing is left to resume either way.
-      if (error instanceof ClariApiError && error.status >= 400 && error.status < 500) await deps.store.clearPending(jobId);
+      if (error instanceof ClariApiError && error.status >= 400 && error.status < 500) await forgetJob(deps, jobId);
       throw error;
     }
-    await deps.store.clearPending(jobId);
+    await forgetJob(deps, jobId);
     const successful = result.successful !== false;
     return {
       text: successful ? `Job ${jobId} is ${result.status}; its quota is freed.` : `Clari did not confirm cancelling job ${jobId} (status ${result.status}).`,

@@ -4,30 +4,26 @@
  */
 import { ClariApiError, ClariConfigError, ClariNetworkError, ClariResponseError } from "../client/errors.js";
 import { redactSecrets } from "../client/redact.js";
+import { ExportJobError, UnconfirmedQueueError, type NextStep } from "../exports/jobs/errors.js";
 
 /** Errors a tool raises for input the schema could not catch (e.g. a path outside a folder). */
 export class ToolInputError extends Error {
   override readonly name = "ToolInputError";
 }
 
-/** A job finished but what came after (the download) failed: the jobId must reach the caller. */
-export class JobFollowUpError extends Error {
-  override readonly name = "JobFollowUpError";
-  constructor(
-    readonly jobId: string,
-    override readonly cause: unknown,
-  ) {
-    super(`Export ${jobId} is DONE but fetching it failed.`);
-  }
-}
+/** The call that follows a failure of a known job: the jobId always reaches the caller. */
+const NEXT_STEP: Record<NextStep, (jobId: string) => string> = {
+  wait: (jobId) => `The job is kept: wait on it with clari_wait_for_job {"jobId":"${jobId}"}; that spends no quota.`,
+  "ask-again": (jobId) => `Nothing is lost: fetch it with clari_wait_for_job {"jobId":"${jobId}"}; that spends no quota.`,
+  "new-export": () => "Ask for the export again to queue a new one (that spends one monthly export).",
+};
 
 export function describeError(error: unknown, toolName: string): string {
   let text: string;
-  if (error instanceof JobFollowUpError) {
-    text =
-      `${error.message} ${describeError(error.cause, toolName)}
-` +
-      `Nothing is lost: fetch it with clari_wait_for_job {"jobId":"${error.jobId}"}; that spends no quota.`;
+  if (error instanceof ExportJobError) {
+    text = `${error.message} ${NEXT_STEP[error.next](error.jobId)}`;
+  } else if (error instanceof UnconfirmedQueueError || error instanceof ToolInputError) {
+    text = error.message;
   } else if (error instanceof ClariApiError) {
     text = error.message + (error.hint ? `\nWhat to do: ${error.hint}` : "") + (error.errorId ? `\n(Clari errorId ${error.errorId})` : "");
   } else if (error instanceof ClariNetworkError) {
@@ -35,7 +31,7 @@ export function describeError(error: unknown, toolName: string): string {
     text = `${error.message}${sent}`;
   } else if (error instanceof ClariResponseError) {
     text = `${error.message} Try the call again; if it persists Clari may be returning a damaged response.`;
-  } else if (error instanceof ClariConfigError || error instanceof ToolInputError) {
+  } else if (error instanceof ClariConfigError) {
     text = error.message;
   } else {
     text = `${toolName} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,16 +1,15 @@
 import { z } from "zod";
 import { isoDateInput } from "./shared/common-inputs.js";
-import { defineTool } from "./define-tool.js";
-import { exportResultShape, freshInput, waitSecondsInput } from "./shared/export-answer.js";
-import { runExportTool } from "./shared/define-export-tool.js";
+import { defineExportTool } from "./shared/define-export-tool.js";
 
-export const exportActivity = defineTool({
+export const exportActivity = defineExportTool({
   name: "clari_export_activity",
   title: "Export sales activity",
   description:
     "Export meetings, emails and attachments for a date range and wait; returns counts by type and top accounts. " +
     "Spends 1 monthly export unless reused.",
   toolset: "activity",
+  kind: "activity",
   inputSchema: {
     activityTypes: z
       .array(z.enum(["MEETING", "EMAIL_SENT", "EMAIL_RECEIVED", "ATTACHMENT_SENT", "ATTACHMENT_RECEIVED"]))
@@ -19,14 +18,6 @@ export const exportActivity = defineTool({
       .describe("Default: all types"),
     startDate: isoDateInput.describe("e.g. 2026-11-01T00:00:00Z"),
     endDate: isoDateInput.describe("Only the date counts"),
-    waitSeconds: waitSecondsInput,
-    fresh: freshInput,
   },
-  outputSchema: exportResultShape,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  writesClariData: false,
-  async handler(args, deps, call) {
-    const { waitSeconds, fresh, ...params } = args;
-    return runExportTool("activity", { waitSeconds, fresh }, params, (signal) => deps.client.exportActivity(params, { signal }), deps, call);
-  },
+  queue: (params, client, signal) => client.exportActivity(params, { signal }),
 });

@@ -3,7 +3,7 @@ import { eventRows } from "../exports/summary/summarise-events.js";
 import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool, resourceLink } from "./define-tool.js";
 import { exportUri } from "../resources/uris.js";
-import { downloadExport } from "../exports/jobs/obtain.js";
+import { storedExport } from "../exports/jobs/download.js";
 
 export const getExportResults = defineTool({
   name: "clari_get_export_results",
@@ -28,7 +28,7 @@ export const getExportResults = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ jobId, page, pageSize }, deps, call) {
-    const entry = await downloadExport(jobId, undefined, deps);
+    const entry = await storedExport(jobId, deps);
     const start = (page - 1) * pageSize;
     let totalRows: number;
     let rows: Record<string, unknown>[];

@@ -4,7 +4,7 @@ import { runForecastQuery } from "../exports/query/query.js";
 import { jobIdInput } from "./shared/common-inputs.js";
 import { ToolInputError } from "./describe-error.js";
 import { defineTool } from "./define-tool.js";
-import { downloadExport } from "../exports/jobs/obtain.js";
+import { storedExport } from "../exports/jobs/download.js";
 import { formatQueryText } from "./shared/query-text.js";
 
 export const queryExport = defineTool({
@@ -31,7 +31,7 @@ export const queryExport = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,
   async handler({ jobId, ...query }, deps, call) {
-    const entry = await downloadExport(jobId, undefined, deps);
+    const entry = await storedExport(jobId, deps);
     if (entry.kind !== "forecast") throw new ToolInputError(`Export ${jobId} is a ${entry.kind} export; clari_query_export reads forecast exports. Page it with clari_get_export_results.`);
     const table = await deps.tables.get(jobId);
     const result = runForecastQuery(table, ForecastQuerySchema.parse(query));

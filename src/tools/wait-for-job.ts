@@ -2,7 +2,7 @@ import { z } from "zod";
 import { jobIdInput } from "./shared/common-inputs.js";
 import { defineTool } from "./define-tool.js";
 import { answerExport, exportResultShape, waitSecondsInput } from "./shared/export-answer.js";
-import { awaitExport, reportedOutcome, waitWithProgress } from "../exports/jobs/obtain.js";
+import { reportedOutcome, resumeExport, waitWithProgress } from "../exports/jobs/obtain.js";
 import { KIND_LABEL, summariseStored } from "../exports/summary/summarise-stored.js";
 
 export const waitForJobTool = defineTool({
@@ -31,10 +31,7 @@ export const waitForJobTool = defineTool({
         ...(outcome === "failed" ? { isError: true } : {}),
       };
     }
-    const stored = deps.store.get(jobId);
-    const outcome = stored
-      ? ({ outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt } as const)
-      : await awaitExport(jobId, seconds, deps, call, { resumed: false, ownsJob: false, since: deps.store.pending().find((p) => p.jobId === jobId)?.queuedAt ?? Date.now() });
+    const outcome = await resumeExport(jobId, seconds, deps, call);
     const label = outcome.outcome === "done" || outcome.outcome === "reused" ? KIND_LABEL[outcome.entry.kind] : "Export";
     return answerExport(outcome, label, (entry) => summariseStored(entry, deps));
   },

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createRuntime } from "../../src/deps.js";
-import { requestKey } from "../../src/exports/store/store.js";
+import { requestKey } from "../../src/exports/jobs/request-key.js";
 import { silentLogger } from "../../src/logger.js";
 import { tempDir } from "../helpers/harness.js";
 

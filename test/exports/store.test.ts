@@ -2,10 +2,12 @@
  * The export store: files and index on disk with tight permissions, surviving a restart,
  * expiring with the job, reuse by request key, and the journal of jobs still running.
  */
-import { readdir, stat } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ExportStore, requestKey } from "../../src/exports/store/store.js";
+import { requestKey } from "../../src/exports/jobs/request-key.js";
+import { Journal, SELF } from "../../src/exports/jobs/journal.js";
+import { ExportStore } from "../../src/exports/store/store.js";
 import { tempDir } from "../helpers/harness.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -47,19 +49,19 @@ describe("ExportStore", () => {
   it("removes entries and files once the job's expiredTime has passed", async () => {
     const dir = await folder();
     let now = Date.now();
-    const store = await ExportStore.open(dir, () => now);
+    const store = await ExportStore.open(dir, { now: () => now });
     await store.save({ ...meta("bbbbbbbbbbbbbbbbbbbbbbbb", now), expiresAt: now + HOUR }, "x");
     now += 2 * HOUR;
     expect(store.get("bbbbbbbbbbbbbbbbbbbbbbbb")).toBeUndefined();
     expect(await store.purgeExpired()).toBe(1);
     expect(await readdir(path.join(dir, "files"))).toEqual([]);
-    const reopened = await ExportStore.open(dir, () => now);
+    const reopened = await ExportStore.open(dir, { now: () => now });
     expect(reopened.list()).toEqual([]);
   });
 
   it("finds a fresh export for the same request regardless of key order, and not a stale one", async () => {
     let now = Date.now();
-    const store = await ExportStore.open(undefined, () => now);
+    const store = await ExportStore.open(undefined, { now: () => now });
     await store.save(meta("cccccccccccccccccccccccc", now, { forecastId: "net_bookings", timePeriod: "2026_Q4" }), "x");
     const sameRequest = requestKey("forecast", { timePeriod: "2026_Q4", forecastId: "net_bookings" });
     expect(store.findFresh(sameRequest, HOUR)?.jobId).toBe("cccccccccccccccccccccccc");
@@ -68,15 +70,14 @@ describe("ExportStore", () => {
     expect(store.findFresh(sameRequest, HOUR)).toBeUndefined();
   });
 
-  it("journals running jobs across a restart until their file lands", async () => {
+  it("journals running jobs across a restart, apart from the index", async () => {
     const dir = await folder();
     const store = await ExportStore.open(dir);
     const key = requestKey("forecast", { forecastId: "net_bookings" });
-    await store.recordPending({ jobId: "dddddddddddddddddddddddd", kind: "forecast", requestKey: key, request: { forecastId: "net_bookings" }, queuedAt: Date.now() });
+    await Journal.open(dir, store.lock, () => undefined).put({ jobId: "dddddddddddddddddddddddd", kind: "forecast", requestKey: key, request: {}, state: "queued", intentAt: Date.now(), queuedAt: Date.now(), owner: SELF });
+    await writeFile(path.join(dir, "index.json"), "null");
     const reopened = await ExportStore.open(dir);
-    expect(reopened.findPending(key)?.jobId).toBe("dddddddddddddddddddddddd");
-    await reopened.save(meta("dddddddddddddddddddddddd", Date.now()), "{}");
-    expect(reopened.findPending(key)).toBeUndefined();
+    expect((await Journal.open(dir, reopened.lock, () => undefined).get(key))?.jobId).toBe("dddddddddddddddddddddddd");
   });
 
   it("merges what two processes sharing one folder write, instead of overwriting", async () => {

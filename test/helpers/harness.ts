@@ -11,6 +11,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
 import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
 import { loadConfig, type Config } from "../../src/config.js";
+import { Journal } from "../../src/exports/jobs/journal.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { TableCache } from "../../src/exports/table/table-cache.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
@@ -40,6 +41,12 @@ export interface HarnessOptions {
   existingSandbox?: Sandbox;
 }
 
+/** What createRuntime builds, around a client the test made: store, journal and table cache on config.cacheDir. */
+export async function depsFor(client: ClariClient, config: Config, logger: Logger = silentLogger): Promise<Deps> {
+  const store = await ExportStore.open(config.cacheDir, { maxBytes: config.maxStoreMb * 1024 * 1024 });
+  return { client, config, store, journal: Journal.open(config.cacheDir, store.lock, () => undefined), tables: new TableCache(store), logger };
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sandbox = options.existingSandbox ?? (await startSandbox({ jobDurationMs: 300, ...options.sandbox }));
   const flags = [...(options.flags ?? [])];
@@ -47,8 +54,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   else flags.push("--no-cache");
   const config = loadConfig(flags, { CLARI_API_KEY: API_KEY, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) });
   const clari = await startClariClient(sandbox, { partnerKey: options.partnerKey === false ? undefined : PARTNER_KEY, ...options.client });
-  const store = await ExportStore.open(config.cacheDir);
-  const deps: Deps = { client: clari, config, store, tables: new TableCache(store), logger: options.logger ?? silentLogger };
+  const deps = await depsFor(clari, config, options.logger);
   const server = createServer(deps);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);

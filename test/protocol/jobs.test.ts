@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { requestKey } from "../../src/exports/store/store.js";
+import { SELF } from "../../src/exports/jobs/journal.js";
+import { requestKey } from "../../src/exports/jobs/request-key.js";
 import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
 
 const harness = harnessPerTest();
@@ -107,10 +108,12 @@ describe("clari_export_forecast", () => {
   it("a job Clari no longer knows is dropped from the journal and the request queues a new one", async () => {
     const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
     const args = { forecastId: "net_bookings" };
-    await h.deps.store.recordPending({ jobId: "ffffffffffffffffffffffff", kind: "forecast", requestKey: requestKey("forecast", { ...args, typesToExport: ["forecast", "quota", "forecast_updated"], includeHistorical: false, exportFormat: "JSON", schedule: "NONE" }), request: {}, queuedAt: Date.now() });
+    const key = requestKey("forecast", { ...args, typesToExport: ["forecast", "quota", "forecast_updated"], includeHistorical: false, exportFormat: "JSON", schedule: "NONE" });
+    await h.deps.journal.put({ jobId: "ffffffffffffffffffffffff", kind: "forecast", requestKey: key, request: {}, state: "queued", intentAt: Date.now(), queuedAt: Date.now(), owner: SELF });
     const gone = await exportCall(h, { waitSeconds: 0 });
     expect(gone.isError).toBe(true);
-    expect(textOf(gone)).toMatch(/404/);
+    expect(textOf(gone)).toMatch(/404|no longer knows/);
+    expect(await h.deps.journal.get(key)).toBeUndefined();
     const again = structured(await exportCall(h, { waitSeconds: 0 }));
     expect(again.jobId).not.toBe("ffffffffffffffffffffffff");
     expect(h.sandbox.stats().jobsCreated).toBe(1);

@@ -24,14 +24,14 @@ describe("server restart", () => {
     const h = await startHarness({ existingSandbox: own, cacheDir: folder.dir });
     const call = h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_arr", waitSeconds: 30 } }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1200));
-    const [job] = h.deps.store.pending();
+    const [job] = await h.deps.journal.all();
     expect(job).toBeDefined();
     await h.close();
     await call;
     await new Promise((r) => setTimeout(r, 200));
     const next = await startHarness({ existingSandbox: own, cacheDir: folder.dir });
-    expect((await next.clari.getExportJob(job!.jobId)).status).toBe("STARTED");
-    expect(next.deps.store.pending().map((p) => p.jobId)).toContain(job!.jobId);
+    expect((await next.clari.getExportJob(job!.jobId!)).status).toBe("STARTED");
+    expect((await next.deps.journal.all()).map((p) => p.jobId)).toContain(job!.jobId);
     await next.close();
     await own.close();
     await folder.remove();

@@ -16,13 +16,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { loadConfig } from "../../src/config.js";
-import { ExportStore } from "../../src/exports/store/store.js";
-import { TableCache } from "../../src/exports/table/table-cache.js";
-import { silentLogger } from "../../src/logger.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import type { Deps } from "../../src/deps.js";
 import { startHttp, type HttpHandle } from "../../src/transports/http.js";
-import { API_KEY, PARTNER_KEY, startClariClient, textOf } from "../helpers/harness.js";
+import { API_KEY, PARTNER_KEY, depsFor, startClariClient, textOf } from "../helpers/harness.js";
 
 interface Served {
   url: string;
@@ -41,8 +38,7 @@ async function serve(flags: string[] = [], sandboxOptions: SandboxOptions = {}):
   const sandbox = await startSandbox({ jobDurationMs: 200, ...sandboxOptions });
   const config = loadConfig(["--transport", "http", "--port", "0", "--no-cache", ...flags], { CLARI_API_KEY: API_KEY, CLARI_PARTNER_KEY: PARTNER_KEY });
   const client = await startClariClient(sandbox);
-  const store = await ExportStore.open(undefined);
-  const deps: Deps = { client, config, store, tables: new TableCache(store), logger: silentLogger };
+  const deps: Deps = await depsFor(client, config);
   const http = await startHttp(deps, config);
   closers.push(async () => {
     await http.close();

@@ -8,11 +8,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStdioBinary } from "./binary.js";
 import { loadConfig } from "../../src/config.js";
-import { ExportStore } from "../../src/exports/store/store.js";
-import { TableCache } from "../../src/exports/table/table-cache.js";
 import { silentLogger } from "../../src/logger.js";
 import { startHttp } from "../../src/transports/http.js";
-import { startClariClient } from "../helpers/harness.js";
+import { depsFor, startClariClient } from "../helpers/harness.js";
 import { ClariClient } from "../../src/client/clari-client.js";
 import { ClariConfigError } from "../../src/client/errors.js";
 import { API_KEY, PARTNER_KEY, startHarness, type Harness } from "../helpers/harness.js";
@@ -100,8 +98,9 @@ describe("regression: HTTP sessions release their server", () => {
     const h = await startHarness();
     const config = loadConfig(["--transport", "http", "--port", "0", "--no-cache"], { CLARI_API_KEY: API_KEY });
     const client = await startClariClient(h.sandbox);
-    const store = await ExportStore.open(undefined);
-    const http = await startHttp({ client, config, store, tables: new TableCache(store), logger: silentLogger }, config);
+    const deps = await depsFor(client, config);
+    const { store } = deps;
+    const http = await startHttp(deps, config);
     const listeners = () => (store as unknown as { listeners: Set<unknown> }).listeners.size;
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
     const before = listeners(); // the table cache's own listener

@@ -1,90 +1,309 @@
 /**
- * The life of one export request, shared by every job-creating tool and clari_wait_for_job:
- * answer from the store when an identical export is fresh; otherwise resume a job already queued
- * for the same request, or queue one; wait a bounded time with progress; on DONE download the file
- * into the store once; on cancellation cancel the Clari job so its quota is freed.
- * A job id, once known, is journalled before anything else can fail, so it is never lost.
+ * The export life cycle's one front door, shared by every export tool, clari_wait_for_job and the
+ * resources: reuse a fresh identical export from the store; else resume the job already journalled
+ * for the same request; else journal an intent, POST, and journal the jobId; wait a bounded time
+ * with progress; on DONE download the file into the store once.
+ * Every decision is taken under the store's lock after re-reading the journal and the index, so
+ * processes sharing a folder never both queue. A POST that ends without an answer is reconciled
+ * with Clari's job list before the same request could ever be queued again. Only a confirmed end
+ * (DONE and stored, FAILED, CANCELLED, expired, or "not found" twice) takes a job out of the journal.
  */
-import { ClariApiError, ClariNetworkError, ClariResponseError } from "../../client/errors.js";
+import { ClariApiError, ClariConfigError, ClariNetworkError } from "../../client/errors.js";
 import { waitForJob, type JobKind, type WaitResult } from "../../client/jobs.js";
 import type { ExportJob } from "../../client/schemas.js";
-import { EXPORT_LIFETIME_MS, requestKey, type ExportKind, type StoredExport } from "../store/store.js";
 import type { CallContext, Deps } from "../../deps.js";
-import { JobFollowUpError, ToolInputError } from "../../tools/describe-error.js";
+import type { ExportKind, StoredExport } from "../store/store.js";
+import { downloadExport } from "./download.js";
+import { ExportJobError, UnconfirmedQueueError } from "./errors.js";
+import { isAlive, SELF, type JournalRecord } from "./journal.js";
+import { findQueuedJob } from "./reconcile.js";
+import { canonical, requestKey } from "./request-key.js";
+import { joinWaiters, otherWaiters } from "./waiters.js";
 
 export interface ExportRequest {
   kind: ExportKind;
-  /** The parameters that define "the same export" (used for reuse and de-duplication). */
+  /** The parameters that define "the same export" (made canonical here). */
   request: Record<string, unknown>;
   queue: (signal: AbortSignal) => Promise<{ jobId: string }>;
   waitSeconds: number;
+  /** Never reuse a finished export (a running identical job is still joined). */
   fresh: boolean;
 }
 
-export type ExportOutcome =
-  | { outcome: "reused"; jobId: string; entry: StoredExport; ageMs: number }
-  | { outcome: "done"; jobId: string; entry: StoredExport; wait: WaitResult; resumed: boolean }
-  | { outcome: "running"; jobId: string; wait: WaitResult; resumed: boolean }
-  | { outcome: "failed"; jobId: string; wait: WaitResult }
-  | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean };
+interface Told {
+  /** Things the caller should know: a job found by reconciling, a journal write that failed. */
+  notes: string[];
+}
+export type ExportOutcome = Told &
+  (
+    | { outcome: "reused"; jobId: string; entry: StoredExport; ageMs: number }
+    | { outcome: "done"; jobId: string; entry: StoredExport; wait: WaitResult; resumed: boolean }
+    | { outcome: "running"; jobId: string; wait: WaitResult; resumed: boolean; downloading?: boolean }
+    | { outcome: "failed"; jobId: string; wait: WaitResult }
+    | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean; othersWaiting: number }
+  );
 
-/** Queue POSTs in flight, per store (one per credential) and request key: an identical request arriving meanwhile joins it. */
-const queuingByStore = new WeakMap<object, Map<string, Promise<string>>>();
+/** Queue POSTs in flight in this process, per store and request key: an identical request joins it. */
+const posting = new WeakMap<object, Map<string, Promise<string>>>();
+/** A DONE job's file is given at least this long, even when the wait ran out as it finished. */
+const DOWNLOAD_GRACE_MS = 3000;
+/** How often a caller looks again while another process is sending the same POST. */
+const WATCH_MS = 200;
 
-export async function runExport(req: ExportRequest, deps: Deps, call: CallContext): Promise<ExportOutcome> {
-  const key = requestKey(req.kind, req.request);
-  const freshness = deps.config.freshnessMinutes * 60_000;
-  if (!req.fresh) {
-    const stored = deps.store.findFresh(key, freshness);
-    if (stored) return { outcome: "reused", jobId: stored.jobId, entry: stored, ageMs: Date.now() - stored.completedAt };
+export async function obtainExport(req: ExportRequest, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+  const request = canonical(req.request) as Record<string, unknown>;
+  const key = requestKey(req.kind, request);
+  const until = Date.now() + req.waitSeconds * 1000;
+  const notes: string[] = [];
+  let inFlight = posting.get(deps.store);
+  if (!inFlight) posting.set(deps.store, (inFlight = new Map()));
+
+  for (;;) {
+    const joined = inFlight.get(key);
+    if (joined) return waitOn(await joined, { key, resumed: true, mayCancel: true, since: Date.now(), until, notes }, deps, call);
+    const step = await deps.store.lock.run(() => decide(req, key, request, deps, notes));
+    if (step.kind === "reuse") return { outcome: "reused", jobId: step.entry.jobId, entry: step.entry, ageMs: Date.now() - step.entry.completedAt, notes };
+    if (step.kind === "resume") return waitOn(step.record.jobId!, { key, resumed: true, mayCancel: true, since: step.record.queuedAt ?? step.record.intentAt, until, notes }, deps, call);
+    if (step.kind === "queue") {
+      const post = postAndJournal(req, step.intent, deps, notes).finally(() => inFlight.delete(key));
+      inFlight.set(key, post);
+      return waitOn(await post, { key, resumed: false, mayCancel: true, since: Date.now(), until, notes }, deps, call);
+    }
+    if (step.kind === "reconcile") {
+      const jobId = await reconcile(step.record, deps, notes);
+      if (jobId) return waitOn(jobId, { key, resumed: true, mayCancel: true, since: step.record.intentAt, until, notes }, deps, call);
+      continue; // the intent was taken over: decide again, which now queues
+    }
+    // Another process is sending this very POST now: watch its record until it has the jobId.
+    if (Date.now() + WATCH_MS > until || call.signal.aborted) {
+      throw new UnconfirmedQueueError("Another client is queuing this identical export right now; ask again in a few seconds to wait on its job (nothing was queued twice).", Date.now() + 5000);
+    }
+    await sleep(WATCH_MS);
   }
-  // A job already queued for the same request is resumed rather than queued again, unless the
-  // caller wants a fresh export or that job is older than the freshness window.
-  const journalled = req.fresh ? undefined : deps.store.findPending(key);
-  if (journalled && Date.now() - journalled.queuedAt <= freshness) {
-    return awaitExport(journalled.jobId, req.waitSeconds, deps, call, { resumed: true, ownsJob: false, since: journalled.queuedAt });
-  }
-  let queuing = queuingByStore.get(deps.store);
-  if (!queuing) queuingByStore.set(deps.store, (queuing = new Map()));
-  let joined = true;
-  let queued = queuing.get(key);
-  if (!queued) {
-    joined = false;
-    queued = queueAndJournal(req, key, deps).finally(() => queuing.delete(key));
-    queuing.set(key, queued);
-  }
-  const jobId = await queued;
-  return awaitExport(jobId, req.waitSeconds, deps, call, { resumed: joined, ownsJob: !joined, since: Date.now() });
 }
 
-/**
- * The POST runs without the call's AbortSignal: once sent, Clari may queue the job whatever
- * happens here, so its id must come back and be journalled. A cancelled call then cancels it.
- */
-async function queueAndJournal(req: ExportRequest, key: string, deps: Deps): Promise<string> {
-  const jobId = await queueJob(req, deps);
-  // The journal is kept in memory first; a disk that refuses the write must not lose the jobId.
-  await deps.store
-    .recordPending({ jobId, kind: req.kind, requestKey: key, request: req.request, queuedAt: Date.now() })
-    .catch((error: unknown) => deps.logger.warn(`could not journal job ${jobId} to disk: ${(error as Error).message}`));
+/** clari_wait_for_job's way in: a known jobId, waited on again; it never queues and never cancels. */
+export async function resumeExport(jobId: string, waitSeconds: number, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+  await deps.store.sync();
+  const stored = deps.store.get(jobId);
+  if (stored) return { outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt, notes: [] };
+  const record = await deps.journal.findJob(jobId);
+  const since = record?.queuedAt ?? record?.intentAt ?? Date.now();
+  return waitOn(jobId, { key: record?.requestKey, resumed: false, mayCancel: false, since, until: Date.now() + waitSeconds * 1000, notes: [] }, deps, call);
+}
+
+type Step =
+  | { kind: "reuse"; entry: StoredExport }
+  | { kind: "resume"; record: JournalRecord }
+  | { kind: "queue"; intent: JournalRecord }
+  | { kind: "reconcile"; record: JournalRecord }
+  | { kind: "watch" };
+
+/** Under the lock: what this request should do, from the index and the journal as they are now. */
+async function decide(req: ExportRequest, key: string, request: Record<string, unknown>, deps: Deps, notes: string[]): Promise<Step> {
+  await deps.store.sync({ underLock: true });
+  if (!req.fresh) {
+    const entry = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
+    if (entry) return { kind: "reuse", entry };
+  }
+  const record = await deps.journal.get(key);
+  if (record?.state === "queued" && record.jobId) return { kind: "resume", record };
+  if (record?.state === "intent") {
+    const sending = !record.unconfirmed && isAlive(record.owner) !== false && Date.now() - record.intentAt < (deps.config.queueTimeoutSeconds + 5) * 1000;
+    return sending ? { kind: "watch" } : { kind: "reconcile", record };
+  }
+  const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: Date.now(), owner: SELF };
+  await journalOrNote(deps, intent, notes, "the request to queue it");
+  return { kind: "queue", intent };
+}
+
+/** The POST, bounded; then the jobId into the journal. The call's own cancellation never stops it: once sent, the id must come back. */
+async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: Deps, notes: string[]): Promise<string> {
+  let jobId: string;
+  try {
+    ({ jobId } = await req.queue(AbortSignal.timeout(deps.config.queueTimeoutSeconds * 1000)));
+  } catch (error) {
+    if (!mayHaveQueued(error)) {
+      await deps.store.lock.run(() => removeIfSame(deps, intent)).catch(() => undefined);
+      throw error instanceof ClariApiError && error.isQuotaError ? await explainQuota(error, deps) : error;
+    }
+    return settleUnanswered(intent, error, deps, notes);
+  }
+  await deps.store.lock.run(() => journalOrNote(deps, { ...intent, state: "queued", jobId, queuedAt: Date.now(), unconfirmed: undefined }, notes, `job ${jobId}`));
   return jobId;
 }
 
-async function queueJob(req: ExportRequest, deps: Deps): Promise<string> {
-  try {
-    const { jobId } = await req.queue(AbortSignal.timeout(20_000));
-    return jobId;
-  } catch (error) {
-    if (error instanceof ClariApiError && error.isQuotaError) throw await explainQuota(error, deps);
-    if (error instanceof ClariNetworkError && error.mayHaveReachedServer) {
-      throw new ClariNetworkError({
-        kind: error.kind,
-        operation: error.operation,
-        mayHaveReachedServer: true,
-        message: `${error.message} Clari may still have queued the export: check clari_list_export_jobs for it before asking again, so no quota is spent twice.`,
-      });
+/** A POST that ended without an answer: mark it unconfirmed, look for its job at once, and say what was found. */
+async function settleUnanswered(intent: JournalRecord, error: unknown, deps: Deps, notes: string[]): Promise<string> {
+  const unconfirmed: JournalRecord = { ...intent, unconfirmed: true };
+  await deps.store.lock.run(() => journalOrNote(deps, unconfirmed, notes, "the unanswered request"));
+  const jobId = await reconcile(unconfirmed, deps, notes).catch(() => undefined);
+  if (jobId) return jobId;
+  const retryAt = intent.intentAt + deps.config.intentGraceSeconds * 1000;
+  const reason = (error as Error).message;
+  throw new UnconfirmedQueueError(
+    `Clari did not answer the request to queue this export (${reason}), so it may or may not have queued it; its job list does not show it yet. ` +
+      `Nothing was queued again. Asking for the same export again looks at Clari's job list first, and queues anew only if no job has shown up by ${new Date(retryAt).toISOString()}.`,
+    retryAt,
+    error,
+  );
+}
+
+/**
+ * An intent whose POST got no answer, or whose sender died: look for its job on Clari's list.
+ * Returns the jobId found (now journalled); undefined when the intent was taken over for a new POST
+ * (the grace has passed with no job shown); throws while the grace is still running.
+ */
+async function reconcile(record: JournalRecord, deps: Deps, notes: string[]): Promise<string | undefined> {
+  const known = new Set<string>();
+  for (const other of await deps.journal.all()) if (other.jobId) known.add(other.jobId);
+  for (const entry of deps.store.list()) known.add(entry.jobId);
+  const found = await findQueuedJob(deps.client, record, known, AbortSignal.timeout(15_000));
+  deps.logger.info(`reconciling an unanswered export request: ${found.finding}`);
+  return deps.store.lock.run(async () => {
+    const now = await deps.journal.get(record.requestKey);
+    if (now && now.state === "queued" && now.jobId) return now.jobId; // settled meanwhile by another caller
+    if (found.job) {
+      notes.push(`${found.finding}: taken as this request's job, so nothing was queued again.`);
+      await journalOrNote(deps, { ...record, state: "queued", jobId: found.job.jobId, queuedAt: found.job.startTime ?? record.intentAt, unconfirmed: undefined }, notes, `job ${found.job.jobId}`);
+      return found.job.jobId;
     }
-    throw error;
+    const retryAt = record.intentAt + deps.config.intentGraceSeconds * 1000;
+    if (Date.now() < retryAt) {
+      throw new UnconfirmedQueueError(
+        `An identical export request sent at ${new Date(record.intentAt).toISOString()} got no answer from Clari, and ${found.finding}. ` +
+          `Nothing was queued again; ask again after ${new Date(retryAt).toISOString()} and, if Clari still shows no job, a new one is queued.`,
+        retryAt,
+      );
+    }
+    notes.push(`${found.finding}, ${deps.config.intentGraceSeconds}s after an unanswered request: it never reached Clari, so the export is queued now.`);
+    await deps.journal.remove(record.requestKey);
+    return undefined;
+  });
+}
+
+interface WaitOptions extends Told {
+  /** The journal key of the request, when known (wait_for_job may not know it). */
+  key: string | undefined;
+  /** The job was queued before this call (by an earlier call, another caller or process). */
+  resumed: boolean;
+  /** This caller may cancel the job when its call is cancelled and nobody else waits. */
+  mayCancel: boolean;
+  /** When the job was queued (epoch ms): polling slows down for old jobs. */
+  since: number;
+  /** The call stops waiting at this time (epoch ms). */
+  until: number;
+}
+
+/** Wait on a known export job; on DONE bring its file into the store. */
+export async function waitOn(jobId: string, options: WaitOptions, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+  const { notes, resumed } = options;
+  const leave = await joinWaiters(deps, jobId, options.key);
+  try {
+    const wait = await pollUntilEnd(jobId, options, deps, call);
+    if (wait.outcome === "aborted") {
+      // A server shutting down aborts every call: that is no cancellation; the job stays journalled.
+      if (call.isClosing() || !options.mayCancel) return { outcome: "running", jobId, wait, resumed, notes };
+      const record = options.key ? await deps.journal.get(options.key) : undefined;
+      const othersWaiting = await otherWaiters(deps, jobId, record);
+      if (othersWaiting > 0) return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting, notes };
+      const cancelConfirmed = await cancelQuietly(jobId, deps);
+      if (cancelConfirmed) await forget(deps, jobId, options.key);
+      return { outcome: "cancelled", jobId, wait, cancelConfirmed, othersWaiting, notes };
+    }
+    if (wait.outcome === "timeout") return { outcome: "running", jobId, wait, resumed, notes };
+    if (wait.outcome === "failed") {
+      await forget(deps, jobId, options.key);
+      return { outcome: "failed", jobId, wait, notes };
+    }
+    const job = wait.job as ExportJob;
+    if (job.expiredTime !== undefined && job.expiredTime <= Date.now()) await forget(deps, jobId, options.key);
+    // A short wait that ran out on the last poll still gets a moment for the file itself.
+    const entry = await downloadExport(jobId, job, deps, { signal: call.signal, until: Math.max(options.until, Date.now() + DOWNLOAD_GRACE_MS) }).catch(async (error: unknown) => {
+      if (error instanceof ExportJobError && error.next === "new-export") await forget(deps, jobId, options.key);
+      throw error instanceof ExportJobError ? error : new ExportJobError(jobId, `Export ${jobId} is DONE but fetching it failed: ${(error as Error).message}`, "ask-again", error);
+    });
+    if (!entry) return { outcome: "running", jobId, wait, resumed, downloading: true, notes };
+    await forget(deps, jobId, options.key);
+    return { outcome: "done", jobId, entry, wait, resumed, notes };
+  } finally {
+    await leave();
+  }
+}
+
+/** waitForJob with progress; a failed status check ends the wait only once Clari has said twice that the job is gone. */
+async function pollUntilEnd(jobId: string, options: WaitOptions, deps: Deps, call: CallContext): Promise<WaitResult> {
+  for (let looks = 0; ; looks++) {
+    try {
+      return await waitWithProgress("export", jobId, Math.max(0, options.until - Date.now()) / 1000, deps, call, options.since);
+    } catch (error) {
+      if (isJobNotFound(error) && looks === 0 && Date.now() + 1000 < options.until) {
+        await sleep(1000); // Clari's job table may be catching up: look once more
+        continue;
+      }
+      if (isJobNotFound(error)) {
+        await forget(deps, jobId, options.key);
+        throw new ExportJobError(jobId, `Clari no longer knows export job ${jobId} (not found, twice); it was taken out of the journal.`, "new-export", error);
+      }
+      throw new ExportJobError(jobId, `Checking export job ${jobId} failed: ${(error as Error).message} The job is kept in the journal.`, "wait", error);
+    }
+  }
+}
+
+/** A wait's outcome in the words tools report. */
+export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancelled" | "failed" {
+  return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
+}
+
+export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: Deps, call: CallContext, since?: number): Promise<WaitResult> {
+  return waitForJob(deps.client, kind, jobId, {
+    timeoutMs: waitSeconds * 1000,
+    signal: call.signal,
+    jobAgeMs: since === undefined ? 0 : Math.max(0, Date.now() - since),
+    onProgress: (p) => {
+      const seconds = Math.round(p.elapsedMs / 1000);
+      void call.progress({ progress: p.attempts, message: `Clari job ${jobId}: ${p.status} after ${seconds}s` });
+    },
+  });
+}
+
+function isJobNotFound(error: unknown): boolean {
+  return error instanceof ClariApiError && error.status === 404 && /not_found|invalid_jobid/i.test(error.code);
+}
+
+/** A refusal Clari answered (4xx, 429) or a request that provably never left: no job can exist. */
+function mayHaveQueued(error: unknown): boolean {
+  if (error instanceof ClariApiError) return error.status >= 500;
+  if (error instanceof ClariNetworkError) return error.mayHaveReachedServer;
+  return !(error instanceof ClariConfigError);
+}
+
+/** A job cancelled or refused by Clari: nothing is left to resume. */
+export async function forgetJob(deps: Deps, jobId: string): Promise<void> {
+  await forget(deps, jobId, undefined);
+}
+
+/** Take a job's record out of the journal (its end is confirmed). */
+async function forget(deps: Deps, jobId: string, key: string | undefined): Promise<void> {
+  await deps.store.lock.run(async () => {
+    const record = key ? await deps.journal.get(key) : await deps.journal.findJob(jobId);
+    if (record && record.jobId === jobId) await deps.journal.remove(record.requestKey);
+  });
+}
+
+async function removeIfSame(deps: Deps, intent: JournalRecord): Promise<void> {
+  const record = await deps.journal.get(intent.requestKey);
+  if (record && record.state === "intent" && record.intentAt === intent.intentAt && record.owner.token === intent.owner.token) await deps.journal.remove(intent.requestKey);
+}
+
+/** Write a record; when the disk refuses even after retries, carry on and tell the caller. */
+async function journalOrNote(deps: Deps, record: JournalRecord, notes: string[], what: string): Promise<void> {
+  try {
+    await deps.journal.put(record);
+  } catch (error) {
+    const id = record.jobId ? ` Keep the jobId ${record.jobId}: resume it with clari_wait_for_job.` : "";
+    notes.push(`The journal could not record ${what} (${(error as Error).message}); a restart of this server would not know it.${id}`);
+    deps.logger.warn(`journal write failed for ${what}: ${(error as Error).message}`);
   }
 }
 
@@ -109,84 +328,13 @@ async function explainQuota(error: ClariApiError, deps: Deps): Promise<ClariApiE
   } catch {
     detail = "Could not read /admin/limits for details; try clari_get_limits.";
   }
-  return new ClariApiError({
-    status: error.status,
-    code: error.code,
-    family: error.family,
-    errorId: error.errorId,
-    operation: error.operation,
-    message: `${error.message}\n${detail}`,
-    hint: undefined,
-  });
-}
-
-export interface AwaitOptions {
-  /** The job was queued by someone else (an identical request, an earlier call or process). */
-  resumed: boolean;
-  /** This call queued the job, so cancelling the call cancels the job. Waiters never cancel. */
-  ownsJob: boolean;
-  /** When the job was queued (epoch ms): polling slows down for old jobs. */
-  since: number;
-}
-
-/** Wait on a known export job; on DONE bring its file into the store. */
-export async function awaitExport(jobId: string, waitSeconds: number, deps: Deps, call: CallContext, options: AwaitOptions): Promise<ExportOutcome> {
-  let wait: WaitResult;
-  try {
-    wait = await waitWithProgress("export", jobId, waitSeconds, deps, call, options.since);
-  } catch (error) {
-    await forgetIfGone(jobId, error, deps);
-    throw error;
-  }
-  if (wait.outcome === "aborted") {
-    // A server shutting down aborts every call: the job stays journalled and resumes later.
-    if (!options.ownsJob || call.isClosing()) return { outcome: "running", jobId, wait, resumed: options.resumed };
-    const cancelConfirmed = await cancelQuietly(jobId, deps);
-    await deps.store.clearPending(jobId);
-    return { outcome: "cancelled", jobId, wait, cancelConfirmed };
-  }
-  if (wait.outcome === "timeout") return { outcome: "running", jobId, wait, resumed: options.resumed };
-  if (wait.outcome === "failed") {
-    await deps.store.clearPending(jobId);
-    return { outcome: "failed", jobId, wait };
-  }
-  try {
-    const entry = await downloadExport(jobId, wait.job as ExportJob, deps);
-    return { outcome: "done", jobId, entry, wait, resumed: options.resumed };
-  } catch (error) {
-    if (await forgetIfGone(jobId, error, deps)) throw error;
-    throw new JobFollowUpError(jobId, error);
-  }
-}
-
-/** Clari no longer knows the job or its results (404, expired): drop it from the journal. */
-async function forgetIfGone(jobId: string, error: unknown, deps: Deps): Promise<boolean> {
-  const gone = error instanceof ClariApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
-  if (gone) await deps.store.clearPending(jobId);
-  return gone;
-}
-
-/** A wait's outcome in the words tools report. */
-export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancelled" | "failed" {
-  return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
-}
-
-export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: Deps, call: CallContext, since?: number): Promise<WaitResult> {
-  return waitForJob(deps.client, kind, jobId, {
-    timeoutMs: waitSeconds * 1000,
-    signal: call.signal,
-    jobAgeMs: since === undefined ? 0 : Math.max(0, Date.now() - since),
-    onProgress: (p) => {
-      const seconds = Math.round(p.elapsedMs / 1000);
-      void call.progress({ progress: p.attempts, message: `Clari job ${jobId}: ${p.status} after ${seconds}s` });
-    },
-  });
+  return new ClariApiError({ status: error.status, code: error.code, family: error.family, errorId: error.errorId, operation: error.operation, message: `${error.message}\n${detail}`, hint: undefined });
 }
 
 async function cancelQuietly(jobId: string, deps: Deps): Promise<boolean> {
   try {
     const result = await deps.client.cancelExportJob(jobId, { signal: AbortSignal.timeout(5000) });
-    deps.logger.info(`cancelled Clari job ${jobId} after the request was cancelled`);
+    deps.logger.info(`cancelled Clari job ${jobId}: every caller waiting on it cancelled`);
     return result.successful !== false;
   } catch (error) {
     deps.logger.warn(`could not cancel Clari job ${jobId}: ${(error as Error).message}`);
@@ -194,74 +342,6 @@ async function cancelQuietly(jobId: string, deps: Deps): Promise<boolean> {
   }
 }
 
-const EXPORT_RUNNING = new Set(["SCHEDULED", "STARTED"]);
-const KIND_BY_MODULE: Record<string, ExportKind> = { FORECAST: "forecast", AUDIT: "audit", ACTIVITY: "activity" };
-
-/** Downloads in progress, per store and jobId: concurrent readers share one. */
-const downloads = new WeakMap<object, Map<string, Promise<StoredExport>>>();
-
-/** Download a DONE export's file into the store (once) and index it. */
-export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: Deps): Promise<StoredExport> {
-  const existing = deps.store.get(jobId);
-  if (existing) return existing;
-  let inProgress = downloads.get(deps.store);
-  if (!inProgress) downloads.set(deps.store, (inProgress = new Map()));
-  let download = inProgress.get(jobId);
-  if (!download) {
-    // Shared by every reader, so no one caller's cancellation may stop it; timeouts bound it.
-    download = fetchIntoStore(jobId, job, deps).finally(() => inProgress.delete(jobId));
-    inProgress.set(jobId, download);
-  }
-  return download;
-}
-
-async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: Deps): Promise<StoredExport> {
-  const pending = deps.store.pending().find((p) => p.jobId === jobId);
-  const info = job ?? (await deps.client.getExportJob(jobId));
-  if (info.status !== "DONE") {
-    const next = EXPORT_RUNNING.has(info.status) ? `wait for it with clari_wait_for_job {"jobId":"${jobId}"}` : "ask for the export again";
-    throw new ToolInputError(`Export ${jobId} is ${info.status}; its results exist only once it is DONE: ${next}.`);
-  }
-  const kind: ExportKind = (pending?.kind as ExportKind | undefined) ?? KIND_BY_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
-  const response = await deps.client.getExportResults(jobId);
-  const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
-  const completedAt = info.endTime ?? Date.now();
-  const entry = await deps.store.save(
-    {
-      jobId,
-      kind,
-      requestKey: pending?.requestKey ?? `${kind}:job:${jobId}`,
-      request: pending?.request ?? {},
-      mimeType: csv ? "text/csv" : "application/json",
-      completedAt,
-      expiresAt: info.expiredTime ?? completedAt + EXPORT_LIFETIME_MS,
-      title: info.title,
-      clariFileName: info.fileName,
-      rowsTruncated: info.rowsTruncated,
-      cellsTruncated: info.cellsTruncated,
-    },
-    response.body,
-  );
-  const damage = await findDamage(entry, deps);
-  if (damage) {
-    deps.tables.forget(jobId);
-    await deps.store.discard(jobId, pending);
-    throw new ClariResponseError(
-      "GET /export/jobs/{jobId}/results",
-      200,
-      `The download of export ${jobId} was damaged (${damage}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
-    );
-  }
-  return entry;
-}
-
-/** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-async function findDamage(entry: StoredExport, deps: Deps): Promise<string | undefined> {
-  try {
-    if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
-    JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
-    return undefined;
-  } catch (error) {
-    return (error as Error).message.slice(0, 200);
-  }
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,93 +2,62 @@
  * The export store: each DONE export's file is downloaded once into a local folder (0700, files
  * 0600) with an index of what was asked, so resources and queries need no second download, an
  * identical question inside the freshness window spends no quota, and a restart loses nothing.
- * Jobs still running are journalled too, so a restarted server can resume waiting on them.
- * Without a folder (--no-cache) the same API keeps everything in memory.
+ * Several processes may share the folder: every change is made under the folder's lock after
+ * re-reading the index, and every decision re-reads it first (sync). The folder is bounded: over
+ * its size cap the least recently used exports go first. Without a folder (--no-cache, the
+ * sandbox) the same API keeps files in memory, within the same cap.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { INDEX_FILE, readIndex, writeIndex, type ExportKind, type IndexRead, type StoredExport } from "./index-file.js";
+import { folderLock, processLock, type StoreLock } from "./lock.js";
 
-export type ExportKind = "forecast" | "audit" | "activity";
+export type { ExportKind, StoredExport } from "./index-file.js";
 
-export interface StoredExport {
-  jobId: string;
-  kind: ExportKind;
-  /** Canonical form of the request that produced it (see requestKey). */
-  requestKey: string;
-  request: Record<string, unknown>;
-  mimeType: "application/json" | "text/csv";
-  bytes: number;
-  /** When the file landed in the store (epoch ms). */
-  storedAt: number;
-  /** When Clari finished the job (epoch ms), if known. */
-  completedAt: number;
-  /** After this the entry and its file are removed (Clari's expiredTime). */
-  expiresAt: number;
-  title?: string | undefined;
-  clariFileName?: string | undefined;
-  rowsTruncated?: boolean | undefined;
-  cellsTruncated?: boolean | undefined;
+export const EXPORT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+export const DEFAULT_STORE_BYTES = 2048 * 1024 * 1024;
+
+export interface StoreOptions {
+  /** Most bytes of export files kept; the least recently used go first. */
+  maxBytes?: number;
+  warn?: (message: string) => void;
+  now?: () => number;
 }
 
-export interface PendingJob {
-  jobId: string;
-  kind: ExportKind;
-  requestKey: string;
-  request: Record<string, unknown>;
-  queuedAt: number;
-}
-
-interface IndexFile {
-  version: 1;
-  exports: StoredExport[];
-  pending: PendingJob[];
-}
-
-const THIRTY_DAYS = 30 * 24 * 60 * 60 * 1000;
-const MEMORY_LIMIT_BYTES = 512 * 1024 * 1024;
-
-/** Stable key for "the same export asked again": operation plus parameters with sorted keys. */
-export function requestKey(kind: string, request: Record<string, unknown>): string {
-  const sorted = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(sorted);
-    if (value && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([k, v]) => [k, sorted(v)]),
-      );
-    }
-    return value;
-  };
-  return `${kind}:${JSON.stringify(sorted(request))}`;
-}
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class ExportStore {
-  private readonly exports = new Map<string, StoredExport>();
-  private readonly pendingJobs = new Map<string, PendingJob>();
+  private exports = new Map<string, StoredExport>();
   private readonly memoryFiles = new Map<string, Buffer>();
   private readonly listeners = new Set<() => void>();
-  /** Job ids this process removed: another process's copy of the index must not bring them back. */
-  private readonly dropped = new Set<string>();
-  private writeChain: Promise<void> = Promise.resolve();
+  /** The index file as last read (mtime and size): sync re-reads it only when it changed. */
+  private seen = "";
+  readonly lock: StoreLock;
+  private readonly maxBytes: number;
+  private readonly warn: (message: string) => void;
+  private readonly now: () => number;
 
   private constructor(
     /** undefined = memory only. */
     readonly dir: string | undefined,
-    private readonly now: () => number,
-  ) {}
+    options: StoreOptions,
+  ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_STORE_BYTES;
+    this.warn = options.warn ?? (() => undefined);
+    this.now = options.now ?? Date.now;
+    this.lock = dir ? folderLock(dir, (error) => this.warn(`store lock lost: ${error.message}`)) : processLock();
+  }
 
-  static async open(dir: string | undefined, now: () => number = Date.now): Promise<ExportStore> {
-    const store = new ExportStore(dir, now);
+  static async open(dir: string | undefined, options: StoreOptions = {}): Promise<ExportStore> {
+    const store = new ExportStore(dir, options);
     if (dir) {
       await mkdir(path.join(dir, "files"), { recursive: true, mode: 0o700 });
       await chmod(dir, 0o700);
       await chmod(path.join(dir, "files"), 0o700);
-      await store.load();
+      await store.lock.run(() => store.recover());
       await store.purgeExpired();
     }
     return store;
@@ -104,6 +73,28 @@ export class ExportStore {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Take in what other processes on the folder changed since the last look (cheap when nothing
+   * did). `underLock`: the caller already holds the store's lock (it is not re-entrant).
+   */
+  async sync({ underLock = false } = {}): Promise<void> {
+    if (!this.dir) return;
+    const info = await stat(path.join(this.dir, INDEX_FILE)).catch(() => undefined);
+    const seen = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : "";
+    if (seen === this.seen) return;
+    const read = await readIndex(this.dir);
+    if (read.damaged) {
+      // Damaged after start: repair as at start.
+      await (underLock ? this.recover(read) : this.lock.run(() => this.recover(read)));
+      return;
+    }
+    const { entries } = read;
+    const before = this.exports;
+    this.exports = new Map(entries.map((e) => [e.jobId, { ...e, lastUsedAt: Math.max(e.lastUsedAt ?? 0, before.get(e.jobId)?.lastUsedAt ?? 0) || undefined }]));
+    this.seen = seen;
+    if (before.size !== this.exports.size || [...before.keys()].some((id) => !this.exports.has(id))) this.emit();
+  }
+
   list(): StoredExport[] {
     const now = this.now();
     return [...this.exports.values()].filter((e) => e.expiresAt > now).sort((a, b) => b.storedAt - a.storedAt);
@@ -114,161 +105,190 @@ export class ExportStore {
     return entry && entry.expiresAt > this.now() ? entry : undefined;
   }
 
-  /** The newest stored export for this request completed within maxAgeMs, if any. */
+  /** The newest stored export for this request completed within maxAgeMs, if any (0 = never reuse). */
   findFresh(key: string, maxAgeMs: number): StoredExport | undefined {
+    if (maxAgeMs <= 0) return undefined;
     const now = this.now();
     return this.list().find((e) => e.requestKey === key && now - e.completedAt <= maxAgeMs);
   }
 
-  pending(): PendingJob[] {
-    return [...this.pendingJobs.values()];
-  }
-
-  findPending(key: string): PendingJob | undefined {
-    return this.pending().find((p) => p.requestKey === key);
-  }
-
-  async recordPending(job: PendingJob): Promise<void> {
-    this.pendingJobs.set(job.jobId, job);
-    await this.persist();
-  }
-
-  async clearPending(jobId: string): Promise<void> {
-    if (this.pendingJobs.delete(jobId)) {
-      this.dropped.add(jobId);
-      await this.persist();
-    }
-  }
-
-  /** Stream a downloaded export into the store and index it. */
-  async save(meta: Omit<StoredExport, "bytes" | "storedAt">, body: Readable | Buffer | string): Promise<StoredExport> {
-    let bytes: number;
+  /**
+   * Stream an export's file into the store and index it. The body is written to a temporary
+   * file and renamed into place once whole, so a reader never sees part of one.
+   */
+  async save(meta: Omit<StoredExport, "bytes" | "storedAt">, content: Readable | Buffer | string, signal?: AbortSignal): Promise<StoredExport> {
+    const body = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
+    let bytes = 0;
+    const count = (chunk: Buffer): void => void (bytes += chunk.length);
+    body.on("data", count);
     if (this.dir) {
       const final = this.filePath(meta.jobId);
       const temp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
-      const source = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
-      let count = 0;
-      source.on("data", (chunk: Buffer) => {
-        count += chunk.length;
-      });
       try {
-        await pipeline(source, createWriteStream(temp, { mode: 0o600 }));
+        await pipeline(body, createWriteStream(temp, { mode: 0o600 }), signal ? { signal } : {});
         await rename(temp, final);
       } catch (error) {
         await rm(temp, { force: true });
         throw error;
       }
-      bytes = count;
     } else {
-      const buffer = typeof body === "string" || Buffer.isBuffer(body) ? Buffer.from(body) : await collect(body);
-      this.memoryFiles.set(meta.jobId, buffer);
-      bytes = buffer.length;
+      const chunks: Buffer[] = [];
+      await pipeline(body, collectInto(chunks), signal ? { signal } : {});
+      this.memoryFiles.set(meta.jobId, Buffer.concat(chunks));
     }
-    const entry: StoredExport = { ...meta, bytes, storedAt: this.now() };
-    this.exports.set(entry.jobId, entry);
-    this.dropped.delete(entry.jobId);
-    this.pendingJobs.delete(entry.jobId);
-    if (!this.dir) this.evictMemory();
-    await this.persist();
-    this.emit();
+    const entry: StoredExport = { ...meta, bytes, storedAt: this.now(), lastUsedAt: this.now() };
+    await this.change((exports) => void exports.set(entry.jobId, entry), entry.jobId);
     return entry;
   }
 
-  /** Drop a stored export (a damaged download), journalling its job again so it can be re-fetched. */
-  async discard(jobId: string, pending: PendingJob | undefined): Promise<void> {
-    const entry = this.exports.get(jobId);
-    this.exports.delete(jobId);
-    this.dropped.add(jobId);
-    this.memoryFiles.delete(jobId);
-    if (this.dir && entry) await rm(this.filePath(jobId), { force: true });
-    if (pending) this.pendingJobs.set(jobId, pending);
-    await this.persist();
+  /** Drop a stored export (a damaged download). */
+  async discard(jobId: string): Promise<void> {
+    await this.change((exports) => void exports.delete(jobId));
   }
 
   /** The stored file's full content. */
   async read(jobId: string): Promise<Buffer> {
-    if (!this.get(jobId)) throw new Error(`Export ${jobId} is not in the store.`);
+    this.touch(jobId);
     if (!this.dir) return this.memoryFiles.get(jobId) ?? Buffer.alloc(0);
     return readFile(this.filePath(jobId));
   }
 
   /** A stream of the stored file (large files are never read whole). */
   openStream(jobId: string): Readable {
-    if (!this.get(jobId)) throw new Error(`Export ${jobId} is not in the store.`);
+    this.touch(jobId);
     if (!this.dir) return Readable.from([this.memoryFiles.get(jobId) ?? Buffer.alloc(0)]);
     return createReadStream(this.filePath(jobId));
   }
 
   /** Local path of a stored file, or undefined in memory mode. */
   localPath(jobId: string): string | undefined {
-    return this.dir && this.get(jobId) ? this.filePath(jobId) : undefined;
+    if (!this.dir || !this.get(jobId)) return undefined;
+    this.touch(jobId);
+    return this.filePath(jobId);
   }
 
   async purgeExpired(): Promise<number> {
-    const now = this.now();
-    const expired = [...this.exports.values()].filter((e) => e.expiresAt <= now);
-    for (const entry of expired) {
-      this.exports.delete(entry.jobId);
-      this.dropped.add(entry.jobId);
-      this.memoryFiles.delete(entry.jobId);
-      if (this.dir) await rm(this.filePath(entry.jobId), { force: true });
-    }
-    // A job journalled as pending for longer than Clari keeps results can no longer be resumed.
-    for (const job of this.pendingJobs.values()) if (now - job.queuedAt > THIRTY_DAYS) this.pendingJobs.delete(job.jobId);
-    if (expired.length) {
-      await this.persist();
-      this.emit();
-    }
-    return expired.length;
+    let removed = 0;
+    await this.change((exports) => {
+      const now = this.now();
+      for (const entry of [...exports.values()]) if (entry.expiresAt <= now && exports.delete(entry.jobId)) removed += 1;
+    });
+    return removed;
   }
 
-  private filePath(jobId: string): string {
-    // jobIds are validated upstream; the store still refuses anything that is not a plain name.
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new Error(`Refusing to store an export under the id ${JSON.stringify(jobId)}.`);
-    return path.join(this.dir!, "files", jobId);
-  }
-
-  private async load({ keepOwn = false } = {}): Promise<void> {
-    let index: IndexFile;
-    try {
-      index = JSON.parse(await readFile(path.join(this.dir!, "index.json"), "utf8")) as IndexFile;
-    } catch {
-      return; // no index yet, or unreadable: start empty rather than refuse to serve
-    }
-    const take = (jobId: string): boolean => !this.dropped.has(jobId) && !(keepOwn && (this.exports.has(jobId) || this.pendingJobs.has(jobId)));
-    for (const entry of index.exports ?? []) if (take(entry.jobId)) this.exports.set(entry.jobId, entry);
-    for (const job of index.pending ?? []) if (take(job.jobId) && !this.exports.has(job.jobId)) this.pendingJobs.set(job.jobId, job);
-  }
-
-  /** Memory mode keeps at most MEMORY_LIMIT_BYTES of files; the oldest go first. */
-  private evictMemory(): void {
+  /** Bytes of export files held now. */
+  totalBytes(): number {
     let total = 0;
-    for (const buffer of this.memoryFiles.values()) total += buffer.length;
-    for (const entry of [...this.exports.values()].sort((a, b) => a.storedAt - b.storedAt)) {
-      if (total <= MEMORY_LIMIT_BYTES || this.memoryFiles.size <= 1) break;
-      total -= this.memoryFiles.get(entry.jobId)?.length ?? 0;
-      this.memoryFiles.delete(entry.jobId);
+    for (const entry of this.exports.values()) total += entry.bytes;
+    return total;
+  }
+
+  private touch(jobId: string): void {
+    const entry = this.exports.get(jobId);
+    if (!entry) throw new Error(`Export ${jobId} is not in the store.`);
+    entry.lastUsedAt = this.now();
+  }
+
+  /**
+   * One change to the index: under the lock, re-read it (another process may have written), apply,
+   * keep the store under its size cap, write, then remove files no entry points to any more.
+   */
+  private async change(apply: (exports: Map<string, StoredExport>) => void, keep?: string): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.dir) {
+        this.seen = "";
+        await this.sync({ underLock: true });
+      }
+      const before = new Set(this.exports.keys());
+      apply(this.exports);
+      this.evictOverCap(keep);
+      const gone = [...before].filter((id) => !this.exports.has(id));
+      const changed = gone.length > 0 || [...this.exports.keys()].some((id) => !before.has(id)) || keep !== undefined;
+      if (!changed) return;
+      if (this.dir) {
+        await writeIndex(this.dir, [...this.exports.values()]);
+        this.seen = "";
+        for (const jobId of gone) await rm(this.filePath(jobId), { force: true });
+      }
+      for (const jobId of gone) this.memoryFiles.delete(jobId);
+      this.emit();
+    };
+    await (this.dir ? this.lock.run(run) : run());
+  }
+
+  private evictOverCap(keep: string | undefined): void {
+    let total = this.totalBytes();
+    const byAge = [...this.exports.values()].sort((a, b) => (a.lastUsedAt ?? a.storedAt) - (b.lastUsedAt ?? b.storedAt));
+    for (const entry of byAge) {
+      if (total <= this.maxBytes) break;
+      if (entry.jobId === keep) continue;
       this.exports.delete(entry.jobId);
+      total -= entry.bytes;
+      this.warn(`store over its ${Math.round(this.maxBytes / 1048576)} MB cap: removed export ${entry.jobId}, least recently used`);
     }
   }
 
   /**
-   * Writes are serialised and atomic (temp file + rename), so the index is never half written.
-   * Entries another process wrote meanwhile (two clients on one cache folder) are merged in, not
-   * overwritten; those this process removed stay removed.
+   * At start (and if the index is found damaged): read the index; a damaged one is moved aside
+   * and every file it no longer lists is indexed again from what the file itself shows, so no
+   * downloaded export is lost. Leftover partial downloads are removed.
    */
-  private persist(): Promise<void> {
-    if (!this.dir) return Promise.resolve();
-    const dir = this.dir;
-    // A failed write must not wedge every later one.
-    this.writeChain = this.writeChain.catch(() => undefined).then(async () => {
-      await this.load({ keepOwn: true });
-      const index: IndexFile = { version: 1, exports: [...this.exports.values()], pending: [...this.pendingJobs.values()] };
-      const temp = path.join(dir, `index.json.${process.pid}.tmp`);
-      await writeFile(temp, JSON.stringify(index), { mode: 0o600 });
-      await rename(temp, path.join(dir, "index.json"));
-    });
-    return this.writeChain;
+  private async recover(first?: IndexRead): Promise<void> {
+    const dir = this.dir!;
+    const { entries, damaged } = first ?? (await readIndex(dir));
+    this.exports = new Map(entries.map((e) => [e.jobId, e]));
+    const files = await readdir(path.join(dir, "files"));
+    let reindexed = 0;
+    for (const name of files) {
+      if (name.endsWith(".part")) {
+        await rm(path.join(dir, "files", name), { force: true });
+        continue;
+      }
+      if (!JOB_ID.test(name) || this.exports.has(name)) continue;
+      const entry = await this.describeFile(name);
+      if (entry) {
+        this.exports.set(name, entry);
+        reindexed += 1;
+      }
+    }
+    if (damaged) this.warn(`index.json was damaged (${damaged.problem}); its bytes are kept at ${damaged.movedTo}; ${damaged.salvaged} entries salvaged, ${reindexed} files indexed again`);
+    if (damaged || reindexed) await writeIndex(dir, [...this.exports.values()]);
+    this.seen = "";
+    await this.sync({ underLock: true });
+    this.emit();
+  }
+
+  /** An entry for a file the index lost: its kind from its first bytes, its age from the file. */
+  private async describeFile(jobId: string): Promise<StoredExport | undefined> {
+    const file = this.filePath(jobId);
+    const info = await stat(file);
+    const handle = await open(file, "r");
+    const head = Buffer.alloc(4096);
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+    const text = head.toString("utf8");
+    const json = /^\s*[[{]/.test(text);
+    const kind: ExportKind = /"activities"\s*:/.test(text) ? "activity" : /"actors"\s*:|"eventTimestamp"/.test(text) ? "audit" : "forecast";
+    return {
+      jobId,
+      kind,
+      requestKey: `${kind}:job:${jobId}`,
+      request: {},
+      mimeType: json ? "application/json" : "text/csv",
+      bytes: info.size,
+      storedAt: info.mtimeMs,
+      completedAt: info.mtimeMs,
+      expiresAt: info.mtimeMs + EXPORT_LIFETIME_MS,
+    };
+  }
+
+  private filePath(jobId: string): string {
+    // jobIds are validated upstream; the store still refuses anything that is not a plain name.
+    if (!JOB_ID.test(jobId)) throw new Error(`Refusing to store an export under the id ${JSON.stringify(jobId)}.`);
+    return path.join(this.dir!, "files", jobId);
   }
 
   private emit(): void {
@@ -276,10 +296,11 @@ export class ExportStore {
   }
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+function collectInto(chunks: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
 }
-
-export const EXPORT_LIFETIME_MS = THIRTY_DAYS;

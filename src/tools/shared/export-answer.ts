@@ -53,7 +53,7 @@ export async function answerExport(
         ? `${label} ${jobId} reused from the store (finished ${Math.round(outcome.ageMs / 60_000)} min ago; no quota spent; an export tool with fresh:true makes a new one).`
         : `${label} ${jobId} is DONE after ${Math.round(outcome.wait.elapsedMs / 1000)}s${outcome.resumed ? " (resumed an identical job already queued)" : ""}.`;
     return {
-      text: [head, ...lines, ...warnings.map((w) => `Warning: ${w}`), `Full file: ${uri}. Ask questions with clari_query_export {jobId:"${jobId}"}.`].join("\n"),
+      text: [head, ...outcome.notes, ...lines, ...warnings.map((w) => `Warning: ${w}`), `Full file: ${uri}. Ask questions with clari_query_export {jobId:"${jobId}"}.`].join("\n"),
       structured: {
         jobId,
         outcome: outcome.outcome,
@@ -61,22 +61,33 @@ export async function answerExport(
         ...(outcome.outcome === "done" ? { elapsedSeconds: round1(outcome.wait.elapsedMs / 1000) } : { ageMinutes: round1(outcome.ageMs / 60_000) }),
         resourceUri: uri,
         summary,
-        ...(warnings.length ? { warnings } : {}),
+        ...(warnings.length || outcome.notes.length ? { warnings: [...outcome.notes, ...warnings] } : {}),
       },
       links: [resourceLink(uri, `${label} ${jobId}`, `${label} file (${entry.bytes} bytes)`, entry.mimeType)],
     };
   }
   const elapsedSeconds = round1(outcome.wait.elapsedMs / 1000);
   if (outcome.outcome === "running") {
-    const next = { tool: "clari_wait_for_job", arguments: { jobId }, why: "The job is still running; this waits again without queuing a new one." };
+    const why = outcome.downloading ? "The job is DONE and its file is still downloading; this waits for it without queuing a new one." : "The job is still running; this waits again without queuing a new one.";
+    const next = { tool: "clari_wait_for_job", arguments: { jobId }, why };
+    const state = outcome.downloading ? "DONE; its file is still downloading" : `still ${outcome.wait.status}`;
     return {
-      text: `${label} ${jobId} is still ${outcome.wait.status} after ${elapsedSeconds}s${outcome.resumed ? " (an identical job was already queued, so no new one was made)" : ""}. Continue with clari_wait_for_job {"jobId":"${jobId}"}.`,
-      structured: { jobId, outcome: "running", status: outcome.wait.status, elapsedSeconds, next },
+      text: [
+        `${label} ${jobId} is ${state} after ${elapsedSeconds}s${outcome.resumed ? " (an identical job was already queued, so no new one was made)" : ""}. Continue with clari_wait_for_job {"jobId":"${jobId}"}.`,
+        ...outcome.notes,
+      ].join("\n"),
+      structured: { jobId, outcome: "running", status: outcome.wait.status, elapsedSeconds, next, ...(outcome.notes.length ? { warnings: outcome.notes } : {}) },
     };
   }
   if (outcome.outcome === "cancelled") {
+    const fate =
+      outcome.othersWaiting > 0
+        ? `the Clari job goes on, since ${outcome.othersWaiting} other caller(s) still wait on it`
+        : outcome.cancelConfirmed
+          ? "the Clari job was cancelled and its quota freed"
+          : "cancelling the Clari job failed, check it with clari_get_export_job";
     return {
-      text: `Stopped waiting on ${label.toLowerCase()} ${jobId} because the request was cancelled; ${outcome.cancelConfirmed ? "the Clari job was cancelled and its quota freed" : "cancelling the Clari job failed, check it with clari_get_export_job"}.`,
+      text: `Stopped waiting on ${label.toLowerCase()} ${jobId} because the request was cancelled; ${fate}.`,
       structured: { jobId, outcome: "cancelled", status: outcome.cancelConfirmed ? "CANCELLED" : outcome.wait.status, elapsedSeconds },
       isError: true,
     };

@@ -1,0 +1,202 @@
+/**
+ * Bringing a DONE export's file into the store, once, bounded in bytes and in time. One download
+ * per job is shared by everyone who wants it. A caller whose own wait runs out leaves it running
+ * for a short while (it will be asked again, with clari_wait_for_job); when the last caller has
+ * cancelled, or nobody came back, it stops. Secrets an upstream echoed are scrubbed before a byte
+ * reaches the disk, and a file cut short is never kept.
+ */
+import { Transform, type Readable } from "node:stream";
+import { ClariResponseError } from "../../client/errors.js";
+import { createRedactingTransform } from "../../client/redact-stream.js";
+import type { ExportJob } from "../../client/schemas.js";
+import type { Deps } from "../../deps.js";
+import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";
+import { DownloadTooLargeError, ExportJobError } from "./errors.js";
+import { KIND_OF_MODULE } from "./reconcile.js";
+
+/** A download nobody waits on any more is kept going this long for a caller to come back. */
+const LINGER_MS = 30_000;
+const RUNNING = new Set(["SCHEDULED", "STARTED"]);
+
+interface SharedDownload {
+  result: Promise<StoredExport>;
+  controller: AbortController;
+  waiters: number;
+  linger: NodeJS.Timeout | undefined;
+}
+
+/** Downloads in progress, per store and jobId. */
+const downloads = new WeakMap<object, Map<string, SharedDownload>>();
+
+export interface DownloadOptions {
+  /** The caller's cancellation: when every caller has cancelled, the download stops. */
+  signal?: AbortSignal | undefined;
+  /** The caller stops waiting at this time (epoch ms); the download may go on a little longer. */
+  until?: number | undefined;
+}
+
+/** Resolves with the stored entry, or undefined when the caller's `until` came first (the download goes on). */
+export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: Deps, options: DownloadOptions = {}): Promise<StoredExport | undefined> {
+  await deps.store.sync();
+  const existing = deps.store.get(jobId);
+  if (existing) return existing;
+  let inProgress = downloads.get(deps.store);
+  if (!inProgress) downloads.set(deps.store, (inProgress = new Map()));
+  let shared = inProgress.get(jobId);
+  if (!shared) {
+    const controller = new AbortController();
+    const map = inProgress;
+    const created: SharedDownload = {
+      controller,
+      waiters: 0,
+      linger: undefined,
+      result: fetchIntoStore(jobId, job, deps, AbortSignal.any([controller.signal, AbortSignal.timeout(deps.config.downloadTimeoutSeconds * 1000)])).finally(() => {
+        clearTimeout(created.linger);
+        map.delete(jobId);
+      }),
+    };
+    created.result.catch(() => undefined);
+    inProgress.set(jobId, created);
+    shared = created;
+  }
+  return attach(shared, options);
+}
+
+/** Wait on a shared download as one of its callers. */
+async function attach(shared: SharedDownload, options: DownloadOptions): Promise<StoredExport | undefined> {
+  shared.waiters += 1;
+  clearTimeout(shared.linger);
+  shared.linger = undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  let leftBy: "cancel" | "time" | undefined;
+  try {
+    const stop = new Promise<void>((resolve) => {
+      onAbort = () => {
+        leftBy = "cancel";
+        resolve();
+      };
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.until !== undefined) {
+        timer = setTimeout(() => {
+          leftBy = "time";
+          resolve();
+        }, Math.max(0, options.until - Date.now()));
+      }
+    });
+    const entry = await Promise.race([shared.result, stop.then(() => undefined)]);
+    if (entry) return entry;
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    shared.waiters -= 1;
+    if (shared.waiters === 0 && leftBy) {
+      // The last caller cancelled: stop now. The last caller ran out of time: give it a moment to come back.
+      if (leftBy === "cancel") shared.controller.abort(new Error("every caller cancelled"));
+      else shared.linger = setTimeout(() => shared.controller.abort(new Error("nobody came back for it")), LINGER_MS).unref();
+    }
+  }
+}
+
+async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: Deps, signal: AbortSignal): Promise<StoredExport> {
+  const record = await deps.journal.findJob(jobId);
+  const info = job ?? (await deps.client.getExportJob(jobId, { signal }));
+  if (info.status !== "DONE") {
+    if (RUNNING.has(info.status)) throw new ExportJobError(jobId, `Export ${jobId} is ${info.status}; its results exist only once it is DONE.`, "wait");
+    throw new ExportJobError(jobId, `Export ${jobId} ended ${info.status}; it has no results.`, "new-export");
+  }
+  if (info.expiredTime !== undefined && info.expiredTime <= Date.now()) {
+    throw new ExportJobError(jobId, `Export ${jobId} expired on ${new Date(info.expiredTime).toISOString()}: Clari keeps results 30 days after a job ends.`, "new-export");
+  }
+  const kind: ExportKind = record?.kind ?? KIND_OF_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
+  const response = await deps.client.getExportResults(jobId, { signal });
+  const limit = deps.config.maxDownloadMb * 1024 * 1024;
+  const declared = response.contentLength ?? 0;
+  if (declared > limit) {
+    response.body.destroy();
+    throw new ExportJobError(jobId, `Export ${jobId} is ${declared} bytes, ${new DownloadTooLargeError(limit).message}; it was not downloaded.`, "ask-again");
+  }
+  const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
+  const completedAt = info.endTime ?? Date.now();
+  let entry: StoredExport;
+  try {
+    entry = await deps.store.save(
+      {
+        jobId,
+        kind,
+        requestKey: record?.requestKey ?? `${kind}:job:${jobId}`,
+        request: record?.request ?? {},
+        mimeType: csv ? "text/csv" : "application/json",
+        completedAt,
+        expiresAt: info.expiredTime ?? completedAt + EXPORT_LIFETIME_MS,
+        ...optional({ title: info.title, clariFileName: info.fileName, rowsTruncated: info.rowsTruncated, cellsTruncated: info.cellsTruncated }),
+      },
+      chain(response.body, boundedTo(limit), createRedactingTransform()),
+      signal,
+    );
+  } catch (error) {
+    response.body.destroy();
+    if (error instanceof DownloadTooLargeError || (error as { cause?: unknown }).cause instanceof DownloadTooLargeError) {
+      throw new ExportJobError(jobId, `Export ${jobId} is ${new DownloadTooLargeError(limit).message}; nothing of it was kept.`, "ask-again");
+    }
+    if (signal.aborted) throw new ExportJobError(jobId, `The download of export ${jobId} stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}. The job is DONE; fetching it again spends no quota.`, "ask-again", error);
+    throw error;
+  }
+  const damage = await findDamage(entry, deps);
+  if (damage) {
+    deps.tables.forget(jobId);
+    await deps.store.discard(jobId);
+    throw new ClariResponseError(
+      "GET /export/jobs/{jobId}/results",
+      200,
+      `The download of export ${jobId} was damaged (${damage}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
+    );
+  }
+  return entry;
+}
+
+/** Passes bytes through until more than `limit` have come, then fails the stream. */
+function boundedTo(limit: number): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      total += chunk.length;
+      if (total > limit) done(new DownloadTooLargeError(limit));
+      else done(null, chunk);
+    },
+  });
+}
+
+/** source | a | b ..., with an error anywhere failing the last stream (which the store reads). */
+function chain(source: Readable, ...steps: Transform[]): Readable {
+  let previous: Readable = source;
+  for (const step of steps) {
+    previous.on("error", (error) => step.destroy(error));
+    previous = previous.pipe(step);
+  }
+  return previous;
+}
+
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A download cut short (a truncated body) must not be stored and reused for 30 days. */
+async function findDamage(entry: StoredExport, deps: Deps): Promise<string | undefined> {
+  try {
+    if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
+    JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.slice(0, 200);
+  }
+}
+
+/** A stored export, downloaded first when needed: for the resources and tools that read one. */
+export async function storedExport(jobId: string, deps: Deps, signal?: AbortSignal): Promise<StoredExport> {
+  const entry = await downloadExport(jobId, undefined, deps, { signal });
+  if (!entry) throw new ExportJobError(jobId, `The download of export ${jobId} was cancelled.`, "ask-again");
+  return entry;
+}

@@ -1,0 +1,42 @@
+/**
+ * Failures of the export life cycle that concern one known job. Each carries the jobId and, as
+ * data, the next step (wait again, fetch again, or a new export), so that no failure can lose a
+ * jobId: the tools' wording (tools/describe-error.ts) turns `next` into the exact call to make.
+ */
+export type NextStep = "wait" | "ask-again" | "new-export";
+
+export class ExportJobError extends Error {
+  override readonly name = "ExportJobError";
+  constructor(
+    readonly jobId: string,
+    message: string,
+    readonly next: NextStep,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A queue POST ended without Clari's answer and Clari's job list does not (yet) show the job:
+ * it may exist. Nothing is queued again for this request until the job list has had time to show it.
+ */
+export class UnconfirmedQueueError extends Error {
+  override readonly name = "UnconfirmedQueueError";
+  constructor(
+    message: string,
+    /** When an identical request may queue again if Clari still shows no job (epoch ms). */
+    readonly retryAt: number,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** An export is larger than the configured download cap: it was not kept. */
+export class DownloadTooLargeError extends Error {
+  override readonly name = "DownloadTooLargeError";
+  constructor(readonly limitBytes: number) {
+    super(`larger than the ${Math.round(limitBytes / 1048576)} MB download cap`);
+  }
+}

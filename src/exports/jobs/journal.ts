@@ -1,0 +1,185 @@
+/**
+ * The journal of export jobs in flight: one small record per request, written before the POST
+ * that queues it (an intent), then holding the jobId until the job's end is confirmed. It is
+ * what makes "never queue twice, never lose a jobId" hold across processes and restarts, so it
+ * lives apart from index.json (one file per record under journal/): a damaged index never takes
+ * a jobId with it. Every read-decide-write happens under the store's lock (see obtain.ts).
+ */
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { redactDeep } from "../../client/redact.js";
+import { exportKinds } from "../store/index-file.js";
+import type { StoreLock } from "../store/lock.js";
+
+const ownerSchema = z.object({ token: z.string(), pid: z.number(), host: z.string() });
+export type Owner = z.output<typeof ownerSchema>;
+
+const recordSchema = z.object({
+  requestKey: z.string(),
+  kind: z.enum(exportKinds),
+  request: z.record(z.string(), z.unknown()),
+  /** intent: the POST is being sent (or was, with no answer); queued: Clari gave the jobId. */
+  state: z.enum(["intent", "queued"]),
+  intentAt: z.number(),
+  owner: ownerSchema,
+  /** The POST ended without an answer (timeout, reset, 5xx): Clari may or may not have the job. */
+  unconfirmed: z.boolean().optional(),
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  queuedAt: z.number().optional(),
+  /** Callers waiting on the job, per process: it is cancelled only when none is left. */
+  waiters: z.record(z.string(), ownerSchema.extend({ count: z.number().int() })).optional(),
+});
+export type JournalRecord = z.output<typeof recordSchema>;
+
+/** This process, as it appears in records it writes. */
+export const SELF: Owner = { token: randomUUID(), pid: process.pid, host: hostname() };
+
+/** Whether the process that wrote a record still runs (unknown on another host: trust time there). */
+export function isAlive(owner: Owner): boolean | undefined {
+  if (owner.token === SELF.token) return true;
+  if (owner.host !== SELF.host) return undefined;
+  if (owner.pid === SELF.pid) return false; // our pid, another token: an earlier life of this process id
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Callers of live processes still waiting on the record's job. */
+export function liveWaiters(record: JournalRecord): number {
+  let count = 0;
+  for (const waiter of Object.values(record.waiters ?? {})) if (waiter.count > 0 && isAlive(waiter) !== false) count += waiter.count;
+  return count;
+}
+
+interface RecordFiles {
+  read(name: string): Promise<unknown>;
+  write(name: string, value: unknown): Promise<void>;
+  remove(name: string): Promise<void>;
+  names(): Promise<string[]>;
+}
+
+export class Journal {
+  private constructor(
+    private readonly files: RecordFiles,
+    /** Held by the caller around every read-decide-write. */
+    readonly lock: StoreLock,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  static open(dir: string | undefined, lock: StoreLock, warn: (message: string) => void): Journal {
+    return new Journal(dir ? folderRecords(path.join(dir, "journal"), warn) : memoryRecords(), lock, warn);
+  }
+
+  /** The record for a request key, if any (call under the lock). */
+  async get(requestKey: string): Promise<JournalRecord | undefined> {
+    return this.parse(nameOf(requestKey), await this.files.read(nameOf(requestKey)));
+  }
+
+  /** Writes a record; a failing disk is retried before the error reaches the caller. */
+  async put(record: JournalRecord): Promise<void> {
+    // Nothing reaches the disk before secrets are scrubbed (a key echoed in a job title, say).
+    const clean = redactDeep(record);
+    await retry(() => this.files.write(nameOf(record.requestKey), clean));
+  }
+
+  async remove(requestKey: string): Promise<void> {
+    await retry(() => this.files.remove(nameOf(requestKey)));
+  }
+
+  async all(): Promise<JournalRecord[]> {
+    const records: JournalRecord[] = [];
+    for (const name of await this.files.names()) {
+      const record = this.parse(name, await this.files.read(name));
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  async findJob(jobId: string): Promise<JournalRecord | undefined> {
+    return (await this.all()).find((r) => r.jobId === jobId);
+  }
+
+  private parse(name: string, value: unknown): JournalRecord | undefined {
+    if (value === undefined) return undefined;
+    const parsed = recordSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    this.warn(`journal record ${name} is damaged and was set aside: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
+    void this.files.remove(name).catch(() => undefined);
+    return undefined;
+  }
+}
+
+function nameOf(requestKey: string): string {
+  return createHash("sha256").update(requestKey).digest("hex").slice(0, 32);
+}
+
+async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** (attempt - 1)));
+    }
+  }
+}
+
+function memoryRecords(): RecordFiles {
+  const records = new Map<string, string>();
+  return {
+    read: async (name) => (records.has(name) ? JSON.parse(records.get(name)!) : undefined),
+    write: async (name, value) => void records.set(name, JSON.stringify(value)),
+    remove: async (name) => void records.delete(name),
+    names: async () => [...records.keys()],
+  };
+}
+
+function folderRecords(dir: string, warn: (message: string) => void): RecordFiles {
+  const file = (name: string): string => path.join(dir, `${name}.json`);
+  return {
+    async read(name) {
+      let text: string;
+      try {
+        text = await readFile(file(name), "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // Kept, not deleted: its bytes may still name a jobId a person can recover by hand.
+        const aside = `${file(name)}.bad-${Date.now()}`;
+        await rename(file(name), aside).catch(() => undefined);
+        warn(`journal record ${name} was unreadable and was moved to ${aside}`);
+        return undefined;
+      }
+    },
+    async write(name, value) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const temp = `${file(name)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify(value), { mode: 0o600 });
+        await rename(temp, file(name));
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
+    remove: (name) => rm(file(name), { force: true }),
+    async names() {
+      try {
+        return (await readdir(dir)).filter((f) => /^[0-9a-f]{32}\.json$/.test(f)).map((f) => f.slice(0, -5));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Who is waiting on a job. A Clari job several callers wait on (two identical requests, two HTTP
+ * sessions, two processes on one folder) is cancelled only when every one of them has cancelled:
+ * callers in this process are counted here, callers in other processes in the job's journal record.
+ */
+import type { Deps } from "../../deps.js";
+import { liveWaiters, SELF, type JournalRecord } from "./journal.js";
+
+const active = new WeakMap<object, Map<string, number>>();
+
+function countsOf(deps: Deps): Map<string, number> {
+  let counts = active.get(deps.store);
+  if (!counts) active.set(deps.store, (counts = new Map()));
+  return counts;
+}
+
+/** Count a caller in; the returned function counts it out. Both are mirrored into the journal record. */
+export async function joinWaiters(deps: Deps, jobId: string, requestKey: string | undefined): Promise<() => Promise<void>> {
+  const counts = countsOf(deps);
+  counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
+  await mirror(deps, requestKey, jobId);
+  let left = false;
+  return async () => {
+    if (left) return;
+    left = true;
+    const n = (counts.get(jobId) ?? 1) - 1;
+    if (n > 0) counts.set(jobId, n);
+    else counts.delete(jobId);
+    await mirror(deps, requestKey, jobId);
+  };
+}
+
+/** Callers still waiting on the job besides the one asking, in this process and in others. */
+export async function otherWaiters(deps: Deps, jobId: string, record: JournalRecord | undefined): Promise<number> {
+  const here = (countsOf(deps).get(jobId) ?? 1) - 1;
+  const { [SELF.token]: _self, ...others } = record?.waiters ?? {};
+  return here + liveWaiters({ ...(record as JournalRecord), waiters: others });
+}
+
+/** Write this process's count into the record (best effort: a missing record has nothing to mirror). */
+async function mirror(deps: Deps, requestKey: string | undefined, jobId: string): Promise<void> {
+  if (!requestKey) return;
+  const count = countsOf(deps).get(jobId) ?? 0;
+  await deps.store.lock
+    .run(async () => {
+      const record = await deps.journal.get(requestKey);
+      if (!record || record.jobId !== jobId) return;
+      const waiters = { ...record.waiters };
+      if (count > 0) waiters[SELF.token] = { ...SELF, count };
+      else delete waiters[SELF.token];
+      await deps.journal.put({ ...record, waiters });
+    })
+    .catch((error: unknown) => deps.logger.warn(`could not record waiters of job ${jobId}: ${(error as Error).message}`));
+}
