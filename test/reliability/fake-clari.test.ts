@@ -68,6 +68,12 @@ describe("the fake Clari", () => {
     await received;
   });
 
+  it("can create the job and then reset the connection instead of answering", async () => {
+    fake = await startFakeClari({ resetAfterCreate: true });
+    await expect(queue()).rejects.toThrow();
+    expect(fake.jobs()).toHaveLength(1);
+  });
+
   it("drips results until the client goes away, and notes when it did", async () => {
     fake = await startFakeClari({ jobMs: 0, results: { kind: "drip", chunkBytes: 1024, everyMs: 20 } });
     const { jobId } = (await (await queue()).json()) as { jobId: string };
