@@ -25,38 +25,38 @@ describe.sequential("one export, many askers", () => {
     expect(fake.posts()).toHaveLength(1);
   });
 
-  it("1a. two servers on one cache folder asked the same export at the same moment queue it once", async () => {
-    fake = await startFakeClari({ jobMs: 1500 });
+  /** Two servers on one cache folder and one key, against a fake whose jobs take jobMs. */
+  async function twoServers(jobMs: number) {
+    fake = await startFakeClari({ jobMs });
     const cacheDir = await tempDir();
-    const [a, b] = await Promise.all([startServer(fake, { cacheDir }), startServer(fake, { cacheDir })]);
+    return Promise.all([startServer(fake, { cacheDir }), startServer(fake, { cacheDir })]);
+  }
+
+  /** Server A asks (waiting waitA seconds) and must end with outcomeA; then server B asks. */
+  async function askAThenB(jobMs: number, waitA: number, outcomeA: string) {
+    const [a, b] = await twoServers(jobMs);
+    const first = await a.call(EXPORT_TOOL, forecastArgs(waitA));
+    expect(first.answer?.structured.outcome).toBe(outcomeA);
+    const second = await b.call(EXPORT_TOOL, forecastArgs(10));
+    expect(second.answer?.structured.jobId).toBe(first.answer?.structured.jobId);
+    expect(fake!.posts()).toHaveLength(1);
+    return second.answer?.structured.outcome;
+  }
+
+  it("1a. two servers on one cache folder asked the same export at the same moment queue it once", async () => {
+    const [a, b] = await twoServers(1500);
     const [ra, rb] = await Promise.all([a.call(EXPORT_TOOL, forecastArgs(10)), b.call(EXPORT_TOOL, forecastArgs(10))]);
-    expect(fake.posts()).toHaveLength(1);
+    expect(fake!.posts()).toHaveLength(1);
     expect(ra.answer?.structured.jobId).toBeDefined();
     expect(rb.answer?.structured.jobId).toBe(ra.answer?.structured.jobId);
   });
 
   it("1b. server B asked the export server A finished reuses it without a POST", async () => {
-    fake = await startFakeClari({ jobMs: 800 });
-    const cacheDir = await tempDir();
-    const [a, b] = await Promise.all([startServer(fake, { cacheDir }), startServer(fake, { cacheDir })]);
-    const first = await a.call(EXPORT_TOOL, forecastArgs(10));
-    expect(first.answer?.structured.outcome).toBe("done");
-    const second = await b.call(EXPORT_TOOL, forecastArgs(10));
-    expect(second.answer?.structured.outcome).toBe("reused");
-    expect(second.answer?.structured.jobId).toBe(first.answer?.structured.jobId);
-    expect(fake.posts()).toHaveLength(1);
+    expect(await askAThenB(800, 10, "done")).toBe("reused");
   });
 
   it("1c. server B resumes the job server A left running, without a POST", async () => {
-    fake = await startFakeClari({ jobMs: 5000 });
-    const cacheDir = await tempDir();
-    const [a, b] = await Promise.all([startServer(fake, { cacheDir }), startServer(fake, { cacheDir })]);
-    const first = await a.call(EXPORT_TOOL, forecastArgs(1));
-    expect(first.answer?.structured.outcome).toBe("running");
-    const second = await b.call(EXPORT_TOOL, forecastArgs(10));
-    expect(second.answer?.structured.jobId).toBe(first.answer?.structured.jobId);
-    expect(second.answer?.structured.outcome).toBe("done");
-    expect(fake.posts()).toHaveLength(1);
+    expect(await askAThenB(5000, 1, "running")).toBe("done");
   });
 
   it("5a. typesToExport reordered or repeated is the same export: one POST", async () => {
@@ -85,34 +85,36 @@ describe.sequential("one export, many askers", () => {
     expect(again.answer?.structured.jobId).not.toBe(first.answer?.structured.jobId);
   });
 
-  it("6a. of two identical calls in flight, cancelling the one that queued sends no cancel and the other ends done", async () => {
-    fake = await startFakeClari({ jobMs: 3000 });
+  /** One server, one export call that can be aborted, returned once its POST has reached the fake. */
+  async function cancellableCall(jobMs: number) {
+    fake = await startFakeClari({ jobMs });
     const server = await startServer(fake);
     const abort = new AbortController();
-    const first = server.call(EXPORT_TOOL, forecastArgs(15), { signal: abort.signal });
+    const call = server.call(EXPORT_TOOL, forecastArgs(15), { signal: abort.signal });
     expect(await until(() => fake!.posts().length === 1, 5000)).toBe(true);
+    return { server, abort, call };
+  }
+
+  it("6a. of two identical calls in flight, cancelling the one that queued sends no cancel and the other ends done", async () => {
+    const { server, abort, call: first } = await cancellableCall(3000);
     const second = server.call(EXPORT_TOOL, forecastArgs(15));
     await sleep(500);
     abort.abort();
     expect((await first).answer).toBeUndefined();
     const other = await second;
     expect(other.answer?.structured.outcome).toBe("done");
-    expect(other.answer?.structured.jobId).toBe(fake.jobs()[0]?.jobId);
+    expect(other.answer?.structured.jobId).toBe(fake!.jobs()[0]?.jobId);
     await sleep(500);
-    expect(fake.cancels()).toHaveLength(0);
-    expect(fake.posts()).toHaveLength(1);
+    expect(fake!.cancels()).toHaveLength(0);
+    expect(fake!.posts()).toHaveLength(1);
   });
 
   it("6b. when the only caller cancels, the Clari job is cancelled", async () => {
-    fake = await startFakeClari({ jobMs: 10_000 });
-    const server = await startServer(fake);
-    const abort = new AbortController();
-    const call = server.call(EXPORT_TOOL, forecastArgs(15), { signal: abort.signal });
-    expect(await until(() => fake!.posts().length === 1, 5000)).toBe(true);
+    const { abort, call } = await cancellableCall(10_000);
     await sleep(800);
     abort.abort();
     await call;
     expect(await until(() => fake!.cancels().length === 1, 5000)).toBe(true);
-    expect(fake.cancels()[0]?.path).toBe(`/v4/export/jobs/${fake.jobs()[0]?.jobId}`);
+    expect(fake!.cancels()[0]?.path).toBe(`/v4/export/jobs/${fake!.jobs()[0]?.jobId}`);
   });
 });
