@@ -58,22 +58,31 @@ describe.sequential("7. a damaged index.json", () => {
     expect(await copiesAside(dir, bytes)).not.toEqual([]);
   });
 
-  it("a job journalled in an index that was then truncated is recovered from Clari's job list", async () => {
+  it("a job whose journal record was truncated (and the index damaged too) is recovered from Clari's job list", async () => {
     fake = await startFakeClari({ jobMs: 6000 });
     const first = await startServer(fake);
     const running = await first.call(EXPORT_TOOL, forecastArgs(1));
     expect(running.answer?.structured.outcome).toBe("running");
     const jobId = fake.jobs()[0]!.jobId;
     await first.kill();
-    const file = path.join(await storeDir(first.cacheDir), "index.json");
+    // The journal of jobs in flight lives apart from index.json, one record per request.
+    const store = await storeDir(first.cacheDir);
+    const records = (await readdir(path.join(store, "journal"))).filter((f) => f.endsWith(".json"));
+    expect(records).toHaveLength(1);
+    const file = path.join(store, "journal", records[0]!);
     const real = await readFile(file);
     expect(real.toString("utf8")).toContain(jobId);
     await writeFile(file, real.subarray(0, Math.floor(real.length / 2)));
+    await writeFile(path.join(store, "index.json"), "null");
 
     const server = await first.restart();
     const again = await server.call(EXPORT_TOOL, forecastArgs(10));
     expect(again.answer?.isError, again.answer?.text).toBe(false);
     expect(again.answer?.structured.jobId).toBe(jobId);
+    expect(again.answer?.text).toMatch(/job list shows job/);
     expect(fake.posts()).toHaveLength(1);
+    // The damaged record's bytes are kept beside the journal, not deleted.
+    const kept = (await readdir(path.join(store, "journal"))).filter((f) => !f.endsWith(".json"));
+    expect(kept.length).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Bringing a DONE export's file into the store, once, bounded in bytes and in time. One download
- * per job is shared by everyone who wants it. A caller whose own wait runs out leaves it running
- * for a short while (it will be asked again, with clari_wait_for_job); when the last caller has
- * cancelled, or nobody came back, it stops. Secrets an upstream echoed are scrubbed before a byte
- * reaches the disk, and a file cut short is never kept.
+ * per job is shared by everyone who wants it; when its last caller has gone (cancelled, or its
+ * wait ran out) it stops, so a body that drips forever holds nothing once nobody waits for it.
+ * Secrets an upstream echoed are scrubbed before a byte reaches the disk, and a file cut short
+ * is never kept.
  */
 import { Transform, type Readable } from "node:stream";
 import { ClariResponseError } from "../../client/errors.js";
@@ -14,15 +14,12 @@ import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store
 import { DownloadTooLargeError, ExportJobError } from "./errors.js";
 import { KIND_OF_MODULE } from "./reconcile.js";
 
-/** A download nobody waits on any more is kept going this long for a caller to come back. */
-const LINGER_MS = 30_000;
 const RUNNING = new Set(["SCHEDULED", "STARTED"]);
 
 interface SharedDownload {
   result: Promise<StoredExport>;
   controller: AbortController;
   waiters: number;
-  linger: NodeJS.Timeout | undefined;
 }
 
 /** Downloads in progress, per store and jobId. */
@@ -49,11 +46,7 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
     const created: SharedDownload = {
       controller,
       waiters: 0,
-      linger: undefined,
-      result: fetchIntoStore(jobId, job, deps, AbortSignal.any([controller.signal, AbortSignal.timeout(deps.config.downloadTimeoutSeconds * 1000)])).finally(() => {
-        clearTimeout(created.linger);
-        map.delete(jobId);
-      }),
+      result: fetchIntoStore(jobId, job, deps, AbortSignal.any([controller.signal, AbortSignal.timeout(deps.config.downloadTimeoutSeconds * 1000)])).finally(() => map.delete(jobId)),
     };
     created.result.catch(() => undefined);
     inProgress.set(jobId, created);
@@ -65,8 +58,6 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
 /** Wait on a shared download as one of its callers. */
 async function attach(shared: SharedDownload, options: DownloadOptions): Promise<StoredExport | undefined> {
   shared.waiters += 1;
-  clearTimeout(shared.linger);
-  shared.linger = undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   let leftBy: "cancel" | "time" | undefined;
@@ -85,18 +76,12 @@ async function attach(shared: SharedDownload, options: DownloadOptions): Promise
         }, Math.max(0, options.until - Date.now()));
       }
     });
-    const entry = await Promise.race([shared.result, stop.then(() => undefined)]);
-    if (entry) return entry;
-    return undefined;
+    return await Promise.race([shared.result, stop.then(() => undefined)]);
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener("abort", onAbort);
     shared.waiters -= 1;
-    if (shared.waiters === 0 && leftBy) {
-      // The last caller cancelled: stop now. The last caller ran out of time: give it a moment to come back.
-      if (leftBy === "cancel") shared.controller.abort(new Error("every caller cancelled"));
-      else shared.linger = setTimeout(() => shared.controller.abort(new Error("nobody came back for it")), LINGER_MS).unref();
-    }
+    if (shared.waiters === 0 && leftBy) shared.controller.abort(new Error(leftBy === "cancel" ? "every caller cancelled" : "its last caller stopped waiting"));
   }
 }
 

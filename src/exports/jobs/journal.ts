@@ -6,7 +6,7 @@
  * a jobId with it. Every read-decide-write happens under the store's lock (see obtain.ts).
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -62,6 +62,12 @@ interface RecordFiles {
   write(name: string, value: unknown): Promise<void>;
   remove(name: string): Promise<void>;
   names(): Promise<string[]>;
+  /** Keep a damaged record's bytes aside; it still says that this request had a job in flight. */
+  setAside(name: string): Promise<void>;
+  /** When the oldest record set aside for this name was last written (epoch ms), if any. */
+  setAsideAt(name: string): Promise<number | undefined>;
+  /** Those records have been dealt with. */
+  settleSetAside(name: string): Promise<void>;
 }
 
 export class Journal {
@@ -73,12 +79,15 @@ export class Journal {
   ) {}
 
   static open(dir: string | undefined, lock: StoreLock, warn: (message: string) => void): Journal {
-    return new Journal(dir ? folderRecords(path.join(dir, "journal"), warn) : memoryRecords(), lock, warn);
+    return new Journal(dir ? folderRecords(path.join(dir, "journal")) : memoryRecords(), lock, warn);
   }
 
   /** The record for a request key, if any (call under the lock). */
   async get(requestKey: string): Promise<JournalRecord | undefined> {
-    return this.parse(nameOf(requestKey), await this.files.read(nameOf(requestKey)));
+    const name = nameOf(requestKey);
+    const value = await this.files.read(name);
+    if (value === DAMAGED) this.warn(`journal record ${name} was unreadable and was set aside; its job is looked for on Clari's job list`);
+    return this.parse(name, value);
   }
 
   /** Writes a record; a failing disk is retried before the error reaches the caller. */
@@ -105,15 +114,30 @@ export class Journal {
     return (await this.all()).find((r) => r.jobId === jobId);
   }
 
+  /**
+   * A damaged record of this request was set aside (its jobId unreadable): when it was last
+   * written. The caller then looks for the job on Clari's list instead of queuing blindly.
+   */
+  async damagedAt(requestKey: string): Promise<number | undefined> {
+    return this.files.setAsideAt(nameOf(requestKey));
+  }
+
+  async settleDamaged(requestKey: string): Promise<void> {
+    await this.files.settleSetAside(nameOf(requestKey));
+  }
+
   private parse(name: string, value: unknown): JournalRecord | undefined {
-    if (value === undefined) return undefined;
+    if (value === undefined || value === DAMAGED) return undefined;
     const parsed = recordSchema.safeParse(value);
     if (parsed.success) return parsed.data;
     this.warn(`journal record ${name} is damaged and was set aside: ${parsed.error.issues[0]?.message ?? "wrong shape"}`);
-    void this.files.remove(name).catch(() => undefined);
+    void this.files.setAside(name).catch(() => undefined);
     return undefined;
   }
 }
+
+/** What a record file that is not JSON reads as. */
+const DAMAGED = Symbol("damaged");
 
 function nameOf(requestKey: string): string {
   return createHash("sha256").update(requestKey).digest("hex").slice(0, 32);
@@ -137,10 +161,13 @@ function memoryRecords(): RecordFiles {
     write: async (name, value) => void records.set(name, JSON.stringify(value)),
     remove: async (name) => void records.delete(name),
     names: async () => [...records.keys()],
+    setAside: async (name) => void records.delete(name),
+    setAsideAt: async () => undefined,
+    settleSetAside: async () => undefined,
   };
 }
 
-function folderRecords(dir: string, warn: (message: string) => void): RecordFiles {
+function folderRecords(dir: string): RecordFiles {
   const file = (name: string): string => path.join(dir, `${name}.json`);
   return {
     async read(name) {
@@ -154,11 +181,20 @@ function folderRecords(dir: string, warn: (message: string) => void): RecordFile
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        // Kept, not deleted: its bytes may still name a jobId a person can recover by hand.
-        const aside = `${file(name)}.bad-${Date.now()}`;
-        await rename(file(name), aside).catch(() => undefined);
-        warn(`journal record ${name} was unreadable and was moved to ${aside}`);
-        return undefined;
+        await rename(file(name), `${file(name)}.bad-${Date.now()}`).catch(() => undefined);
+        return DAMAGED;
+      }
+    },
+    // Kept, not deleted: its bytes may still name a jobId a person can recover by hand.
+    setAside: (name) => rename(file(name), `${file(name)}.bad-${Date.now()}`).catch(() => undefined),
+    async setAsideAt(name) {
+      const aside = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(`${name}.json.bad-`));
+      const times = await Promise.all(aside.map(async (f) => (await stat(path.join(dir, f))).mtimeMs));
+      return times.length ? Math.min(...times) : undefined;
+    },
+    async settleSetAside(name) {
+      for (const f of await readdir(dir).catch(() => [] as string[])) {
+        if (f.startsWith(`${name}.json.bad-`)) await rename(path.join(dir, f), path.join(dir, f.replace(".bad-", ".settled-"))).catch(() => undefined);
       }
     },
     async write(name, value) {

@@ -45,6 +45,8 @@ export type ExportOutcome = Told &
 
 /** Queue POSTs in flight in this process, per store and request key: an identical request joins it. */
 const posting = new WeakMap<object, Map<string, Promise<string>>>();
+/** How far back, before a damaged journal record was last written, its job may have been queued. */
+const DAMAGED_RECORD_WINDOW_MS = 60 * 60_000;
 /** A DONE job's file is given at least this long, even when the wait ran out as it finished. */
 const DOWNLOAD_GRACE_MS = 3000;
 /** How often a caller looks again while another process is sending the same POST. */
@@ -108,6 +110,11 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
   }
   const record = await deps.journal.get(key);
   if (record?.state === "queued" && record.jobId) return { kind: "resume", record };
+  if (!record) {
+    const damagedAt = await deps.journal.damagedAt(key);
+    // The window is wide: the record was rewritten after its POST (waiters), so its job may be older.
+    if (damagedAt !== undefined) return { kind: "reconcile", record: { requestKey: key, kind: req.kind, request, state: "intent", unconfirmed: true, intentAt: damagedAt - DAMAGED_RECORD_WINDOW_MS, owner: SELF } };
+  }
   if (record?.state === "intent") {
     const sending = !record.unconfirmed && isAlive(record.owner) !== false && Date.now() - record.intentAt < (deps.config.queueTimeoutSeconds + 5) * 1000;
     return sending ? { kind: "watch" } : { kind: "reconcile", record };
@@ -120,27 +127,28 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
 /** The POST, bounded; then the jobId into the journal. The call's own cancellation never stops it: once sent, the id must come back. */
 async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: Deps, notes: string[]): Promise<string> {
   let jobId: string;
+  const bound = AbortSignal.timeout(deps.config.queueTimeoutSeconds * 1000);
   try {
-    ({ jobId } = await req.queue(AbortSignal.timeout(deps.config.queueTimeoutSeconds * 1000)));
+    ({ jobId } = await req.queue(bound));
   } catch (error) {
     if (!mayHaveQueued(error)) {
       await deps.store.lock.run(() => removeIfSame(deps, intent)).catch(() => undefined);
       throw error instanceof ClariApiError && error.isQuotaError ? await explainQuota(error, deps) : error;
     }
-    return settleUnanswered(intent, error, deps, notes);
+    const reason = bound.aborted ? `no answer within ${deps.config.queueTimeoutSeconds}s` : (error as Error).message;
+    return settleUnanswered(intent, reason, error, deps, notes);
   }
   await deps.store.lock.run(() => journalOrNote(deps, { ...intent, state: "queued", jobId, queuedAt: Date.now(), unconfirmed: undefined }, notes, `job ${jobId}`));
   return jobId;
 }
 
 /** A POST that ended without an answer: mark it unconfirmed, look for its job at once, and say what was found. */
-async function settleUnanswered(intent: JournalRecord, error: unknown, deps: Deps, notes: string[]): Promise<string> {
+async function settleUnanswered(intent: JournalRecord, reason: string, error: unknown, deps: Deps, notes: string[]): Promise<string> {
   const unconfirmed: JournalRecord = { ...intent, unconfirmed: true };
   await deps.store.lock.run(() => journalOrNote(deps, unconfirmed, notes, "the unanswered request"));
   const jobId = await reconcile(unconfirmed, deps, notes).catch(() => undefined);
   if (jobId) return jobId;
   const retryAt = intent.intentAt + deps.config.intentGraceSeconds * 1000;
-  const reason = (error as Error).message;
   throw new UnconfirmedQueueError(
     `Clari did not answer the request to queue this export (${reason}), so it may or may not have queued it; its job list does not show it yet. ` +
       `Nothing was queued again. Asking for the same export again looks at Clari's job list first, and queues anew only if no job has shown up by ${new Date(retryAt).toISOString()}.`,
@@ -163,6 +171,7 @@ async function reconcile(record: JournalRecord, deps: Deps, notes: string[]): Pr
   return deps.store.lock.run(async () => {
     const now = await deps.journal.get(record.requestKey);
     if (now && now.state === "queued" && now.jobId) return now.jobId; // settled meanwhile by another caller
+    await deps.journal.settleDamaged(record.requestKey);
     if (found.job) {
       notes.push(`${found.finding}: taken as this request's job, so nothing was queued again.`);
       await journalOrNote(deps, { ...record, state: "queued", jobId: found.job.jobId, queuedAt: found.job.startTime ?? record.intentAt, unconfirmed: undefined }, notes, `job ${found.job.jobId}`);

@@ -9,6 +9,7 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { JSONParser } from "@streamparser/json";
 import { z } from "zod";
+import { redactDeep } from "../../client/redact.js";
 
 export const exportKinds = ["forecast", "audit", "activity"] as const;
 export type ExportKind = (typeof exportKinds)[number];
@@ -97,7 +98,8 @@ function salvageEntries(bytes: Buffer): unknown[] {
 export async function writeIndex(dir: string, entries: StoredExport[]): Promise<void> {
   const temp = path.join(dir, `${INDEX_FILE}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile(temp, JSON.stringify({ version: 2, exports: entries }), { mode: 0o600 });
+    // Nothing reaches the disk before secrets are scrubbed (a key echoed in a job title, say).
+    await writeFile(temp, JSON.stringify(redactDeep({ version: 2, exports: entries })), { mode: 0o600 });
     await rename(temp, path.join(dir, INDEX_FILE));
   } catch (error) {
     await rm(temp, { force: true });
