@@ -73,6 +73,15 @@ export function secretVariants(secret: string): { folded: string[]; exact: strin
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
+/**
+ * A character's trie key under flag i: its lower case where that maps one to one and matches it
+ * (İ lower-cases to two characters, the Kelvin sign to an ASCII k it does not match): else itself.
+ */
+function foldKey(ch: string): string {
+  const lower = ch.toLowerCase();
+  return lower.length === ch.length && lower.toUpperCase() === ch.toUpperCase() ? lower : ch;
+}
+
 interface TrieNode {
   end: boolean;
   next: Map<string, TrieNode>;
@@ -87,7 +96,8 @@ function trieSource(alternatives: string[], fold: boolean): string {
   const root: TrieNode = { end: false, next: new Map() };
   for (const alternative of alternatives) {
     let node = root;
-    for (const ch of fold ? alternative.toLowerCase() : alternative) {
+    for (const raw of alternative) {
+      const ch = fold ? foldKey(raw) : raw;
       let child = node.next.get(ch);
       if (!child) node.next.set(ch, (child = { end: false, next: new Map() }));
       node = child;
