@@ -57,8 +57,15 @@ function base64Cores(bytes: Buffer): string[] {
 export function secretVariants(secret: string): { folded: string[]; exact: string[] } {
   const bytes = Buffer.from(secret, "utf8");
   const uri = encodeURIComponent(secret);
+  const json = JSON.stringify(secret).slice(1, -1);
+  // Some encoders also escape "/" (PHP) or everything outside ASCII (\u00e9).
+  const asciiJson = (text: string) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const slashJson = json.replace(/\//g, "\\/");
   const folded = [
-    JSON.stringify(secret).slice(1, -1),
+    json,
+    slashJson,
+    asciiJson(json),
+    asciiJson(slashJson),
     bytes.toString("hex"),
     uri,
     uri.replace(/%20/g, "+"),

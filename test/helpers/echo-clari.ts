@@ -58,7 +58,8 @@ export async function startEchoClari(): Promise<EchoClari> {
       seen.push(`${req.method} ${path}`);
       const { status, body, type } = answer(req.method ?? "GET", path, String(req.headers.apikey ?? ""));
       res.writeHead(status, { "content-type": type ?? "application/json" });
-      res.end(typeof body === "string" ? body : JSON.stringify(body));
+      // Like PHP's json_encode, write "/" as "\/" in the raw body (the JSON-escaped echoes carry it).
+      res.end(typeof body === "string" ? body : JSON.stringify(body).replaceAll("\\\\/", "\\/"));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

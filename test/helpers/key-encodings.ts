@@ -21,6 +21,10 @@ export function encodingsOf(key: string): Record<string, string> {
     uriLowerPercent: uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
     formPlus: uri.replace(/%20/g, "+"),
     jsonEscaped: JSON.stringify(key).slice(1, -1),
+    jsonAsciiSlashes: JSON.stringify(key)
+      .slice(1, -1)
+      .replace(/\//g, "\\/")
+      .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`),
   };
 }
 

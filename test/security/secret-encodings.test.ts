@@ -10,6 +10,9 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
+import { createRedactingTransform } from "../../src/client/redact-stream.js";
 import { redactDeep, redactSecrets, registerSecret } from "../../src/client/redact.js";
 import { ECHO_JOB_ID, startEchoClari, type EchoClari } from "../helpers/echo-clari.js";
 import { echoesOf, encodingsOf, findLeaks, halvesOf } from "../helpers/key-encodings.js";
@@ -52,6 +55,16 @@ describe("redaction of every encoding (unit)", () => {
     const out = redactDeep(data);
     expectNoLeaks("redactDeep", JSON.stringify(out), key);
     expect(out.job).toEqual({ id: 1, title: "[redacted]", module: "[redacted]", status: "DONE" });
+  });
+  it("createRedactingTransform removes every one from an export file streamed in small chunks", async () => {
+    // Raw lines (JSON.stringify of an echo would escape it twice), then the key as a JSON value.
+    const file = `${echoesOf(key).map((e, i) => `u${i},${e}`).join("\n")}\n${JSON.stringify({ note: key })}\n`;
+    const bytes = Buffer.from(file, "utf8");
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
+    const out = (await buffer(Readable.from(pieces).pipe(createRedactingTransform()))).toString("utf8");
+    expect(findLeaks(file, key)).not.toEqual([]);
+    expectNoLeaks("the streamed file", out, key);
+    expect(out).toBe(redactSecrets(file));
   });
 });
 
