@@ -57,8 +57,15 @@ function base64Cores(bytes: Buffer): string[] {
 export function secretVariants(secret: string): { folded: string[]; exact: string[] } {
   const bytes = Buffer.from(secret, "utf8");
   const uri = encodeURIComponent(secret);
+  const json = JSON.stringify(secret).slice(1, -1);
+  // Some encoders also escape "/" (PHP) or everything outside ASCII (\u00e9).
+  const asciiJson = (text: string) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const slashJson = json.replace(/\//g, "\\/");
   const folded = [
-    JSON.stringify(secret).slice(1, -1),
+    json,
+    slashJson,
+    asciiJson(json),
+    asciiJson(slashJson),
     bytes.toString("hex"),
     uri,
     uri.replace(/%20/g, "+"),
@@ -72,6 +79,15 @@ export function secretVariants(secret: string): { folded: string[]; exact: strin
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+
+/**
+ * A character's trie key under flag i: its lower case where that maps one to one and matches it
+ * (İ lower-cases to two characters, the Kelvin sign to an ASCII k it does not match): else itself.
+ */
+function foldKey(ch: string): string {
+  const lower = ch.toLowerCase();
+  return lower.length === ch.length && lower.toUpperCase() === ch.toUpperCase() ? lower : ch;
+}
 
 interface TrieNode {
   end: boolean;
@@ -87,7 +103,8 @@ function trieSource(alternatives: string[], fold: boolean): string {
   const root: TrieNode = { end: false, next: new Map() };
   for (const alternative of alternatives) {
     let node = root;
-    for (const ch of fold ? alternative.toLowerCase() : alternative) {
+    for (const raw of alternative) {
+      const ch = fold ? foldKey(raw) : raw;
       let child = node.next.get(ch);
       if (!child) node.next.set(ch, (child = { end: false, next: new Map() }));
       node = child;

@@ -160,3 +160,10 @@ describe("createRedactingTransform", () => {
     expect(out).toBe(written);
   });
 });
+
+describe("case folding", () => {
+  it("keeps the literal of a secret whose letters do not lower-case one to one (İ, the Kelvin sign)", () => {
+    registerSecret("İstanbul-\u212A9");
+    expect(redactSecrets("x İSTANBUL-\u212A9 x")).toBe("x [redacted] x");
+  });
+});
