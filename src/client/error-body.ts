@@ -1,10 +1,13 @@
 /**
  * Turns a Clari error response into one ClariApiError, whatever family its body belongs to:
  * export `{code, message, errorId}`, audit `{errors:[...]}`, opportunity
- * `[{statusCode, reaspnPhrase, description, details}]`, ingest `[{errorCode, errorSummary}]`,
- * and the gateway's `{message}` / `{error}` for bad credentials.
+ * `[{statusCode, reaspnPhrase, description, details}]` or one such object (as the spec describes
+ * it), ingest `[{errorCode, errorSummary}]`, an ingest job `{message: {jobId, status, message}}`
+ * (GET /ingest/job answers 400 and 500 with the job itself), and the gateway's `{message}` /
+ * `{error}` for bad credentials.
  */
 import { ClariApiError, type ErrorFamily } from "./errors.js";
+import { IngestJobResponse, type IngestJob } from "./schemas.js";
 
 type Json = Record<string, unknown>;
 
@@ -16,6 +19,33 @@ interface Parsed {
   message: string;
   errorId?: string | undefined;
   family: ErrorFamily;
+  job?: IngestJob | undefined;
+}
+
+/** `{message: {status, ...}}` (the spec) or a bare `{jobId, status, ...}`: an ingest job, not an error object. */
+function isIngestJobBody(body: Json): boolean {
+  return (isObject(body.message) && str(body.message.status) !== undefined) || (str(body.jobId) !== undefined && str(body.status) !== undefined);
+}
+
+function isOpportunityError(item: Json): boolean {
+  return "statusCode" in item || "reaspnPhrase" in item || "description" in item;
+}
+
+function parseIngestJob(body: Json): Parsed | undefined {
+  const parsed = IngestJobResponse.safeParse(body);
+  if (!parsed.success) return undefined;
+  const job = parsed.data;
+  const about = job.jobId ? `ingest job ${job.jobId} is ${job.status}` : `ingest job is ${job.status}`;
+  return { family: "ingest", code: job.status, message: job.reason ? `${about}: ${job.reason}` : about, job };
+}
+
+function parseOpportunity(items: Json[]): Parsed {
+  const first = items[0]!;
+  return {
+    family: "opportunity",
+    code: str(first.reaspnPhrase)?.toLowerCase().replace(/\s+/g, "_") ?? `http_${String(first.statusCode ?? "error")}`,
+    message: items.map((e) => [str(e.description), str(e.details)].filter(Boolean).join(": ")).join("; "),
+  };
 }
 
 function parseBody(body: unknown): Parsed | undefined {
@@ -28,6 +58,8 @@ function parseBody(body: unknown): Parsed | undefined {
     if (str(body.code) || str(body.errorId)) {
       return { family: "export", code: str(body.code) ?? "error", message: str(body.message) ?? "", errorId: str(body.errorId) };
     }
+    if (isIngestJobBody(body)) return parseIngestJob(body);
+    if (isOpportunityError(body)) return parseOpportunity([body]);
     const single = str(body.error) ?? str(body.message);
     if (single) return { family: "auth", code: str(body.errorCode) ?? "error", message: single };
     return undefined;
@@ -42,13 +74,7 @@ function parseBody(body: unknown): Parsed | undefined {
         message: items.map((e) => str(e.errorSummary) ?? str(e.description) ?? "").filter(Boolean).join("; "),
       };
     }
-    if ("statusCode" in first || "reaspnPhrase" in first || "description" in first) {
-      return {
-        family: "opportunity",
-        code: str(first.reaspnPhrase)?.toLowerCase().replace(/\s+/g, "_") ?? `http_${String(first.statusCode ?? "error")}`,
-        message: items.map((e) => [str(e.description), str(e.details)].filter(Boolean).join(": ")).join("; "),
-      };
-    }
+    if (isOpportunityError(first)) return parseOpportunity(items);
   }
   return undefined;
 }
@@ -117,6 +143,7 @@ export function errorFromResponse(args: {
     code,
     family: parsed?.family ?? "unknown",
     errorId: parsed?.errorId,
+    job: parsed?.job,
     message: `${args.operation} failed with HTTP ${args.status} (${code}): ${detail}`,
     hint: hintFor(args.status, code, detail),
     retryAfterMs: args.retryAfterMs,
