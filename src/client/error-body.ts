@@ -4,7 +4,8 @@
  * `[{statusCode, reaspnPhrase, description, details}]` or one such object (as the spec describes
  * it), ingest `[{errorCode, errorSummary}]`, an ingest job `{message: {jobId, status, message}}`
  * (GET /ingest/job answers 400 and 500 with the job itself), and the gateway's `{message}` /
- * `{error}` for bad credentials.
+ * `{error}` for bad credentials. It classifies and explains in Clari's terms; the tools layer
+ * words the advice for an assistant (src/tools/describe-error.ts).
  */
 import { ClariApiError, type ErrorFamily } from "./errors.js";
 import { IngestJobResponse, type IngestJob } from "./schemas.js";
@@ -92,21 +93,21 @@ const STATUS_TEXT: Record<number, string> = {
   504: "gateway timeout",
 };
 
-/** What the caller can do about each known failure. */
+/** What the caller can do about each known failure, in Clari's terms (no tool names: see src/tools/describe-error.ts). */
 function hintFor(status: number, code: string, message: string): string | undefined {
   switch (code) {
     case "export_monthly_quota_reached":
-      return "Clari refused to queue the export: the monthly quota or the concurrent-job limit is used up. Check clari_get_limits for what remains and which jobs hold the slots; cancel an unneeded running job or wait for one to finish.";
+      return "Clari refused to queue the export: the monthly quota or the concurrent-job limit is used up. Check the limits (GET /admin/limits) for what remains and which jobs hold the slots; cancel an unneeded running job or wait for one to finish.";
     case "no_such_forecast_config":
       return "The forecastId is not a Forecast Tab of this org. Take it from the Forecast Tab's URL in Clari (e.g. net_bookings).";
     case "type_not_supported":
-      return "crm_total and crm_closed cannot be exported; use clari_get_forecast (the synchronous read) for CRM totals.";
+      return "crm_total and crm_closed cannot be exported; read CRM totals synchronously (GET /forecast/{forecastId}).";
     case "no_optin":
       return "The API token's user is not opted in to this forecast or scope. Use a scopeId the user can see, or ask a Clari admin to opt the user in.";
     case "invalid_jobId":
-      return "Results exist only for jobs whose status is DONE and not yet expired. Check the job with clari_get_export_job; an expired export must be queued again.";
+      return "Results exist only for jobs whose status is DONE and not yet expired. Check the job's status; an expired export must be queued again.";
     case "export_failed_to_cancel":
-      return "The job already finished, so there is nothing to cancel; its results can be read with clari_get_export_results.";
+      return "The job already finished, so there is nothing to cancel; its results can be read.";
     case "INVALID_PARTNER_KEY":
       return "The partner key was refused. Set CLARI_PARTNER_KEY to the key Clari issued to your integration.";
     case "SCHEMA_MISSING":
@@ -116,7 +117,7 @@ function hintFor(status: number, code: string, message: string): string | undefi
   }
   if (status === 401) return "Clari rejected the API key. Check CLARI_API_KEY (Clari > Settings > API Token); a revoked or deactivated user's token stops working.";
   if (status === 403) return "The API token's user may not see this resource.";
-  if (status === 404) return /job/i.test(message) ? "No such job for this token; list jobs with clari_list_export_jobs." : undefined;
+  if (status === 404) return /job/i.test(message) ? "No such job for this token." : undefined;
   if (status === 429) return "Clari's rate limit was reached; wait a few seconds and retry.";
   if (status >= 500) return "Clari had a server-side problem; retry later.";
   return undefined;

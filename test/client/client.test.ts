@@ -92,7 +92,7 @@ describe("forecast exports and jobs", () => {
 
     const crm = await apiError(client.exportForecast("net_bookings", { typesToExport: ["crm_total"] }));
     expect(crm.code).toBe("type_not_supported");
-    expect(crm.hint).toMatch(/clari_get_forecast/);
+    expect(crm.hint).toMatch(/GET \/forecast\/\{forecastId\}/);
 
     const { jobId } = await client.exportForecast("net_bookings", { timePeriod: "2026_Q1" });
     const early = await apiError(client.getExportResultsJson(jobId));
@@ -129,7 +129,7 @@ describe("quota and concurrency", () => {
     const concurrent = await apiError(c.exportForecast("net_arr"));
     expect(concurrent.code).toBe("export_monthly_quota_reached");
     expect(concurrent.isQuotaError).toBe(true);
-    expect(concurrent.hint).toMatch(/clari_get_limits/);
+    expect(concurrent.hint).toMatch(/GET \/admin\/limits/);
     const limits = await c.getLimits();
     expect(limits.availableConcurrentLimit).toBe(0);
     expect(limits.runningJobIds).toHaveLength(1);
