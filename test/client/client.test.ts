@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClariClient } from "../../src/client/clari-client.js";
-import { ClariApiError, ClariConfigError } from "../../src/client/errors.js";
+import { ClariConfigError } from "../../src/client/errors.js";
 import { waitForJob } from "../../src/client/jobs.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { startClariClient } from "../helpers/clari.js";
+import { apiError, startClariClient } from "../helpers/clari.js";
 
 let sandbox: Sandbox;
 let client: ClariClient;
@@ -20,15 +20,6 @@ afterAll(async () => {
   await client.close();
   await sandbox.close();
 });
-
-async function apiError(promise: Promise<unknown>): Promise<ClariApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClariApiError);
-  return error as ClariApiError;
-}
 
 /** Audit events inside the API's default window (the last 30 days). */
 const window = { dateFrom: new Date(Date.now() - 20 * 86_400_000).toISOString(), dateTo: new Date(Date.now() - 86_400_000).toISOString() };

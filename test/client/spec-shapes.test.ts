@@ -7,19 +7,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ClariClient } from "../../src/client/clari-client.js";
-import { ClariApiError } from "../../src/client/errors.js";
 import { waitForJob } from "../../src/client/jobs.js";
-import { loadConfig } from "../../src/config.js";
-import { ExportStore } from "../../src/exports/store.js";
-import { TableCache } from "../../src/exports/table-cache.js";
-import { silentLogger } from "../../src/logger.js";
-import { createServer as createMcpServer } from "../../src/server.js";
-import type { ToolDeps } from "../../src/tools/define-tool.js";
-import { API_KEY, PARTNER_KEY } from "../helpers/clari.js";
-import { textOf } from "../helpers/harness.js";
+import { API_KEY, PARTNER_KEY, apiError } from "../helpers/clari.js";
+import { harnessPerTest, textOf } from "../helpers/harness.js";
 
 // ---- The spec's examples: GET /ingest/job/{jobId} ----
 
@@ -183,15 +175,6 @@ function newClient(): ClariClient {
   });
 }
 
-async function apiError(promise: Promise<unknown>): Promise<ClariApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClariApiError);
-  return error as ClariApiError;
-}
-
 const fast = { timeoutMs: 5000, poll: { firstPollMs: 20, intervalMs: 20 } };
 
 describe("GET /ingest/job/{jobId} with the spec's example bodies", () => {
@@ -297,80 +280,48 @@ describe("GET /opportunity errors as the spec describes them", () => {
 });
 
 describe("the tools show the reason (MCP protocol, against the same mock)", () => {
-  async function connect(): Promise<{ mcp: Client; close(): Promise<void> }> {
-    const config = loadConfig(["--no-cache"], { CLARI_API_KEY: API_KEY, CLARI_PARTNER_KEY: PARTNER_KEY });
-    const clari = newClient();
-    const store = await ExportStore.open(config.cacheDir);
-    const deps: ToolDeps = { client: clari, config, store, tables: new TableCache(store), logger: silentLogger };
-    const mcpServer = createMcpServer(deps);
-    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-    await mcpServer.connect(serverTransport);
-    const mcp = new Client({ name: "test", version: "1.0.0" });
-    await mcp.connect(clientTransport);
-    return {
-      mcp,
-      async close() {
-        await mcp.close();
-        await mcpServer.close();
-        await clari.close();
-      },
-    };
-  }
+  const harness = harnessPerTest();
+  /** The real server and MCP client, the Clari client pointed at the mock (the harness's own sandbox stays unused). */
+  const connect = async (): Promise<Client> => (await harness({ client: { v4BaseUrl: `${baseUrl}/v4`, v2BaseUrl: `${baseUrl}/v2` } })).client;
 
   it("clari_get_ingest_job shows a VALIDATION_ERROR job's reason and keeps the errors as structured content", async () => {
-    const { mcp, close } = await connect();
-    try {
-      ingestJobReplies = [{ status: 400, body: INGEST_JOB_400 }];
-      const result = await mcp.callTool({ name: "clari_get_ingest_job", arguments: { jobId: JOB_ID } });
-      expect(result.isError).toBeFalsy();
-      expect(textOf(result)).toBe(`Ingest job ${JOB_ID}: VALIDATION_ERROR (${VALIDATION_REASON}).`);
-      const job = (result.structuredContent as { job: Record<string, unknown> }).job;
-      expect(job).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", reason: VALIDATION_REASON });
-      expect(job.message).toEqual(INGEST_JOB_400.message.message);
-    } finally {
-      await close();
-    }
+    const mcp = await connect();
+    ingestJobReplies = [{ status: 400, body: INGEST_JOB_400 }];
+    const result = await mcp.callTool({ name: "clari_get_ingest_job", arguments: { jobId: JOB_ID } });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe(`Ingest job ${JOB_ID}: VALIDATION_ERROR (${VALIDATION_REASON}).`);
+    const job = (result.structuredContent as { job: Record<string, unknown> }).job;
+    expect(job).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", reason: VALIDATION_REASON });
+    expect(job.message).toEqual(INGEST_JOB_400.message.message);
   });
 
   it("clari_wait_for_job kind:ingest reports a 500 FAILED job as failed with its reason", async () => {
-    const { mcp, close } = await connect();
-    try {
-      ingestJobReplies = [{ status: 500, body: INGEST_JOB_500 }];
-      const result = await mcp.callTool({ name: "clari_wait_for_job", arguments: { jobId: JOB_ID, kind: "ingest", waitSeconds: 10 } });
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(new RegExp(`^Ingest job ${JOB_ID}: FAILED after \\d+s\\. Bulk ingestion job failed\\. Please retry ingestion\\.$`));
-      expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, outcome: "failed", status: "FAILED" });
-      expect(hitsOf("GET /v2/ingest/job/")).toBe(1);
-    } finally {
-      await close();
-    }
+    const mcp = await connect();
+    ingestJobReplies = [{ status: 500, body: INGEST_JOB_500 }];
+    const result = await mcp.callTool({ name: "clari_wait_for_job", arguments: { jobId: JOB_ID, kind: "ingest", waitSeconds: 10 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(new RegExp(`^Ingest job ${JOB_ID}: FAILED after \\d+s\\. Bulk ingestion job failed\\. Please retry ingestion\\.$`));
+    expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, outcome: "failed", status: "FAILED" });
+    expect(hitsOf("GET /v2/ingest/job/")).toBe(1);
   });
 
   it("clari_ingest_bulk reports a VALIDATION_ERROR upload with every validation error", async () => {
-    const { mcp, close } = await connect();
-    try {
-      ingestJobReplies = [{ status: 400, body: INGEST_JOB_400 }];
-      const result = await mcp.callTool({
-        name: "clari_ingest_bulk",
-        arguments: { entity: "account", datasets: [{ sourceEntity: "Account", records: [{ id: "1", createdAt: 1, updatedAt: 1 }] }], waitSeconds: 10 },
-      });
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toBe(`Bulk ingest ${JOB_ID} for account: VALIDATION_ERROR. ${VALIDATION_REASON}`);
-      expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", outcome: "failed", message: VALIDATION_REASON });
-    } finally {
-      await close();
-    }
+    const mcp = await connect();
+    ingestJobReplies = [{ status: 400, body: INGEST_JOB_400 }];
+    const result = await mcp.callTool({
+      name: "clari_ingest_bulk",
+      arguments: { entity: "account", datasets: [{ sourceEntity: "Account", records: [{ id: "1", createdAt: 1, updatedAt: 1 }] }], waitSeconds: 10 },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(`Bulk ingest ${JOB_ID} for account: VALIDATION_ERROR. ${VALIDATION_REASON}`);
+    expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", outcome: "failed", message: VALIDATION_REASON });
   });
 
   it("clari_get_opportunities words a single-object error with its description and details", async () => {
-    const { mcp, close } = await connect();
-    try {
-      opportunityReply = { status: 400, body: OPPORTUNITY_4XX };
-      const result = await mcp.callTool({ name: "clari_get_opportunities", arguments: { oppIds: ["005Z00000038x09IAA"] } });
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toContain("HTTP 400 (bad_request): invalid query parameter: oppId is required");
-    } finally {
-      await close();
-    }
+    const mcp = await connect();
+    opportunityReply = { status: 400, body: OPPORTUNITY_4XX };
+    const result = await mcp.callTool({ name: "clari_get_opportunities", arguments: { oppIds: ["005Z00000038x09IAA"] } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("HTTP 400 (bad_request): invalid query parameter: oppId is required");
   });
 });
