@@ -4,7 +4,7 @@
  * It never formats anything for an assistant.
  */
 import type { z } from "zod";
-import { ClariConfigError, ClariResponseError } from "./errors.js";
+import { ClariApiError, ClariConfigError, ClariResponseError } from "./errors.js";
 import { HttpClient, type HttpClientOptions, type HttpRequest, type StreamResponse } from "./http.js";
 import { apiPath } from "./path.js";
 import {
@@ -12,6 +12,7 @@ import {
   CancelResponse,
   ExportJobListResponse,
   ExportJobResponse,
+  INGEST_TERMINAL_STATUSES,
   IngestJobResponse,
   JobIdResponse,
   LimitsResponse,
@@ -284,15 +285,24 @@ export class ClariClient {
     return { status, message: MessageResponse.parse(data ?? {}).message };
   }
 
-  /** GET /ingest/job/{jobId}: a bulk ingest job's status (HTTP 202 while it runs). */
+  /**
+   * GET /ingest/job/{jobId}: a bulk ingest job's status (HTTP 202 while it runs). A job that
+   * ended in VALIDATION_ERROR (400) or FAILED (500) comes back in the error body: that body is
+   * the job's answer, returned like any other status rather than thrown.
+   */
   async getIngestJob(jobId: string, opts: CallOptions = {}): Promise<IngestJob> {
-    return this.call(IngestJobResponse, {
-      operation: "GET /ingest/job/{jobId}",
-      api: "v2",
-      method: "GET",
-      path: apiPath`/ingest/job/${jobId}`,
-      signal: opts.signal,
-    });
+    try {
+      return await this.call(IngestJobResponse, {
+        operation: "GET /ingest/job/{jobId}",
+        api: "v2",
+        method: "GET",
+        path: apiPath`/ingest/job/${jobId}`,
+        signal: opts.signal,
+      });
+    } catch (error) {
+      if (error instanceof ClariApiError && error.job && INGEST_TERMINAL_STATUSES.has(error.job.status)) return { ...error.job, jobId: error.job.jobId ?? jobId };
+      throw error;
+    }
   }
 
   /** POST /ingest/schema/{entity}/field: add picklist or multipicklist values to a field. */

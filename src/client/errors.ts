@@ -3,6 +3,7 @@
  * can turn any of them into an actionable message without knowing HTTP details.
  */
 import { redactSecrets } from "./redact.js";
+import type { IngestJob } from "./schemas.js";
 
 /** Which of Clari's four error-body families a response belonged to. */
 export type ErrorFamily = "export" | "audit" | "opportunity" | "ingest" | "auth" | "unknown";
@@ -13,6 +14,9 @@ export interface ClariApiErrorInit {
   message: string;
   family: ErrorFamily;
   errorId?: string | undefined;
+  /** The ingest job the error body carried (GET /ingest/job answers 400 and 500 with the job). */
+  job?: IngestJob | undefined;
+  /** What to do, in Clari's terms; the tools layer may word it for an assistant. */
   hint?: string | undefined;
   retryAfterMs?: number | undefined;
   /** The operation that failed, e.g. "POST /export/forecast/{forecastId}". */
@@ -26,6 +30,7 @@ export class ClariApiError extends Error {
   readonly code: string;
   readonly family: ErrorFamily;
   readonly errorId: string | undefined;
+  readonly job: IngestJob | undefined;
   readonly hint: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly operation: string;
@@ -36,6 +41,7 @@ export class ClariApiError extends Error {
     this.code = init.code;
     this.family = init.family;
     this.errorId = init.errorId;
+    this.job = init.job;
     this.hint = init.hint === undefined ? undefined : redactSecrets(init.hint);
     this.retryAfterMs = init.retryAfterMs;
     this.operation = init.operation;

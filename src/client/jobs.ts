@@ -61,7 +61,10 @@ export function isTerminalStatus(kind: JobKind, status: string): boolean {
   return TERMINAL[kind].has(status);
 }
 
-/** Errors that say nothing about the job itself; polling goes on after them. */
+/**
+ * Errors that say nothing about the job itself; polling goes on after them. A 5xx whose body is
+ * an ingest job with a terminal status is not one of them: getIngestJob returns it as the job.
+ */
 function isTransient(error: unknown): boolean {
   if (error instanceof ClariNetworkError) return error.kind !== "aborted";
   if (error instanceof ClariResponseError) return true;

@@ -150,21 +150,54 @@ export const OpportunitiesResponse = z
   .transform((v) => (Array.isArray(v) ? v : v.opportunities));
 export type Opportunity = z.infer<typeof opportunity>;
 
+/** Most validation errors an ingest reason lists; the rest are counted. */
+const MAX_REASON_ITEMS = 20;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+
+/**
+ * An ingest job's `message` as one readable line. The spec sends a string for a finished or
+ * failed job and `[{errorCode, errorSummary}]` for a VALIDATION_ERROR; each error reads
+ * "errorCode: errorSummary", repeats once, joined by "; ".
+ */
+export function ingestReason(message: unknown): string | undefined {
+  const items = Array.isArray(message) ? message : [message];
+  const lines = [
+    ...new Set(
+      items
+        .map((item) => (isRecord(item) ? [nonEmpty(item.errorCode), nonEmpty(item.errorSummary) ?? nonEmpty(item.message) ?? nonEmpty(item.description)].filter(Boolean).join(": ") : nonEmpty(item)))
+        .filter((line): line is string => !!line),
+    ),
+  ];
+  if (!lines.length) return undefined;
+  const more = lines.length - MAX_REASON_ITEMS;
+  return lines.slice(0, MAX_REASON_ITEMS).join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
 const ingestJob = z.looseObject({
   jobId: text,
   status,
-  message: text,
+  /** As Clari sent it: a string, or a list of validation errors. */
+  message: z.unknown().optional(),
   module: text,
   title: text,
   submittedTime: num,
   startTime: num,
   endTime: num,
 });
+export type IngestJob = z.infer<typeof ingestJob> & {
+  /** `message` as one readable string, whatever its shape (see ingestReason). */
+  reason: string | undefined;
+};
+
 /** `{message: {...job}}` (the spec) or a bare job. */
 export const IngestJobResponse = z
   .union([z.looseObject({ message: ingestJob }), ingestJob])
-  .transform((v) => ("message" in v && v.message && typeof v.message === "object" ? (v.message as z.infer<typeof ingestJob>) : (v as z.infer<typeof ingestJob>)));
-export type IngestJob = z.infer<typeof ingestJob>;
+  .transform((v): IngestJob => {
+    const job = "message" in v && isRecord(v.message) ? (v.message as z.infer<typeof ingestJob>) : (v as z.infer<typeof ingestJob>);
+    return { ...job, reason: ingestReason(job.message) };
+  });
 
 export const MessageResponse = z.looseObject({ message: text }).catch({ message: undefined });
 

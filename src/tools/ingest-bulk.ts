@@ -33,7 +33,7 @@ export const ingestBulk = defineTool({
     const { jobId } = await deps.client.ingestBulk(entity, { content, fileName: filePath ? path.basename(filePath) : "data.json" }, { mode, isLastBatch }, { signal: call.signal });
     const wait = await waitWithProgress("ingest", jobId, waitSeconds ?? deps.config.waitSeconds, deps, call);
     const outcome = reportedOutcome(wait);
-    const message = typeof wait.job?.message === "string" ? wait.job.message : undefined;
+    const message = typeof wait.job?.reason === "string" ? wait.job.reason : undefined;
     const follow = outcome === "running" ? ` Continue with clari_wait_for_job {"jobId":"${jobId}","kind":"ingest"}.` : outcome === "cancelled" ? " Stopped waiting; the upload job continues in Clari (it cannot be cancelled)." : "";
     return {
       text: `Bulk ingest ${jobId} for ${entity}: ${wait.status}.${message ? ` ${message}` : ""}${follow}`,

@@ -23,7 +23,7 @@ export const waitForJobTool = defineTool({
     const seconds = waitSeconds ?? deps.config.waitSeconds;
     if (kind === "ingest") {
       const wait = await waitWithProgress("ingest", jobId, seconds, deps, call);
-      const message = typeof wait.job?.message === "string" ? ` ${wait.job.message}` : "";
+      const message = typeof wait.job?.reason === "string" ? ` ${wait.job.reason}` : "";
       const outcome = reportedOutcome(wait);
       return {
         text: `Ingest job ${jobId}: ${wait.status} after ${Math.round(wait.elapsedMs / 1000)}s.${message}` + (outcome === "running" ? ` Continue with clari_wait_for_job {"jobId":"${jobId}","kind":"ingest"}.` : ""),

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClariClient } from "../../src/client/clari-client.js";
-import { ClariApiError, ClariConfigError } from "../../src/client/errors.js";
+import { ClariConfigError } from "../../src/client/errors.js";
 import { waitForJob } from "../../src/client/jobs.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { startClariClient } from "../helpers/clari.js";
+import { apiError, startClariClient } from "../helpers/clari.js";
 
 let sandbox: Sandbox;
 let client: ClariClient;
@@ -20,15 +20,6 @@ afterAll(async () => {
   await client.close();
   await sandbox.close();
 });
-
-async function apiError(promise: Promise<unknown>): Promise<ClariApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClariApiError);
-  return error as ClariApiError;
-}
 
 /** Audit events inside the API's default window (the last 30 days). */
 const window = { dateFrom: new Date(Date.now() - 20 * 86_400_000).toISOString(), dateTo: new Date(Date.now() - 86_400_000).toISOString() };
@@ -92,7 +83,7 @@ describe("forecast exports and jobs", () => {
 
     const crm = await apiError(client.exportForecast("net_bookings", { typesToExport: ["crm_total"] }));
     expect(crm.code).toBe("type_not_supported");
-    expect(crm.hint).toMatch(/clari_get_forecast/);
+    expect(crm.hint).toMatch(/GET \/forecast\/\{forecastId\}/);
 
     const { jobId } = await client.exportForecast("net_bookings", { timePeriod: "2026_Q1" });
     const early = await apiError(client.getExportResultsJson(jobId));
@@ -129,7 +120,7 @@ describe("quota and concurrency", () => {
     const concurrent = await apiError(c.exportForecast("net_arr"));
     expect(concurrent.code).toBe("export_monthly_quota_reached");
     expect(concurrent.isQuotaError).toBe(true);
-    expect(concurrent.hint).toMatch(/clari_get_limits/);
+    expect(concurrent.hint).toMatch(/GET \/admin\/limits/);
     const limits = await c.getLimits();
     expect(limits.availableConcurrentLimit).toBe(0);
     expect(limits.runningJobIds).toHaveLength(1);

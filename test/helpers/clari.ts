@@ -1,5 +1,7 @@
 /** A real ClariClient pointed at a sandbox, with fast retries for tests. */
+import { expect } from "vitest";
 import { ClariClient, type ClariClientOptions } from "../../src/client/clari-client.js";
+import { ClariApiError } from "../../src/client/errors.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 
 export const API_KEY = "sandbox";
@@ -14,4 +16,14 @@ export async function startClariClient(sandbox: Sandbox, overrides: Partial<Clar
     retry: { maxRetries: 3, minDelayMs: 20, maxDelayMs: 200 },
     ...overrides,
   });
+}
+
+/** The ClariApiError a call rejects with (the test fails if it resolves or throws anything else). */
+export async function apiError(promise: Promise<unknown>): Promise<ClariApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ClariApiError);
+  return error as ClariApiError;
 }

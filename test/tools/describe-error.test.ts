@@ -1,0 +1,56 @@
+/**
+ * The advice a failed tool call ends with: the client classifies a Clari error and explains it in
+ * Clari's terms; describeError words it for the assistant, naming this server's tools.
+ */
+import { describe, expect, it } from "vitest";
+import { errorFromResponse } from "../../src/client/error-body.js";
+import { ClariApiError } from "../../src/client/errors.js";
+import { describeError } from "../../src/tools/describe-error.js";
+
+const exportError = (status: number, code: string, message: string, operation = "POST /export/forecast/{forecastId}") =>
+  errorFromResponse({ status, operation, bodyText: JSON.stringify({ code, message, errorId: "e-1" }) });
+
+const advice = (error: unknown): string | undefined => /\nWhat to do: (.*)/.exec(describeError(error, "clari_test"))?.[1];
+
+describe("describeError advice", () => {
+  it.each([
+    [
+      "export_monthly_quota_reached",
+      "Clari refused to queue the export: the monthly quota or the concurrent-job limit is used up. Check clari_get_limits for what remains and which jobs hold the slots; cancel an unneeded running job or wait for one to finish.",
+    ],
+    ["type_not_supported", "crm_total and crm_closed cannot be exported; use clari_get_forecast (the synchronous read) for CRM totals."],
+    ["invalid_jobId", "Results exist only for jobs whose status is DONE and not yet expired. Check the job with clari_get_export_job; an expired export must be queued again."],
+    ["export_failed_to_cancel", "The job already finished, so there is nothing to cancel; its results can be read with clari_get_export_results."],
+  ])("%s names the tool to use", (code, text) => {
+    const error = exportError(400, code, "refused");
+    expect(error.hint).toBeTruthy();
+    expect(error.hint).not.toMatch(/clari_/);
+    expect(advice(error)).toBe(text);
+  });
+
+  it("a missing export job points at clari_list_export_jobs; a missing ingest job does not", () => {
+    const exportJob = exportError(404, "job_not_found", "No such job", "GET /export/jobs/{jobId}");
+    expect(advice(exportJob)).toBe("No such job for this token; list jobs with clari_list_export_jobs.");
+    const ingestJob = errorFromResponse({ status: 404, operation: "GET /ingest/job/{jobId}", bodyText: JSON.stringify({ error: "Bulk ingestion job not found. Please provide correct jobId." }) });
+    expect(advice(ingestJob)).toBe("No such job for this token.");
+  });
+
+  it("passes the client's hint through where no tool is involved", () => {
+    const unknownTab = exportError(400, "no_such_forecast_config", "no such forecast");
+    expect(advice(unknownTab)).toBe(unknownTab.hint);
+    expect(advice(unknownTab)).toMatch(/Forecast Tab/);
+    const badKey = errorFromResponse({ status: 401, operation: "GET /admin/limits", bodyText: JSON.stringify({ error: "Invalid authentication credentials" }) });
+    expect(advice(badKey)).toMatch(/CLARI_API_KEY/);
+  });
+
+  it("adds no advice to an error raised without a hint (its message already says what to do)", () => {
+    const explained = new ClariApiError({
+      status: 400,
+      code: "export_monthly_quota_reached",
+      family: "export",
+      operation: "POST /export/forecast/{forecastId}",
+      message: "refused\nThe monthly export quota is used up: wait for a running job to finish (clari_wait_for_job).",
+    });
+    expect(describeError(explained, "clari_test")).not.toMatch(/What to do/);
+  });
+});
