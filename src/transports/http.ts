@@ -6,7 +6,7 @@
  * (session-table.ts); stateless mode builds one per request so any replica behind a load balancer
  * can answer any request.
  */
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -62,8 +62,16 @@ function clientOf(req: IncomingMessage): string {
   return `${req.socket.remoteAddress ?? ""} ${(req.headers["user-agent"] ?? "").slice(0, 256)}`;
 }
 
+const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
+
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerToken(header: string | undefined): string | undefined {
+  return header?.match(/^bearer[ \t]+(.*?)[ \t]*$/i)?.[1];
+}
+
 export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "allowedHosts" | "allowedOrigins">) {
-  const token = config.httpToken ? Buffer.from(config.httpToken) : undefined;
+  // Digests have one length, so the timing-safe compare does not reveal the token's length either.
+  const token = config.httpToken ? digest(config.httpToken) : undefined;
   const allowedHosts = new Set(["localhost", "127.0.0.1", "[::1]", ...config.allowedHosts.map((h) => hostName(h.toLowerCase()))]);
   if (isLoopback(config.host)) allowedHosts.add(config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host);
   // A non-loopback bind is protected by its token; Host is then checked only if the operator listed hosts.
@@ -87,9 +95,8 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "
       throw new HttpError(403, "Opaque origins are not allowed.");
     }
     if (token) {
-      const header = req.headers.authorization ?? "";
-      const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
-      if (given.length !== token.length || !timingSafeEqual(given, token)) {
+      const given = bearerToken(req.headers.authorization);
+      if (given === undefined || !timingSafeEqual(digest(given), token)) {
         throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
       }
     }
