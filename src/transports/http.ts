@@ -2,10 +2,11 @@
  * Streamable HTTP transport on node:http. In front of the SDK's transport sit the checks a local
  * HTTP server needs: Host and Origin validation (DNS rebinding), a bearer token when configured,
  * a request body limit and JSON parsing with a protocol error for bad JSON.
- * Stateful mode keeps one McpServer per session; stateless mode builds one per request so any
- * replica behind a load balancer can answer any request.
+ * Stateful mode keeps one McpServer per session in a bounded table that evicts idle sessions
+ * (session-table.ts); stateless mode builds one per request so any replica behind a load balancer
+ * can answer any request.
  */
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -13,6 +14,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopback, type Config } from "../config.js";
 import { createServer } from "../server.js";
 import type { ToolDeps } from "../tools/define-tool.js";
+import { SessionTable, type SessionEntry } from "./session-table.js";
 
 export interface HttpHandle {
   url: string;
@@ -20,17 +22,18 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-interface Session {
+interface Session extends SessionEntry {
   transport: StreamableHTTPServerTransport;
-  lastSeen: number;
-  /** Open GET streams (server-to-client notifications): a listening session is not idle. */
-  openStreams: number;
-  close(): Promise<void>;
 }
 
 /** Sessions unused this long are closed (clients that vanished without DELETE). */
 const SESSION_IDLE_MS = 30 * 60_000;
+/** A full table evicts its least recently used idle session for a new one. */
 const MAX_SESSIONS = 1000;
+/** One client (remote address + User-Agent) holds at most this many; its own oldest idle goes first. */
+const MAX_SESSIONS_PER_CLIENT = 100;
+/** Seconds a client is told to wait when every session is busy. */
+const BUSY_RETRY_AFTER_S = "5";
 
 class HttpError extends Error {
   constructor(
@@ -54,8 +57,21 @@ function hostName(hostHeader: string): string {
   return hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.split(":")[0]!;
 }
 
+/** Who opened a session, as far as the server can tell (the bearer token is one for all clients). */
+function clientOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? ""} ${(req.headers["user-agent"] ?? "").slice(0, 256)}`;
+}
+
+const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
+
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerToken(header: string | undefined): string | undefined {
+  return header?.match(/^bearer[ \t]+(.*?)[ \t]*$/i)?.[1];
+}
+
 export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "allowedHosts" | "allowedOrigins">) {
-  const token = config.httpToken ? Buffer.from(config.httpToken) : undefined;
+  // Digests have one length, so the timing-safe compare does not reveal the token's length either.
+  const token = config.httpToken ? digest(config.httpToken) : undefined;
   const allowedHosts = new Set(["localhost", "127.0.0.1", "[::1]", ...config.allowedHosts.map((h) => hostName(h.toLowerCase()))]);
   if (isLoopback(config.host)) allowedHosts.add(config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host);
   // A non-loopback bind is protected by its token; Host is then checked only if the operator listed hosts.
@@ -79,9 +95,8 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "
       throw new HttpError(403, "Opaque origins are not allowed.");
     }
     if (token) {
-      const header = req.headers.authorization ?? "";
-      const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
-      if (given.length !== token.length || !timingSafeEqual(given, token)) {
+      const given = bearerToken(req.headers.authorization);
+      if (given === undefined || !timingSafeEqual(digest(given), token)) {
         throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
       }
     }
@@ -108,7 +123,7 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
 
 export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHandle> {
   const guard = createRequestGuard(config);
-  const sessions = new Map<string, Session>();
+  const sessions = new SessionTable<Session>(MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT);
 
   async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const server = createServer(deps);
@@ -126,21 +141,43 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     if (typeof sessionId === "string") {
       const session = sessions.get(sessionId);
       if (!session) return sendJson(res, 404, rpcError(-32001, "Session not found; initialize a new session."));
-      session.lastSeen = Date.now();
-      if (req.method === "GET") {
-        session.openStreams += 1;
-        res.on("close", () => {
-          session.openStreams -= 1;
-          session.lastSeen = Date.now();
-        });
-      }
+      sessions.touch(sessionId, session);
+      // A busy session (answering, or streaming to the client) is never evicted.
+      const stream = req.method === "GET";
+      if (stream) session.openStreams += 1;
+      else session.inFlight += 1;
+      res.on("close", () => {
+        if (stream) session.openStreams -= 1;
+        else session.inFlight -= 1;
+        sessions.touch(sessionId, session);
+      });
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== "POST" || !isInitializeRequest(body)) {
       return sendJson(res, 400, rpcError(-32000, "Bad request: no session id; the first request must be initialize."));
     }
-    if (sessions.size >= MAX_SESSIONS) return sendJson(res, 503, rpcError(-32000, "Too many open sessions; close unused ones (DELETE) or retry later."));
+    const client = clientOf(req);
+    if (!sessions.admit(client)) {
+      return sendJson(res, 503, rpcError(-32000, "Every session is busy; close unused ones (DELETE) or retry later."), { "retry-after": BUSY_RETRY_AFTER_S });
+    }
+    let added = false;
+    try {
+      await openSession(req, res, body, client, () => (added = true));
+    } finally {
+      if (!added) sessions.release(client);
+    }
+  }
+
+  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, client: string, onAdded: () => void): Promise<void> {
     const server = createServer(deps);
+    let session: Session | undefined;
+    let answered = false;
+    res.on("close", () => {
+      answered = true;
+      if (!session || !transport.sessionId) return;
+      session.inFlight -= 1;
+      sessions.touch(transport.sessionId, session);
+    });
     let closed = false;
     // Ending a session (DELETE, transport close, idle expiry) releases its McpServer once.
     const end = async (): Promise<void> => {
@@ -152,7 +189,10 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, lastSeen: Date.now(), openStreams: 0, close: end });
+        // The initialize itself is in flight until its answer is sent.
+        session = { transport, client, lastSeen: Date.now(), inFlight: answered ? 0 : 1, openStreams: 0, close: end };
+        sessions.add(id, session);
+        onAdded();
       },
       onsessionclosed: () => end(),
     });
@@ -188,10 +228,7 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     })();
   });
   httpServer.requestTimeout = 120_000;
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const session of sessions.values()) if (session.openStreams === 0 && session.lastSeen < cutoff) void session.close();
-  }, 60_000);
+  const sweep = setInterval(() => sessions.sweep(Date.now() - SESSION_IDLE_MS), 60_000);
   sweep.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -208,8 +245,7 @@ export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHan
     port,
     async close() {
       clearInterval(sweep);
-      for (const session of [...sessions.values()]) await session.close().catch(() => undefined);
-      sessions.clear();
+      await sessions.closeAll();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },

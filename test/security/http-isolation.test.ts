@@ -384,7 +384,6 @@ describe("bearer token", () => {
       `Bearer ${TOKEN.slice(0, -1)}`,
       `Bearer ${TOKEN}x`,
       `Bearer ${TOKEN.toUpperCase()}`,
-      `Bearer  ${TOKEN}`,
       `Token ${TOKEN}`,
       `Basic ${Buffer.from(`user:${TOKEN}`).toString("base64")}`,
       TOKEN,

@@ -227,7 +227,7 @@ describe("secrets over HTTP", () => {
 
     // Refusals of a missing or wrong token must not quote the expected one (or the one given).
     const refusals: string[] = [];
-    for (const authorization of [undefined, "Bearer wrong", `Bearer ${HTTP_TOKEN.slice(0, -1)}`, `bearer ${HTTP_TOKEN}`, `Basic ${Buffer.from(`x:${HTTP_TOKEN}`).toString("base64")}`]) {
+    for (const authorization of [undefined, "Bearer wrong", `Bearer ${HTTP_TOKEN.slice(0, -1)}`, `bearer ${HTTP_TOKEN}x`, `Basic ${Buffer.from(`x:${HTTP_TOKEN}`).toString("base64")}`]) {
       const res = await fetch(server.url, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(authorization ? { authorization } : {}) },
