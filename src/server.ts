@@ -5,9 +5,11 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import { z } from "zod";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
-import { runTool } from "./tools/define-tool.js";
+import { runTool, type ToolDefinition } from "./tools/define-tool.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
 import { toolListing } from "./tools/listing.js";
@@ -18,10 +20,23 @@ export const SERVER_INSTRUCTIONS =
   "export once (clari_export_forecast), then answer follow-up questions with clari_query_export on the same jobId instead of exporting again. " +
   "If a tool says a job is still running, continue with clari_wait_for_job; never re-run the export.";
 
+/**
+ * What every session's server can share: one JSON Schema validator, and each tool's zod object
+ * built once (given a bare shape, the SDK would build two per tool per session). In stateful HTTP
+ * a session then costs a third of the memory.
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+const objectSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject }>();
+function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
+  let schemas = objectSchemas.get(tool);
+  if (!schemas) objectSchemas.set(tool, (schemas = { input: z.object(tool.inputSchema), output: z.object(tool.outputSchema) }));
+  return schemas;
+}
+
 export function createServer(deps: Deps): McpServer {
   const server = new McpServer(
     { name: "clari-mcp", title: "Clari", version: VERSION },
-    { instructions: SERVER_INSTRUCTIONS, capabilities: { resources: { listChanged: true } } },
+    { instructions: SERVER_INSTRUCTIONS, capabilities: { resources: { listChanged: true } }, jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()) },
   );
 
   const tools = selectTools(deps.config, deps.client.hasPartnerKey);
@@ -29,7 +44,7 @@ export function createServer(deps: Deps): McpServer {
   for (const tool of tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: schemasOf(tool).input, outputSchema: schemasOf(tool).output, annotations: tool.annotations },
       (args: unknown, extra) => {
         const progressToken = extra._meta?.progressToken;
         return runTool(tool, args, deps, {
