@@ -8,6 +8,7 @@ import { ClariClient } from "./client/clari-client.js";
 import { registerSecret } from "./client/redact.js";
 import type { Config } from "./config.js";
 import { Journal } from "./exports/jobs/journal.js";
+import { Observations } from "./exports/store/observations.js";
 import { ExportStore } from "./exports/store/store.js";
 import { TableCache } from "./exports/table/table-cache.js";
 import type { Logger } from "./logger.js";
@@ -21,6 +22,8 @@ export interface Deps {
   store: ExportStore;
   /** Export jobs in flight (intents and jobIds), under the store's lock. */
   journal: Journal;
+  /** Audit pages and opportunity lookups read without an export, kept for questions. */
+  observations: Observations;
   tables: TableCache;
   logger: Logger;
 }
@@ -91,7 +94,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
-  const deps: Deps = { client, config, store, journal, tables, logger };
+  const deps: Deps = { client, config, store, journal, observations: Observations.open(folder), tables, logger };
   return {
     deps,
     async close() {

@@ -6,6 +6,7 @@ import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/serv
 import type { AuditFilters } from "../client/clari-client.js";
 import type { Deps } from "../deps.js";
 import { AUDIT_EVENTS_URI, AUDIT_PAGE_TEMPLATE, auditPageUri } from "./uris.js";
+import { readAuditPage } from "../tools/shared/observed-reads.js";
 import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
 interface PageToken {
@@ -24,7 +25,7 @@ function parseToken(text: string): PageToken {
 }
 
 async function readPage(uri: string, token: PageToken, deps: Deps) {
-  const page = await deps.client.listAuditEvents(token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, { signal: AbortSignal.timeout(30_000) });
+  const page = await readAuditPage(deps, token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, AbortSignal.timeout(30_000));
   const { normaliseAudit } = await import("../exports/read/normalise-audit.js");
   const items = normaliseAudit(page);
   return jsonContent(uri, {

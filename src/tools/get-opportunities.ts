@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "./define-tool.js";
+import { lookUpOpportunities } from "./shared/observed-reads.js";
 
 export const getOpportunities = defineTool({
   name: "clari_get_opportunities",
@@ -21,7 +22,7 @@ export const getOpportunities = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ oppIds, mode }, deps, call) {
-    const opportunities = (await deps.client.getOpportunities(oppIds, mode, { signal: call.signal })).map((o) => ({ ...o, id: o.id ?? o.oppId }));
+    const opportunities = (await lookUpOpportunities(deps, oppIds, mode, call.signal)).map((o) => ({ ...o, id: o.id ?? o.oppId }));
     const seen = new Set(opportunities.map((o) => o.id));
     const missing = oppIds.filter((id) => !seen.has(id));
     const lines = opportunities.map((o) => {

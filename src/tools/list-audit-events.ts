@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { auditFilterShape } from "./shared/audit-filters.js";
+import { readAuditPage } from "./shared/observed-reads.js";
 import { decodeCursor, encodeCursor } from "./shared/cursor.js";
 import { defineTool } from "./define-tool.js";
 
@@ -26,7 +27,7 @@ export const listAuditEvents = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
-    const page = await deps.client.listAuditEvents(cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, { signal: call.signal });
+    const page = await readAuditPage(deps, cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, call.signal);
     const { normaliseAudit } = await import("../exports/read/normalise-audit.js");
     const events = normaliseAudit(page);
     const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;

@@ -12,6 +12,7 @@ import type { ClariClient, ClariClientOptions } from "../../src/client/clari-cli
 import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { Journal } from "../../src/exports/jobs/journal.js";
+import { Observations } from "../../src/exports/store/observations.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { TableCache } from "../../src/exports/table/table-cache.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
@@ -44,7 +45,8 @@ export interface HarnessOptions {
 /** What createRuntime builds, around a client the test made: store, journal and table cache on config.cacheDir. */
 export async function depsFor(client: ClariClient, config: Config, logger: Logger = silentLogger): Promise<Deps> {
   const store = await ExportStore.open(config.cacheDir, { maxBytes: config.maxStoreMb * 1024 * 1024 });
-  return { client, config, store, journal: Journal.open(config.cacheDir, store.lock, () => undefined), tables: new TableCache(store), logger };
+  const journal = Journal.open(config.cacheDir, store.lock, () => undefined);
+  return { client, config, store, journal, observations: Observations.open(config.cacheDir), tables: new TableCache(store), logger };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
