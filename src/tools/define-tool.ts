@@ -10,10 +10,6 @@ import type { CallContext, Deps } from "../deps.js";
 import { redactDeep, redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
 
-/** Kept for files not yet moved to Deps/CallContext from src/deps.ts. */
-export type ToolDeps = Deps;
-export type ToolCall = CallContext;
-
 export interface ToolAnswer<O> {
   /** Short human summary, first thing the assistant reads. */
   text: string;

@@ -28,7 +28,7 @@ export const getExportResults = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ jobId, page, pageSize }, deps, call) {
-    const entry = await storedExport(jobId, deps);
+    const entry = await storedExport(jobId, deps, call.signal);
     const start = (page - 1) * pageSize;
     let totalRows: number;
     let rows: Record<string, unknown>[];

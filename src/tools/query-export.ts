@@ -31,7 +31,7 @@ export const queryExport = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,
   async handler({ jobId, ...query }, deps, call) {
-    const entry = await storedExport(jobId, deps);
+    const entry = await storedExport(jobId, deps, call.signal);
     if (entry.kind !== "forecast") throw new ToolInputError(`Export ${jobId} is a ${entry.kind} export; clari_query_export reads forecast exports. Page it with clari_get_export_results.`);
     const table = await deps.tables.get(jobId);
     const result = runForecastQuery(table, ForecastQuerySchema.parse(query));

@@ -13,7 +13,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopback, type Config } from "../config.js";
 import { createServer } from "../server.js";
-import type { ToolDeps } from "../tools/define-tool.js";
+import type { Deps } from "../deps.js";
 import { SessionTable, type SessionEntry } from "./session-table.js";
 
 export interface HttpHandle {
@@ -121,7 +121,7 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   }
 }
 
-export async function startHttp(deps: ToolDeps, config: Config): Promise<HttpHandle> {
+export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle> {
   const guard = createRequestGuard(config);
   const sessions = new SessionTable<Session>(MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT);
 

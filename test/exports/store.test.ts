@@ -90,6 +90,20 @@ describe("ExportStore", () => {
     expect(reopened.list().map((e) => e.jobId).sort()).toEqual(["eeeeeeeeeeeeeeeeeeeeeeee", "ffffffffffffffffffffffff"]);
   });
 
+  it("stays under its size cap: the least recently used exports go first, the one just saved stays", async () => {
+    const dir = await folder();
+    const store = await ExportStore.open(dir, { maxBytes: 25 });
+    await store.save(meta("111111111111111111111111", Date.now()), "x".repeat(10));
+    await store.save(meta("222222222222222222222222", Date.now(), { forecastId: "b" }), "y".repeat(10));
+    await store.read("111111111111111111111111"); // used: 222... is now the least recently used
+    await store.save(meta("333333333333333333333333", Date.now(), { forecastId: "c" }), "z".repeat(10));
+    expect(store.list().map((e) => e.jobId).sort()).toEqual(["111111111111111111111111", "333333333333333333333333"]);
+    expect((await readdir(path.join(dir, "files"))).sort()).toEqual(["111111111111111111111111", "333333333333333333333333"]);
+    const big = await ExportStore.open(await folder(), { maxBytes: 5 });
+    await big.save(meta("444444444444444444444444", Date.now()), "w".repeat(10));
+    expect(big.get("444444444444444444444444")).toBeDefined();
+  });
+
   it("refuses to store under an id that is not a plain name", async () => {
     const store = await ExportStore.open(await folder());
     await expect(store.save(meta("../escape", Date.now()), "x")).rejects.toThrow(/Refusing/);

@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStdioBinary } from "./binary.js";
 import { loadConfig } from "../../src/config.js";
-import { silentLogger } from "../../src/logger.js";
 import { startHttp } from "../../src/transports/http.js";
 import { depsFor, startClariClient } from "../helpers/harness.js";
 import { ClariClient } from "../../src/client/clari-client.js";

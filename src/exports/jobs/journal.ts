@@ -154,6 +154,12 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   }
 }
 
+/** No such record: the file, or its folder, is not there. */
+function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 function memoryRecords(): RecordFiles {
   const records = new Map<string, string>();
   return {
@@ -175,7 +181,7 @@ function folderRecords(dir: string): RecordFiles {
       try {
         text = await readFile(file(name), "utf8");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        if (isAbsent(error)) return undefined;
         throw error;
       }
       try {
@@ -213,7 +219,7 @@ function folderRecords(dir: string): RecordFiles {
       try {
         return (await readdir(dir)).filter((f) => /^[0-9a-f]{32}\.json$/.test(f)).map((f) => f.slice(0, -5));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        if (isAbsent(error)) return [];
         throw error;
       }
     },

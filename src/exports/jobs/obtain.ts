@@ -108,10 +108,13 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
     const entry = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
     if (entry) return { kind: "reuse", entry };
   }
-  const record = await deps.journal.get(key);
+  const record = await deps.journal.get(key).catch((error: unknown) => {
+    notes.push(`The journal could not be read (${(error as Error).message}): another client on this folder may have this export running.`);
+    return undefined;
+  });
   if (record?.state === "queued" && record.jobId) return { kind: "resume", record };
   if (!record) {
-    const damagedAt = await deps.journal.damagedAt(key);
+    const damagedAt = await deps.journal.damagedAt(key).catch(() => undefined);
     // The window is wide: the record was rewritten after its POST (waiters), so its job may be older.
     if (damagedAt !== undefined) return { kind: "reconcile", record: { requestKey: key, kind: req.kind, request, state: "intent", unconfirmed: true, intentAt: damagedAt - DAMAGED_RECORD_WINDOW_MS, owner: SELF } };
   }

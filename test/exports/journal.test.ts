@@ -1,0 +1,42 @@
+/** The journal of jobs in flight, canonical request keys, and a journal the disk refuses. */
+import { writeFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { requestKey } from "../../src/exports/jobs/request-key.js";
+import { startHarness, tempDir, type Harness } from "../helpers/harness.js";
+
+let h: Harness | undefined;
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+describe("request keys", () => {
+  it("treat lists of values as sets and ignore key order and absent values", () => {
+    const a = requestKey("forecast", { forecastId: "net_bookings", typesToExport: ["quota", "forecast"], scopeId: undefined });
+    const b = requestKey("forecast", { typesToExport: ["forecast", "quota", "forecast"], forecastId: "net_bookings" });
+    expect(a).toBe(b);
+    expect(requestKey("forecast", { forecastId: "net_arr" })).not.toBe(requestKey("forecast", { forecastId: "net_bookings" }));
+    expect(requestKey("audit", { forecastId: "net_bookings" })).not.toBe(requestKey("forecast", { forecastId: "net_bookings" }));
+  });
+});
+
+describe("a journal the disk refuses", () => {
+  it("still finishes the export, and the answer says the job is not journalled", async () => {
+    const folder = await tempDir();
+    cleanup = folder.remove;
+    // A file where the journal's folder should be: every write to it fails, retries included.
+    await writeFile(`${folder.dir}/journal`, "not a folder");
+    h = await startHarness({ cacheDir: folder.dir });
+    const result = await h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } });
+    if (!result.structuredContent) throw new Error(JSON.stringify(result.content));
+    const out = result.structuredContent as { outcome: string; jobId: string; warnings?: string[] };
+    expect(out.outcome).toBe("done");
+    const text = (result.content as Array<{ text?: string }>).map((c) => c.text ?? "").join("\n");
+    expect(text).toMatch(/journal could not record/);
+    expect(text).toContain(out.jobId);
+    expect(h.sandbox.stats().jobsCreated).toBe(1);
+  });
+});
