@@ -7,6 +7,7 @@
  */
 import { Transform, type Readable } from "node:stream";
 import { ClariResponseError } from "../../client/errors.js";
+import { redactDeep } from "../../client/redact.js";
 import { createRedactingTransform } from "../../client/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
 import type { Deps } from "../../deps.js";
@@ -116,7 +117,8 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: D
         mimeType: csv ? "text/csv" : "application/json",
         completedAt,
         expiresAt: info.expiredTime ?? completedAt + EXPORT_LIFETIME_MS,
-        ...optional({ title: info.title, clariFileName: info.fileName, rowsTruncated: info.rowsTruncated, cellsTruncated: info.cellsTruncated }),
+        // Scrubbed as the whole job, so a key split across its fields is caught before the index keeps any part.
+        ...optional(pickJobFacts(redactDeep(info))),
       },
       chain(response.body, boundedTo(limit), createRedactingTransform()),
       signal,
@@ -162,6 +164,10 @@ function chain(source: Readable, ...steps: Transform[]): Readable {
     previous = previous.pipe(step);
   }
   return previous;
+}
+
+function pickJobFacts(job: ExportJob) {
+  return { title: job.title, clariFileName: job.fileName, rowsTruncated: job.rowsTruncated, cellsTruncated: job.cellsTruncated };
 }
 
 function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
