@@ -193,10 +193,12 @@ export class HttpClient {
     const started = Date.now();
     let status: number | "error" = "error";
     try {
+      // Everything slow comes before the rate-limit slot: a slot taken is a request sent now, so
+      // the requests of one window cannot reach Clari bunched with the next window's.
+      const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.getDispatcher()]);
       await this.limiter.acquire(combined).catch((reason) => {
         throw this.networkError(req, reason, req.signal);
       });
-      const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.getDispatcher()]);
       const response = await request(url, {
         dispatcher,
         method: req.method,

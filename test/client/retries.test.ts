@@ -157,13 +157,14 @@ describe("against a faulty Clari", () => {
   });
 
   it("queues bursts in its own rate limiter instead of drawing 429s", async () => {
-    // The client keeps under the server's limit with a margin: on a loaded machine a window's
-    // requests can reach the server late and bunch up with the next window's.
-    const { sandbox, client } = await setup({ rateLimitPerSecond: 20 }, { requestsPerSecond: 15, retry: { maxRetries: 0 } });
+    // 35 at once would draw 429s from a server allowing 30 a second; the client sends 10 a window.
+    // The sandbox runs in this process and times a request when its one thread gets to it (tens
+    // of ms each while cold), so the margin between 10 and 30 absorbs one window's spread.
+    const { sandbox, client } = await setup({ rateLimitPerSecond: 30 }, { requestsPerSecond: 10, retry: { maxRetries: 0 } });
     const started = Date.now();
-    await Promise.all(Array.from({ length: 30 }, () => client.getLimits()));
-    expect(route(sandbox, "GET /v4/admin/limits")).toBe(30); // no 429 was retried
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // 30 at 15 a window: two windows of waiting
+    await Promise.all(Array.from({ length: 35 }, () => client.getLimits()));
+    expect(route(sandbox, "GET /v4/admin/limits")).toBe(35); // no 429 was retried
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // four windows: 10, 10, 10, 5
   });
 
   it("reports a truncated body as a response error, not a crash", async () => {
