@@ -6,7 +6,7 @@
 import { type Activity, generateActivities } from "./activity-data.js";
 import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit-data.js";
 import { type ResolvedPeriod, type Week, resolvePeriod, startOfDay, weeksSoFar } from "./calendar.js";
-import { type Account, type Opportunity, generateAccounts, generateOpportunities } from "./crm.js";
+import { type Account, type Opportunity, applyEngagement, generateAccounts, generateOpportunities } from "./crm.js";
 import {
   type CanonicalEntry,
   type ForecastEntriesOptions,
@@ -68,10 +68,17 @@ export function createOrg(seed: number, userCount: number, now: () => number): S
   const forecast = new ForecastModel(seed, users);
   const anchorDay = startOfDay(now());
   const accounts = lazy(() => generateAccounts(seed, users));
-  const opportunities = lazy(() => generateOpportunities(seed, users, accounts(), anchorDay));
+  // Activities reference opportunities; the opportunities' scores then follow from those activities.
+  const crm = lazy(() => {
+    const opps = generateOpportunities(seed, users, accounts(), anchorDay);
+    const acts = generateActivities(seed, users, accounts(), opps, anchorDay, identity.orgName);
+    applyEngagement(opps, acts, anchorDay);
+    return { opps, acts };
+  });
+  const opportunities = (): Opportunity[] => crm().opps;
+  const activities = (): Activity[] => crm().acts;
   const opportunityIndex = lazy(() => new Map(opportunities().map((o) => [o.oppId, o])));
   const audit = lazy(() => generateAudit(seed, users, anchorDay, FORECAST_TABS.map((t) => t.forecastId)));
-  const activities = lazy(() => generateActivities(seed, users, accounts(), opportunities(), anchorDay, identity.orgName));
 
   return {
     seed,
