@@ -4,7 +4,7 @@
  * date-anchored records, the day of the clock at start). Large collections are built lazily.
  */
 import { type Activity, generateActivities } from "./activity-data.js";
-import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit-data.js";
+import { type AuditActor, type AuditData, type AuditEvent, auditWindow, generateAudit } from "./audit-data.js";
 import { type ResolvedPeriod, type Week, resolvePeriod, startOfDay, weeksSoFar } from "./calendar.js";
 import { type Account, type Opportunity, applyEngagement, generateAccounts, generateOpportunities } from "./crm.js";
 import {
@@ -78,7 +78,15 @@ export function createOrg(seed: number, userCount: number, now: () => number): S
   const opportunities = (): Opportunity[] => crm().opps;
   const activities = (): Activity[] => crm().acts;
   const opportunityIndex = lazy(() => new Map(opportunities().map((o) => [o.oppId, o])));
-  const audit = lazy(() => generateAudit(seed, users, anchorDay, FORECAST_TABS.map((t) => t.forecastId)));
+  // Forecast events in the audit log are the forecast model's own week-over-week changes.
+  const audit = lazy(() => {
+    const { start, end } = auditWindow(anchorDay);
+    return generateAudit(seed, users, anchorDay, {
+      tabs: FORECAST_TABS.map((t) => t.forecastId),
+      changes: forecast.changes(start, end - 1),
+      oppIds: opportunities().map((o) => o.oppId),
+    });
+  });
 
   return {
     seed,
