@@ -126,11 +126,14 @@ interface QuarterData {
   /** [user][week][field] call values, flattened. */
   calls: Float64Array;
   updated: Uint8Array; // [user][week]
-  /** When the week's update happens (whole seconds, Monday 07:12 - Wednesday 14:24). */
+  /**
+   * When the week's update happens: whole seconds, Monday 00:20 - 06:00 UTC (calls are due Monday
+   * morning, so only the first hours of a week show calls not yet updated).
+   */
   updatedOn: Float64Array; // [user][week]
   adjusted: Uint8Array; // per user
   adjustments: Float64Array; // [user][week][field<2]
-  /** When the manager adjusts (whole seconds, Wednesday 14:24 - 24:00: after any update that week). */
+  /** When the manager adjusts: whole seconds, Monday 06:00 - 09:00 UTC, after any update that week. */
   adjustedOn: Float64Array; // [user][week]
   crmTotal: Float64Array; // [user][week][field]
   crmClosed: Float64Array; // [user][week]
@@ -385,7 +388,7 @@ export class ForecastModel {
           calls[uw * CALL_FIELDS + f] = v;
           crmTotal[uw * CALL_FIELDS + f] = cents(Math.max(0, v + churn) * (crmFactor[f] ?? 1));
         }
-        updatedOn[uw] = inWeek(week, rw.range(0.3, 2.6));
+        updatedOn[uw] = inWeek(week, rw.range(0.014, 0.25));
         crmClosed[uw] = cents(Q * attainment * closedShare * Math.pow(p, 1.6));
         if (adjusted[i] === 1) {
           // The manager re-adjusts every week, from the rep's call as it stands after any update.
@@ -395,7 +398,7 @@ export class ForecastModel {
             if (w > 0 && a === adjustments[k - ADJUSTED_FIELDS]) a = cents(a + 1);
             adjustments[k] = a;
           }
-          adjustedOn[uw] = inWeek(week, rw.range(2.6, 3));
+          adjustedOn[uw] = inWeek(week, rw.range(0.25, 0.375));
         }
       }
     }

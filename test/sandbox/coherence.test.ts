@@ -106,7 +106,7 @@ const field = (o: Json, id: string): Json => o.fields.find((f: Json) => f.id ===
 
 const SCENARIOS = [
   { name: "seed 42, Thursday of week 8", seed: 42, now: T0 },
-  { name: "seed 7, Monday morning (updates still to come this week)", seed: 7, now: Date.UTC(2026, 10, 16, 9, 30) },
+  { name: "seed 7, Monday morning (updates still to come this week)", seed: 7, now: Date.UTC(2026, 10, 16, 3, 30) },
   { name: "seed 42, week 2 (audit reaches into the previous quarter)", seed: 42, now: Date.UTC(2026, 9, 7, 10, 0) },
 ];
 
