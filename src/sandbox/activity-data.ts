@@ -1,8 +1,11 @@
 /**
  * Activity data: seeded meetings, emails and attachments mapped to accounts and opportunities,
  * anchored to the UTC day of the clock at start, and the filter the export applies. No HTTP here.
+ * An activity references an opportunity of its account that is open at the activity's date
+ * (created by then, not yet closed), later-stage deals more often; opportunity scores are then
+ * derived from these activities (crm.ts `applyEngagement`).
  */
-import { DAY_MS } from "./calendar.js";
+import { DAY_MS, isoDate } from "./calendar.js";
 import type { Account, Opportunity } from "./crm.js";
 import { sellers } from "./crm.js";
 import { rngFor } from "./random.js";
@@ -34,6 +37,8 @@ export interface Activity {
 export const ACTIVITY_DAYS_BACK = 120;
 export const ACTIVITY_DAYS_AHEAD = 14;
 
+const CLOSED: ReadonlySet<string> = new Set(["Closed Won", "Closed Lost"]);
+
 const MEETING_SUBJECTS = ["{a} <> {o} Sync", "{a} QBR", "Discovery call: {a}", "{a} pricing review", "Demo for {a}"];
 const EMAIL_SUBJECTS = ["Re: Proposal for {a}", "Next steps with {o}", "Re: Security questionnaire", "Contract redlines", "Follow-up from our call"];
 const ATTACHMENT_SUBJECTS = ["{a} - Order Form.pdf", "{o} Security Overview.pdf", "{a} QBR deck.pptx", "Pricing - {a}.xlsx"];
@@ -47,7 +52,7 @@ export function generateActivities(
   orgName: string,
 ): Activity[] {
   const r = rngFor(seed, "activities");
-  const count = Math.max(300, Math.min(users.length * 15, 30_000));
+  const count = Math.max(400, Math.min(users.length * 25, 40_000));
   const owners = sellers(users);
   const oppsByAccount = new Map<string, Opportunity[]>();
   for (const o of opportunities) {
@@ -69,7 +74,16 @@ export function generateActivities(
     const owner = owners[r.int(0, owners.length - 1)] as SandboxUser;
     const owned = byOwner.get(owner.index) ?? [];
     const account = owned.length > 0 && r.chance(0.9) ? r.pick(owned) : r.pick(accounts);
-    const opp = r.chance(0.7) ? r.pick(oppsByAccount.get(account.accountId) ?? [null]) : null;
+    // Some meetings are scheduled ahead; the rest, and all mail and files, are in the past, denser
+    // towards the anchor day (deals are worked more as they age).
+    const past = anchorDay + DAY_MS;
+    const at = type === "MEETING" && r.chance(0.12) ? r.range(anchorDay, end) : past - (past - start) * (1 - r.next()) ** 2;
+    const date = Math.floor(at / 60_000) * 60_000;
+    const day = isoDate(date);
+    const live = (oppsByAccount.get(account.accountId) ?? []).filter(
+      (o) => o.createdDate <= day && (!CLOSED.has(o.stage) || day <= o.closeDate),
+    );
+    const opp = live.length > 0 && r.chance(0.75) ? r.weighted(live, live.map((o) => 10 + o.probability)) : null;
     const externals: Participant[] = [];
     for (let k = 0, n = r.int(1, 3); k < n; k++) {
       const first = r.pick(FIRST_NAMES);
@@ -90,9 +104,6 @@ export function generateActivities(
     const received = type === "EMAIL_RECEIVED" || type === "ATTACHMENT_RECEIVED";
     const templates = type === "MEETING" ? MEETING_SUBJECTS : type.startsWith("EMAIL") ? EMAIL_SUBJECTS : ATTACHMENT_SUBJECTS;
     const accountShort = account.accountName.replace(/ Inc\.$/, "");
-    // Meetings may be scheduled ahead; mail and files are in the past.
-    const latest = type === "MEETING" ? end : anchorDay + DAY_MS;
-    const date = Math.floor(r.range(start, latest) / 60_000) * 60_000;
     out.push({
       activityId: r.hex(32),
       activityType: type,

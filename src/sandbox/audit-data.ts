@@ -1,8 +1,16 @@
 /**
  * Audit data: about 30 days of seeded events and their actors, anchored to the UTC day of the
  * clock at start, plus the pure helpers the handlers use to filter and present them. No HTTP here.
+ *
+ * Forecast events are not random: each `forecast.updated` / `forecast.adjusted` is one
+ * week-over-week change the forecast model reports (same field, week, old and new value), made
+ * by the user whose call it is or, for an adjustment, by their manager. The other events are
+ * seeded noise. Impersonation follows the spec's wording: `actorId` is "the person who is
+ * responsible for the changes" (the admin), `impersonatingActorId` "the person on whose behalf
+ * the actor is logging in" (the user acted as), null when nobody is impersonated.
  */
 import { DAY_MS, isoSeconds } from "./calendar.js";
+import type { ForecastChange } from "./forecast-data.js";
 import { rngFor } from "./random.js";
 import type { SandboxUser } from "./users.js";
 
@@ -48,18 +56,17 @@ export const AUDIT_DAYS = 30;
 const SYSTEM_ACTOR: AuditActor = { actorType: "SYSTEM", actorId: "1", name: "Clari System", email: "system@clari.com" };
 const JOB_ACTOR: AuditActor = { actorType: "JOB", actorId: "2", name: "Clari Scheduler", email: "scheduler@clari.com" };
 
+/** Seeded user events; forecast changes come from the forecast model, not from this list. */
 const USER_EVENTS = [
   "user.login",
   "user.logout",
   "forecast.viewed",
-  "forecast.updated",
   "opportunity.viewed",
-  "opportunity.updated",
   "export.created",
   "api.accessed",
   "settings.updated",
 ] as const;
-const USER_WEIGHTS = [14, 8, 20, 14, 14, 10, 4, 12, 4];
+const USER_WEIGHTS = [14, 8, 20, 24, 4, 12, 4];
 const SYSTEM_EVENTS = ["crm.sync.completed", "forecast.snapshot.created", "user.provisioned"] as const;
 const JOB_EVENTS = ["export.completed", "crm.sync.started", "notification.sent"] as const;
 
@@ -69,17 +76,46 @@ export interface AuditData {
   actors: Map<string, AuditActor>;
 }
 
-export function generateAudit(seed: number, users: readonly SandboxUser[], anchorDay: number, tabs: readonly string[]): AuditData {
-  const r = rngFor(seed, "audit");
+/** The window the seeded log covers: AUDIT_DAYS + 1 days up to the end of the anchor day. */
+export function auditWindow(anchorDay: number): { start: number; end: number } {
   const end = anchorDay + DAY_MS; // events run up to the end of the anchor day; reads filter by the clock
-  const start = end - (AUDIT_DAYS + 1) * DAY_MS;
+  return { start: end - (AUDIT_DAYS + 1) * DAY_MS, end };
+}
+
+export interface AuditSources {
+  tabs: readonly string[];
+  /** Forecast changes inside auditWindow(anchorDay). */
+  changes: readonly ForecastChange[];
+  /** Opportunity ids that views refer to. */
+  oppIds: readonly string[];
+}
+
+export function generateAudit(seed: number, users: readonly SandboxUser[], anchorDay: number, sources: AuditSources): AuditData {
+  const { tabs, changes, oppIds } = sources;
+  const r = rngFor(seed, "audit");
+  const { start, end } = auditWindow(anchorDay);
   const count = Math.max(200, Math.min(users.length * 10, 20_000));
   const actors = new Map<string, AuditActor>();
   actors.set(SYSTEM_ACTOR.actorId, SYSTEM_ACTOR);
   actors.set(JOB_ACTOR.actorId, JOB_ACTOR);
   for (const u of users) actors.set(u.actorId, { actorType: "USER", actorId: u.actorId, name: u.name, email: u.email });
   const sessions = new Map<string, { id: string; type: SessionType; ip: string }>();
+  const sessionOf = (actor: AuditActor, day: number): { id: string; type: SessionType; ip: string } => {
+    const key = `${actor.actorId}:${day}`;
+    let session = sessions.get(key);
+    if (!session) {
+      const user = actor.actorType === "USER";
+      session = {
+        id: r.uuid(),
+        type: user ? r.weighted(SESSION_TYPES, [70, 20, 10]) : "WEB",
+        ip: user ? `${r.int(11, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}` : `10.0.${r.int(0, 255)}.${r.int(1, 254)}`,
+      };
+      sessions.set(key, session);
+    }
+    return session;
+  };
   const admin = users[0];
+  const byUserId = new Map(users.map((u) => [u.userId, u]));
   const events: AuditEvent[] = [];
 
   for (let i = 0; i < count; i++) {
@@ -89,13 +125,12 @@ export function generateAudit(seed: number, users: readonly SandboxUser[], ancho
     let actor: AuditActor;
     let event: string;
     let impersonating: string | null = null;
-    let user: SandboxUser | undefined;
     if (kind === "USER") {
-      user = r.pick(users);
+      const user = r.pick(users);
       actor = actors.get(user.actorId) as AuditActor;
       event = r.weighted(USER_EVENTS, USER_WEIGHTS);
       if (admin && user !== admin && r.chance(0.03)) {
-        // An admin acting on behalf of the user.
+        // The admin acts on the user's behalf: actorId is the admin, impersonatingActorId the user.
         impersonating = user.actorId;
         actor = actors.get(admin.actorId) as AuditActor;
       }
@@ -106,16 +141,7 @@ export function generateAudit(seed: number, users: readonly SandboxUser[], ancho
       actor = JOB_ACTOR;
       event = r.pick(JOB_EVENTS);
     }
-    const sessionKey = `${actor.actorId}:${day}`;
-    let session = sessions.get(sessionKey);
-    if (!session) {
-      session = {
-        id: r.uuid(),
-        type: kind === "USER" ? r.weighted(SESSION_TYPES, [70, 20, 10]) : "WEB",
-        ip: kind === "USER" ? `${r.int(11, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}` : `10.0.${r.int(0, 255)}.${r.int(1, 254)}`,
-      };
-      sessions.set(sessionKey, session);
-    }
+    const session = sessionOf(actor, day);
     events.push({
       correlationID: r.uuid(),
       actorId: actor.actorId,
@@ -125,9 +151,37 @@ export function generateAudit(seed: number, users: readonly SandboxUser[], ancho
       ipAddress: session.ip,
       sessionType: session.type,
       event,
-      eventParameters: eventParameters(r, event, user, tabs),
+      eventParameters: eventParameters(r, event, tabs, oppIds),
       eventTimestamp: isoSeconds(time),
       time: Math.floor(time / 1000) * 1000,
+    });
+  }
+
+  // One event per forecast change, by the person who made it, at the moment it was made.
+  for (const c of changes) {
+    const by = byUserId.get(c.byUserId);
+    if (!by) continue;
+    const actor = actors.get(by.actorId) as AuditActor;
+    const session = sessionOf(actor, Math.floor(c.on / DAY_MS));
+    events.push({
+      correlationID: r.uuid(),
+      actorId: actor.actorId,
+      impersonatingActorId: null,
+      actorType: "USER",
+      sessionId: session.id,
+      ipAddress: session.ip,
+      sessionType: session.type,
+      event: c.kind === "update" ? "forecast.updated" : "forecast.adjusted",
+      eventParameters: {
+        forecastId: c.forecastId,
+        timePeriod: c.timePeriod,
+        userId: c.userId,
+        fieldName: c.fieldName,
+        oldValue: c.oldValue,
+        newValue: c.newValue,
+      },
+      eventTimestamp: isoSeconds(c.on),
+      time: Math.floor(c.on / 1000) * 1000,
     });
   }
   events.sort((a, b) => b.time - a.time || (a.correlationID < b.correlationID ? -1 : 1));
@@ -137,28 +191,16 @@ export function generateAudit(seed: number, users: readonly SandboxUser[], ancho
 function eventParameters(
   r: ReturnType<typeof rngFor>,
   event: string,
-  user: SandboxUser | undefined,
   tabs: readonly string[],
+  oppIds: readonly string[],
 ): Record<string, unknown> {
   switch (event) {
     case "user.login":
       return { method: r.pick(["SSO", "PASSWORD", "GOOGLE"]) };
     case "forecast.viewed":
       return { forecastId: r.pick(tabs) };
-    case "forecast.updated": {
-      const oldValue = r.int(50, 2000) * 1000;
-      return {
-        forecastId: r.pick(tabs),
-        fieldName: r.pick(["Commit", "Most Likely", "Best Case"]),
-        oldValue,
-        newValue: Math.round(oldValue * r.range(0.7, 1.4)),
-        userId: user?.userId,
-      };
-    }
     case "opportunity.viewed":
-      return { oppId: r.sfid("006") };
-    case "opportunity.updated":
-      return { oppId: r.sfid("006"), field: r.pick(["Amount", "StageName", "CloseDate"]) };
+      return { oppId: oppIds.length > 0 ? r.pick(oppIds) : r.sfid("006") };
     case "export.created":
     case "export.completed":
       return { jobId: r.hex(24), module: r.pick(["FORECAST", "AUDIT", "ACTIVITY"]) };

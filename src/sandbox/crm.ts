@@ -1,6 +1,8 @@
 /**
  * Seeded CRM records: accounts and opportunities owned by the org's sellers.
  * Used by the opportunity API and by activities (which map to accounts and opportunities).
+ * An opportunity's crmScore and lastActivityDate are not seeded: `applyEngagement` derives them
+ * from the activities that reference it, its stage, close date and close-date pushes.
  */
 import { DAY_MS, isoDate } from "./calendar.js";
 import { rngFor } from "./random.js";
@@ -34,7 +36,8 @@ export interface Opportunity {
   probability: number;
   closeDate: string; // YYYY-MM-DD
   createdDate: string;
-  lastActivityDate: string;
+  /** The day of the latest activity before the scoring day; null when it has none. */
+  lastActivityDate: string | null;
   nextStep: string;
   crmScore: { score: number; message: string };
   history: { amount: TrendPoint[]; stage: TrendPoint[]; closeDate: TrendPoint[] };
@@ -72,13 +75,17 @@ const NEXT_STEPS = [
   "",
 ];
 
-const SCORE_MESSAGES: ReadonlyArray<[number, string]> = [
-  [80, "Strong engagement from the buying committee"],
-  [60, "Healthy activity in the last 14 days"],
-  [40, "Close date pushed recently"],
-  [20, "Low engagement in the last 30 days"],
-  [1, "No activity and close date in the past"],
-];
+export const SCORE_MESSAGES = {
+  won: "Opportunity is won",
+  lost: "Opportunity is lost",
+  pastNoActivity: "No activity and close date in the past",
+  past: "Close date in the past",
+  noActivity: "No activity in the last 30 days",
+  pushed: "Close date pushed recently",
+  strong: "Strong engagement from the buying committee",
+  healthy: "Healthy activity in the last 14 days",
+  low: "Low engagement in the last 30 days",
+} as const;
 
 export function sellers(users: readonly SandboxUser[]): SandboxUser[] {
   const reps = users.filter((u) => u.level === "REP");
@@ -134,8 +141,10 @@ export function generateOpportunities(
     const amount = Math.round(r.range(8_000, 450_000) / 100) * 100;
     const created = anchorDay - r.int(20, 240) * DAY_MS;
     const closed = st.stage === "Closed Won" || st.stage === "Closed Lost";
-    const close = closed ? anchorDay - r.int(1, 90) * DAY_MS : anchorDay + r.int(-10, 150) * DAY_MS;
-    const lastActivity = anchorDay - r.int(0, 45) * DAY_MS;
+    // A closed deal closed after it was created and before today.
+    const close = closed
+      ? Math.min(anchorDay - DAY_MS, Math.max(created + 14 * DAY_MS, anchorDay - r.int(1, 90) * DAY_MS))
+      : anchorDay + r.int(-10, 150) * DAY_MS;
 
     // A short change history: amount, stage and close date moves.
     const amountHist: TrendPoint[] = [];
@@ -167,19 +176,6 @@ export function generateOpportunities(
       }
     }
 
-    let score: number;
-    let message: string;
-    if (st.stage === "Closed Lost") {
-      score = 0;
-      message = "Opportunity is lost";
-    } else if (st.stage === "Closed Won") {
-      score = 100;
-      message = "Opportunity is won";
-    } else {
-      score = clamp(Math.round(st.probability * 0.6 + r.range(0, 45) - pushes * 8), 1, 99);
-      message = SCORE_MESSAGES.find(([min]) => score >= min)?.[1] ?? "Low engagement in the last 30 days";
-    }
-
     out.push({
       oppId,
       name: `${account.accountName.replace(/ Inc\.$/, "")} - ${r.pick(PRODUCTS)} ${r.pick(OPP_KINDS)}`,
@@ -194,11 +190,82 @@ export function generateOpportunities(
       probability: st.probability,
       closeDate: isoDate(close),
       createdDate: isoDate(created),
-      lastActivityDate: isoDate(lastActivity),
+      lastActivityDate: null,
       nextStep: closed ? "" : r.pick(NEXT_STEPS),
-      crmScore: { score, message },
+      crmScore: { score: 0, message: "" }, // set by applyEngagement
       history: { amount: amountHist, stage: stageHist, closeDate: closeHist },
     });
   }
   return out;
+}
+
+/** What the score reads from an opportunity's activities (all dated before the scoring day). */
+export interface Engagement {
+  /** Activities in the 30 days before the scoring day. */
+  last30: number;
+  /** Epoch ms of the latest activity before the scoring day, or null. */
+  latest: number | null;
+}
+
+/**
+ * Clari-style deal score as of 00:00 UTC of `day`. Closed deals: 100 won, 0 lost. Open deals add
+ * stage probability, recency of the latest activity and the number of activities in the last 30
+ * days, take 5 per close-date push, and halve when the close date is already past; every input
+ * moves the score one way only. The message names the strongest reason, in this order: past
+ * close date (with or without activity), no activity in 30 days, a push in the last 30 days,
+ * strong engagement (3+ activities, the latest within 14 days, stage Proposal or later),
+ * activity within 14 days, else low engagement.
+ */
+export function scoreOpportunity(o: Opportunity, e: Engagement, day: number): { score: number; message: string } {
+  if (o.stage === "Closed Won") return { score: 100, message: SCORE_MESSAGES.won };
+  if (o.stage === "Closed Lost") return { score: 0, message: SCORE_MESSAGES.lost };
+  const daysSince = e.latest === null ? Infinity : (day - e.latest) / DAY_MS;
+  const recency = daysSince <= 7 ? 40 : daysSince <= 14 ? 30 : daysSince <= 30 ? 15 : 0;
+  const volume = Math.min(e.last30, 5) * 4;
+  const pushes = o.history.closeDate.length;
+  const pastClose = o.closeDate < isoDate(day);
+  let score = 10 + o.probability * 0.4 + recency + volume - pushes * 5;
+  if (pastClose) score *= 0.5;
+  const recentPush = o.history.closeDate.some((p) => p.date >= day - 30 * DAY_MS);
+  const message = pastClose
+    ? e.last30 === 0
+      ? SCORE_MESSAGES.pastNoActivity
+      : SCORE_MESSAGES.past
+    : e.last30 === 0
+      ? SCORE_MESSAGES.noActivity
+      : recentPush
+        ? SCORE_MESSAGES.pushed
+        : daysSince <= 14 && e.last30 >= 3 && o.probability >= 55
+          ? SCORE_MESSAGES.strong
+          : daysSince <= 14
+            ? SCORE_MESSAGES.healthy
+            : SCORE_MESSAGES.low;
+  return { score: clamp(Math.round(score), 1, 99), message };
+}
+
+/**
+ * Set each opportunity's crmScore and lastActivityDate from the activities that reference it,
+ * counting only activities dated before `day` (00:00 UTC of the clock's day at start): the score
+ * is a nightly one, so today's and scheduled activities count from tomorrow.
+ */
+export function applyEngagement(
+  opportunities: Opportunity[],
+  activities: ReadonlyArray<{ date: number; opportunities: ReadonlyArray<{ opportunityId: string }> }>,
+  day: number,
+): void {
+  const byOpp = new Map<string, Engagement>();
+  for (const a of activities) {
+    if (a.date >= day) continue;
+    for (const ref of a.opportunities) {
+      let e = byOpp.get(ref.opportunityId);
+      if (!e) byOpp.set(ref.opportunityId, (e = { last30: 0, latest: null }));
+      if (a.date >= day - 30 * DAY_MS) e.last30++;
+      if (e.latest === null || a.date > e.latest) e.latest = a.date;
+    }
+  }
+  for (const o of opportunities) {
+    const e = byOpp.get(o.oppId) ?? { last30: 0, latest: null };
+    o.lastActivityDate = e.latest === null ? null : isoDate(e.latest);
+    o.crmScore = scoreOpportunity(o, e, day);
+  }
 }

@@ -2,15 +2,22 @@
  * Forecast values: the canonical, unformatted numbers every forecast result shape is built from.
  *
  * Values are a pure function of (seed, tab, quarter, user, week), computed for a whole quarter at
- * a time so a week's numbers never depend on when they are asked for. Calls are per user: a
- * manager's or VP's call is their own number, not the sum of their reps.
+ * a time. Calls are per user: a manager's or VP's call is their own number, not the sum of their
+ * reps. Each week a user either updates their call (at updatedOn, inside the week: Commit always
+ * moves, the other fields sometimes) or carries last week's numbers; a manager re-adjusts an
+ * adjusted rep's Commit and Most Likely later in the same week (adjustedOn). An update or
+ * adjustment whose time is after the clock has not happened yet: the week shows last week's call
+ * and no adjustment. `changes()` lists every week-over-week change, which the audit log records.
  */
 import {
   type Quarter,
   type ResolvedPeriod,
   type Week,
+  quarterFromIndex,
   quarterIndex,
+  quarterOf,
   quarterWeeks,
+  MAX_QUARTERS_BACK,
   resolvePeriod,
   weeksSoFar,
   DAY_MS,
@@ -72,6 +79,23 @@ export interface CanonicalEntry {
   on?: number;
 }
 
+/** One week-over-week change of a call (update) or of a manager's adjustment. */
+export interface ForecastChange {
+  kind: "update" | "adjustment";
+  forecastId: string;
+  timePeriod: string; // "2026_Q4"
+  weekIndex: number; // the week the change happened in (>= 2: week 1 has no week before it)
+  /** Whose forecast changed. */
+  userId: string;
+  /** Who changed it: the user (update) or their manager (adjustment). */
+  byUserId: string;
+  fieldName: string;
+  oldValue: number;
+  newValue: number;
+  /** Epoch ms, whole seconds: updatedOn / adjustedOn of that week. */
+  on: number;
+}
+
 export interface ForecastEntriesOptions {
   includeHistorical?: boolean;
   typesToExport?: readonly string[];
@@ -92,6 +116,8 @@ export interface ForecastSelection {
 /** Call fields in order: commit <= most likely <= best case <= pipeline. */
 const CALL_FIELDS = 4;
 const ADJUSTED_FIELDS = 2; // commit and most likely
+/** When a user updates, Commit always moves; each other field moves with this chance (else carried). */
+const FIELD_MOVES = [1, 0.5, 0.3, 0.2];
 
 /** Everything about one tab and quarter, for every user and every week of the quarter. */
 interface QuarterData {
@@ -100,15 +126,22 @@ interface QuarterData {
   /** [user][week][field] call values, flattened. */
   calls: Float64Array;
   updated: Uint8Array; // [user][week]
+  /**
+   * When the week's update happens: whole seconds, Monday 00:20 - 06:00 UTC (calls are due Monday
+   * morning, so only the first hours of a week show calls not yet updated).
+   */
   updatedOn: Float64Array; // [user][week]
   adjusted: Uint8Array; // per user
   adjustments: Float64Array; // [user][week][field<2]
+  /** When the manager adjusts: whole seconds, Monday 06:00 - 09:00 UTC, after any update that week. */
   adjustedOn: Float64Array; // [user][week]
   crmTotal: Float64Array; // [user][week][field]
   crmClosed: Float64Array; // [user][week]
 }
 
 const cents = (x: number): number => Math.round(x * 100) / 100;
+/** A moment inside a week, `days` after its Monday, in whole seconds. */
+const inWeek = (week: Week, days: number): number => week.start + Math.floor((days * DAY_MS) / 1000) * 1000;
 
 export class ForecastModel {
   private readonly cache = new Map<string, QuarterData>();
@@ -170,34 +203,83 @@ export class ForecastModel {
       for (const user of users) {
         const u = user.index;
         const uw = u * W + w;
+        // An update later than the clock has not happened: the week still shows last week's call.
+        const pending = data.updated[uw] === 1 && (data.updatedOn[uw] ?? 0) > asOf;
+        const isUpdated = data.updated[uw] === 1 && !pending;
+        const src = pending && w > 0 ? uw - 1 : uw;
+        const adjustedNow = data.adjusted[u] === 1 && (data.adjustedOn[uw] ?? 0) <= asOf;
         for (let f = 0; f < FORECAST_FIELDS.length; f++) {
           const field = FORECAST_FIELDS[f] as ForecastField;
           if (field.fieldType === "QUOTA") {
             if (wantQuota) entries.push(mk(user.userId, field, week, "quota", data.quota[u] ?? 0));
             continue;
           }
-          if (wantForecast) entries.push(mk(user.userId, field, week, "forecast", data.calls[uw * CALL_FIELDS + f] ?? 0));
+          if (wantForecast) entries.push(mk(user.userId, field, week, "forecast", data.calls[src * CALL_FIELDS + f] ?? 0));
           if (wantUpdated) {
-            const isUpdated = data.updated[uw] === 1;
             const e = mk(user.userId, field, week, "forecast_updated", isUpdated);
             if (isUpdated) {
               e.by = user.userId;
-              e.on = Math.min(data.updatedOn[uw] ?? 0, asOf);
+              e.on = data.updatedOn[uw] ?? 0;
             }
             entries.push(e);
           }
-          if (wantAdjustment && data.adjusted[u] === 1 && f < ADJUSTED_FIELDS) {
+          if (wantAdjustment && adjustedNow && f < ADJUSTED_FIELDS) {
             const e = mk(user.userId, field, week, "adjustment", data.adjustments[uw * ADJUSTED_FIELDS + f] ?? 0);
             e.by = user.managerUserId ?? user.userId;
-            e.on = Math.min(data.adjustedOn[uw] ?? 0, asOf);
+            e.on = data.adjustedOn[uw] ?? 0;
             entries.push(e);
           }
-          if (wantCrmTotal) entries.push(mk(user.userId, field, week, "crm_total", data.crmTotal[uw * CALL_FIELDS + f] ?? 0));
+          if (wantCrmTotal) entries.push(mk(user.userId, field, week, "crm_total", data.crmTotal[src * CALL_FIELDS + f] ?? 0));
           if (wantCrmClosed) entries.push(mk(user.userId, field, week, "crm_closed", data.crmClosed[uw] ?? 0));
         }
       }
     }
     return { period, weeks, users, types, entries };
+  }
+
+  /**
+   * Every week-over-week change of a call or an adjustment made in [from, to] (epoch ms), in every
+   * tab and every quarter the API would export as of `to` (no future quarter, at most
+   * MAX_QUARTERS_BACK back). Week 1 of a quarter opens its calls and has no change to record.
+   */
+  changes(from: number, to: number): ForecastChange[] {
+    const out: ForecastChange[] = [];
+    const current = quarterIndex(quarterOf(to));
+    const first = Math.max(quarterIndex(quarterOf(from)) - 1, current - MAX_QUARTERS_BACK);
+    for (let tabIdx = 0; tabIdx < TABS.length; tabIdx++) {
+      const forecastId = (TABS[tabIdx] as TabModel).forecastId;
+      for (let qi = first; qi <= current; qi++) {
+        const q = quarterFromIndex(qi);
+        const data = this.quarter(tabIdx, q);
+        const W = data.weeks.length;
+        const timePeriod = `${q.year}_Q${q.quarter}`;
+        for (let w = 1; w < W; w++) {
+          const week = data.weeks[w] as Week;
+          if (week.start + 7 * DAY_MS <= from || week.start > to) continue;
+          for (const user of this.users) {
+            const uw = user.index * W + w;
+            const push = (kind: ForecastChange["kind"], byUserId: string, f: number, oldValue: number, newValue: number, on: number): void => {
+              if (oldValue === newValue || on < from || on > to) return;
+              const fieldName = (FORECAST_FIELDS[f] as ForecastField).fieldName;
+              out.push({ kind, forecastId, timePeriod, weekIndex: week.index, userId: user.userId, byUserId, fieldName, oldValue, newValue, on });
+            };
+            if (data.updated[uw] === 1) {
+              for (let f = 0; f < CALL_FIELDS; f++) {
+                const at = (i: number): number => data.calls[i * CALL_FIELDS + f] ?? 0;
+                push("update", user.userId, f, at(uw - 1), at(uw), data.updatedOn[uw] ?? 0);
+              }
+            }
+            if (data.adjusted[user.index] === 1 && user.managerUserId !== null) {
+              for (let f = 0; f < ADJUSTED_FIELDS; f++) {
+                const at = (i: number): number => data.adjustments[i * ADJUSTED_FIELDS + f] ?? 0;
+                push("adjustment", user.managerUserId, f, at(uw - 1), at(uw), data.adjustedOn[uw] ?? 0);
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private quarter(tabIdx: number, q: Quarter): QuarterData {
@@ -286,11 +368,19 @@ export class ForecastModel {
           vals = prev; // an un-updated call carries last week's numbers
         } else {
           const noise = rw.range(0.95, 1.05);
-          const c = commitEnd * (0.45 + 0.55 * p) * noise - churn;
-          const m = Math.max(c, mlEnd * (0.6 + 0.4 * p) * rw.range(0.96, 1.04) - churn);
-          const b = Math.max(m, bestEnd * (0.75 + 0.25 * p) * rw.range(0.97, 1.03) - churn);
-          const pp = Math.max(b, pipeEnd * (1.3 - 0.3 * p) * rw.range(0.95, 1.05) - churn);
-          vals = [cents(c), cents(m), cents(b), cents(pp)];
+          const fresh = [
+            commitEnd * (0.45 + 0.55 * p) * noise - churn,
+            mlEnd * (0.6 + 0.4 * p) * rw.range(0.96, 1.04) - churn,
+            bestEnd * (0.75 + 0.25 * p) * rw.range(0.97, 1.03) - churn,
+            pipeEnd * (1.3 - 0.3 * p) * rw.range(0.95, 1.05) - churn,
+          ].map(cents);
+          vals = [];
+          for (let f = 0; f < CALL_FIELDS; f++) {
+            // An update moves Commit (always) and some of the other fields; the rest are carried.
+            let v = prev && !rw.chance(FIELD_MOVES[f] ?? 1) ? (prev[f] ?? 0) : (fresh[f] ?? 0);
+            if (f === 0 && prev && v === prev[0]) v = cents(v + 1);
+            vals.push(f === 0 ? v : Math.max(v, vals[f - 1] ?? v)); // commit <= most likely <= best <= pipeline
+          }
         }
         prev = vals;
         for (let f = 0; f < CALL_FIELDS; f++) {
@@ -298,13 +388,17 @@ export class ForecastModel {
           calls[uw * CALL_FIELDS + f] = v;
           crmTotal[uw * CALL_FIELDS + f] = cents(Math.max(0, v + churn) * (crmFactor[f] ?? 1));
         }
-        updatedOn[uw] = week.start + Math.floor(rw.range(0.3, 2.6) * DAY_MS);
+        updatedOn[uw] = inWeek(week, rw.range(0.014, 0.25));
         crmClosed[uw] = cents(Q * attainment * closedShare * Math.pow(p, 1.6));
         if (adjusted[i] === 1) {
+          // The manager re-adjusts every week, from the rep's call as it stands after any update.
           for (let f = 0; f < ADJUSTED_FIELDS; f++) {
-            adjustments[uw * ADJUSTED_FIELDS + f] = cents((vals[f] ?? 0) * (adjFactor[f] ?? 1));
+            const k = uw * ADJUSTED_FIELDS + f;
+            let a = cents((vals[f] ?? 0) * (adjFactor[f] ?? 1) * rw.range(0.97, 1.03));
+            if (w > 0 && a === adjustments[k - ADJUSTED_FIELDS]) a = cents(a + 1);
+            adjustments[k] = a;
           }
-          adjustedOn[uw] = week.start + 2 * DAY_MS + Math.floor(rw.range(0, 1) * DAY_MS);
+          adjustedOn[uw] = inWeek(week, rw.range(0.25, 0.375));
         }
       }
     }

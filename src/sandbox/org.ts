@@ -4,9 +4,9 @@
  * date-anchored records, the day of the clock at start). Large collections are built lazily.
  */
 import { type Activity, generateActivities } from "./activity-data.js";
-import { type AuditActor, type AuditData, type AuditEvent, generateAudit } from "./audit-data.js";
+import { type AuditActor, type AuditData, type AuditEvent, auditWindow, generateAudit } from "./audit-data.js";
 import { type ResolvedPeriod, type Week, resolvePeriod, startOfDay, weeksSoFar } from "./calendar.js";
-import { type Account, type Opportunity, generateAccounts, generateOpportunities } from "./crm.js";
+import { type Account, type Opportunity, applyEngagement, generateAccounts, generateOpportunities } from "./crm.js";
 import {
   type CanonicalEntry,
   type ForecastEntriesOptions,
@@ -68,10 +68,25 @@ export function createOrg(seed: number, userCount: number, now: () => number): S
   const forecast = new ForecastModel(seed, users);
   const anchorDay = startOfDay(now());
   const accounts = lazy(() => generateAccounts(seed, users));
-  const opportunities = lazy(() => generateOpportunities(seed, users, accounts(), anchorDay));
+  // Activities reference opportunities; the opportunities' scores then follow from those activities.
+  const crm = lazy(() => {
+    const opps = generateOpportunities(seed, users, accounts(), anchorDay);
+    const acts = generateActivities(seed, users, accounts(), opps, anchorDay, identity.orgName);
+    applyEngagement(opps, acts, anchorDay);
+    return { opps, acts };
+  });
+  const opportunities = (): Opportunity[] => crm().opps;
+  const activities = (): Activity[] => crm().acts;
   const opportunityIndex = lazy(() => new Map(opportunities().map((o) => [o.oppId, o])));
-  const audit = lazy(() => generateAudit(seed, users, anchorDay, FORECAST_TABS.map((t) => t.forecastId)));
-  const activities = lazy(() => generateActivities(seed, users, accounts(), opportunities(), anchorDay, identity.orgName));
+  // Forecast events in the audit log are the forecast model's own week-over-week changes.
+  const audit = lazy(() => {
+    const { start, end } = auditWindow(anchorDay);
+    return generateAudit(seed, users, anchorDay, {
+      tabs: FORECAST_TABS.map((t) => t.forecastId),
+      changes: forecast.changes(start, end - 1),
+      oppIds: opportunities().map((o) => o.oppId),
+    });
+  });
 
   return {
     seed,
