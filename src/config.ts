@@ -128,7 +128,17 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * A client that substitutes its own settings into env may pass a placeholder it could not
+ * resolve, as is: Claude Desktop hands "${user_config.partner_key}" to the server when an
+ * optional key was left empty. Such a value is unset, never a key.
+ */
+function resolvedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || !/^\$\{[^}]*\}$/.test(value.trim())));
+}
+
+export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  const env = resolvedEnv(rawEnv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

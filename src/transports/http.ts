@@ -13,6 +13,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopback, type Config } from "../config.js";
 import { createServer } from "../server.js";
+import { VERSION } from "../version.js";
 import type { Deps } from "../deps.js";
 import { SessionTable, type SessionEntry } from "./session-table.js";
 
@@ -78,7 +79,8 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "
   const checkHost = isLoopback(config.host) || config.allowedHosts.length > 0;
   const allowedOrigins = new Set(config.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, "")));
 
-  return (req: IncomingMessage): void => {
+  /** Host and Origin are always checked; the token too unless tokenOptional (a health check). */
+  const guard = (req: IncomingMessage, options: { tokenOptional?: boolean } = {}): void => {
     const host = (req.headers.host ?? "").toLowerCase();
     if (checkHost && !allowedHosts.has(hostName(host))) throw new HttpError(403, `Host ${JSON.stringify(host)} is not allowed (DNS rebinding protection). Use --allowed-hosts to add it.`);
     const origin = req.headers.origin?.toLowerCase().replace(/\/+$/, "");
@@ -94,13 +96,16 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpToken" | "
     } else if (origin === "null") {
       throw new HttpError(403, "Opaque origins are not allowed.");
     }
-    if (token) {
-      const given = bearerToken(req.headers.authorization);
-      if (given === undefined || !timingSafeEqual(digest(given), token)) {
-        throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
-      }
-    }
+    if (options.tokenOptional) return;
+    if (!isAuthorized(req)) throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
   };
+
+  function isAuthorized(req: IncomingMessage): boolean {
+    if (!token) return true;
+    const given = bearerToken(req.headers.authorization);
+    return given !== undefined && timingSafeEqual(digest(given), token);
+  }
+  return Object.assign(guard, { isAuthorized });
 }
 
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -207,8 +212,12 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
     void (async () => {
       try {
         const url = new URL(req.url ?? "/", "http://localhost");
+        // A load balancer's or the image's health check has no token: it learns only that the server is up.
+        if (url.pathname === "/healthz") {
+          guard(req, { tokenOptional: true });
+          return sendJson(res, 200, { status: "ok", version: VERSION, ...(guard.isAuthorized(req) ? { sessions: sessions.size } : {}) });
+        }
         guard(req);
-        if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok", sessions: sessions.size });
         if (url.pathname !== "/mcp") return sendJson(res, 404, { error: "Not found: the MCP endpoint is /mcp." });
         if (!["POST", "GET", "DELETE"].includes(req.method ?? "")) return sendJson(res, 405, rpcError(-32000, "Method not allowed."), { allow: "GET, POST, DELETE" });
         const body = req.method === "POST" ? await readJsonBody(req, config.maxBodyBytes) : undefined;

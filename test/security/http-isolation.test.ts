@@ -7,7 +7,8 @@
  * - valid JSON that is not JSON-RPC, and batches of garbage, get a JSON-RPC error (4xx), never a
  *   500 or a dead server, with or without a session, stateful or stateless;
  * - bodies over the limit get 413 whether or not they declare a length;
- * - forged Host and Origin get 403 and a missing or wrong bearer token 401, on every method and path.
+ * - forged Host and Origin get 403 on every method and path, and a missing or wrong bearer token 401 on
+ *   every MCP method (/healthz answers without a token, saying only that the server is up).
  */
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
@@ -390,12 +391,17 @@ describe("bearer token", () => {
       `Bearer ${TOKEN}, Bearer ${TOKEN}`,
     ];
     for (const authorization of wrong) {
-      for (const [method, path] of [["POST", "/mcp"], ["GET", "/mcp"], ["DELETE", "/mcp"], ["GET", "/healthz"]] as const) {
+      for (const [method, path] of [["POST", "/mcp"], ["GET", "/mcp"], ["DELETE", "/mcp"]] as const) {
         const res = await raw(s.port, { method, path, headers: authorization === undefined ? {} : { authorization }, body: method === "POST" ? JSON.stringify(INIT) : undefined });
         expect(res.status, `${method} ${path} ${JSON.stringify(authorization)}`).toBe(401);
         expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
         expect(res.body).not.toContain(TOKEN);
       }
+      // A health check needs no token and learns only that the server is up.
+      const health = await raw(s.port, { method: "GET", path: "/healthz", headers: authorization === undefined ? {} : { authorization } });
+      expect(health.status).toBe(200);
+      expect(Object.keys(JSON.parse(health.body)).sort()).toEqual(["status", "version"]);
+      expect(health.body).not.toContain(TOKEN);
     }
     expect(JSON.parse((await raw(s.port, { method: "GET", path: "/healthz", headers: { authorization: `Bearer ${TOKEN}` } })).body).sessions).toBe(0);
   });

@@ -1,0 +1,52 @@
+/**
+ * The Claude Desktop bundle's manifest as Claude Desktop resolves it: with only the API key set,
+ * an optional key left empty reaches the server as "" (its default) or, in older hosts, as the
+ * unresolved "${user_config.partner_key}". Either way the built server lists no ingest tools.
+ */
+import { readFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { describe, expect, it } from "vitest";
+import { CLI, cleanEnv } from "./binary.js";
+
+interface Manifest {
+  server: { mcp_config: { env: Record<string, string> } };
+  user_config: Record<string, { required?: boolean; default?: unknown }>;
+}
+const manifest = JSON.parse(readFileSync(new URL("../../manifest.json", import.meta.url), "utf8")) as Manifest;
+
+/** ${user_config.x} replaced by the user's value, the default, or (substituteMissing off) left as is. */
+function resolve(values: Record<string, string>, substituteMissing: boolean): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(manifest.server.mcp_config.env).map(([name, template]) => [
+      name,
+      template.replace(/\$\{user_config\.([a-z_]+)\}/g, (whole, key: string) => values[key] ?? (substituteMissing ? String(manifest.user_config[key]?.default ?? whole) : whole)),
+    ]),
+  );
+}
+
+async function listedTools(env: Record<string, string>): Promise<string[]> {
+  const client = new Client({ name: "desktop-test", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "--no-cache"], env: cleanEnv(env), stderr: "ignore" }));
+  try {
+    return (await client.listTools()).tools.map((t) => t.name);
+  } finally {
+    await client.close();
+  }
+}
+
+describe("the Claude Desktop bundle's manifest", () => {
+  it("gives every optional key an empty default", () => {
+    for (const [key, option] of Object.entries(manifest.user_config)) if (!option.required) expect(option.default, key).toBe("");
+  });
+
+  it("with only the API key set, lists no ingest tools (default substituted, or the placeholder left as is)", async () => {
+    for (const substituteMissing of [true, false]) {
+      const env = resolve({ api_key: "desktop-test-key" }, substituteMissing);
+      const tools = await listedTools(env);
+      expect(tools.length).toBeGreaterThan(10);
+      expect(tools.filter((t) => t.startsWith("clari_ingest") || t.includes("picklist") || t === "clari_get_ingest_job"), JSON.stringify(env)).toEqual([]);
+    }
+    expect((await listedTools(resolve({ api_key: "desktop-test-key", partner_key: "desktop-partner" }, true))).filter((t) => t.startsWith("clari_ingest"))).toHaveLength(2);
+  });
+});
