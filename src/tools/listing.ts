@@ -15,6 +15,16 @@ function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSc
   return schema as Tool["inputSchema"];
 }
 
+/**
+ * Every result's structuredContent carries `context` (today, currentQuarter; see define-tool.ts),
+ * declared here once rather than in each tool's schema. The top level is left open instead of
+ * `additionalProperties: false`, which costs the catalogue about the same bytes as the declaration.
+ */
+function outputSchema(shape: z.ZodRawShape): Tool["outputSchema"] {
+  const { additionalProperties: _closed, ...schema } = jsonSchema(shape, "output") as Tool["inputSchema"] & { additionalProperties?: unknown };
+  return { ...schema, properties: { ...schema.properties, context: { type: "object" } } } as Tool["outputSchema"];
+}
+
 const rendered = new Map<string, Tool[]>();
 
 /** The build's rendering of every tool, by name (absent when running from source). */
@@ -45,7 +55,7 @@ export function renderListing(tools: readonly ToolDefinition[]): Tool[] {
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchema(tool.inputSchema, "input"),
-    outputSchema: jsonSchema(tool.outputSchema, "output") as Tool["outputSchema"],
+    outputSchema: outputSchema(tool.outputSchema),
     annotations: tool.annotations,
   }));
 }

@@ -58,5 +58,5 @@ export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown)
     if (updates.length) lines.push(`${count("notUpdated")} of ${count("updated") + count("notUpdated")} people have not updated their ${updates[0]!.field} call in that week.`);
   }
   const warnings = [...(summary.timePeriodMismatch ? [summary.timePeriodMismatch] : []), ...summary.warnings];
-  return { lines, summary: summary as unknown as Record<string, unknown>, warnings };
+  return { lines, summary: summary as unknown as Record<string, unknown>, warnings, ...(week ? { context: { forecastWeek: week.text } } : {}) };
 }
