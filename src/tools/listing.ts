@@ -12,7 +12,26 @@ import type { ToolDefinition } from "./define-tool.js";
 
 function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-7", io }) as Record<string, unknown>;
-  return schema as Tool["inputSchema"];
+  // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
+  return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
+}
+
+const isEmptyObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/**
+ * Drops keywords that allow what is allowed anyway (`"properties": {}`, `"additionalProperties": {}`,
+ * as zod renders a loose object) below the root: the same schema in fewer bytes of catalogue.
+ */
+function withoutNoOps(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNoOps);
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === "properties" || key === "additionalProperties") && isEmptyObject(value)) continue;
+    // Property names are data, not keywords: keep every one, prune inside.
+    out[key] = key === "properties" ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withoutNoOps(v)])) : withoutNoOps(value);
+  }
+  return out;
 }
 
 /**
