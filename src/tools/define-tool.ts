@@ -9,6 +9,7 @@ import type { Toolset } from "../config.js";
 import type { CallContext, Deps } from "../deps.js";
 import { redactDeep, redactSecrets } from "../client/redact.js";
 import { describeError } from "./describe-error.js";
+import { timeContext, timeContextLine, type TimeContext } from "./shared/time-context.js";
 
 export interface ToolAnswer<O> {
   /** Short human summary, first thing the assistant reads. */
@@ -17,6 +18,8 @@ export interface ToolAnswer<O> {
   links?: ResourceLink[];
   /** A job that failed, was cancelled or aborted: reported as isError but with its data kept. */
   isError?: boolean;
+  /** What the answer adds to the time context every result carries (the week forecast numbers are for). */
+  context?: Pick<TimeContext, "forecastWeek">;
 }
 
 export type RequiredAnnotations = Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
@@ -51,10 +54,16 @@ function redactValue<T>(value: T): T {
   return redactDeep(value);
 }
 
-export function toCallToolResult(answer: ToolAnswer<unknown>): CallToolResult {
+/**
+ * The one place a tool result is made: every result's text ends with the time context line
+ * (today, the current quarter) and its structuredContent carries the same as `context`
+ * (listing.ts declares it in every output schema).
+ */
+export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number = Date.now()): CallToolResult {
+  const context: TimeContext = { ...timeContext(now), ...answer.context };
   return {
-    content: [{ type: "text", text: redactSecrets(answer.text) }, ...(answer.links ?? [])],
-    structuredContent: redactValue(answer.structured as Record<string, unknown>),
+    content: [{ type: "text", text: `${redactSecrets(answer.text)}\n${timeContextLine(context)}` }, ...(answer.links ?? [])],
+    structuredContent: { ...redactValue(answer.structured as Record<string, unknown>), context },
     ...(answer.isError ? { isError: true } : {}),
   };
 }
@@ -68,7 +77,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: Deps, c
   } catch (error) {
     const text = describeError(error, tool.name);
     deps.logger.info(`${tool.name} failed: ${text.split("\n")[0]}`);
-    return { content: [{ type: "text", text }], isError: true };
+    return { content: [{ type: "text", text: `${text}\n${timeContextLine(timeContext())}` }], isError: true };
   }
 }
 

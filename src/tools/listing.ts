@@ -12,7 +12,36 @@ import type { ToolDefinition } from "./define-tool.js";
 
 function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-7", io }) as Record<string, unknown>;
-  return schema as Tool["inputSchema"];
+  // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
+  return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
+}
+
+const isEmptyObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/**
+ * Drops keywords that allow what is allowed anyway (`"properties": {}`, `"additionalProperties": {}`,
+ * as zod renders a loose object) below the root: the same schema in fewer bytes of catalogue.
+ */
+function withoutNoOps(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNoOps);
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === "properties" || key === "additionalProperties") && isEmptyObject(value)) continue;
+    // Property names are data, not keywords: keep every one, prune inside.
+    out[key] = key === "properties" ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withoutNoOps(v)])) : withoutNoOps(value);
+  }
+  return out;
+}
+
+/**
+ * Every result's structuredContent carries `context` (today, currentQuarter; see define-tool.ts),
+ * declared here once rather than in each tool's schema. The top level is left open instead of
+ * `additionalProperties: false`, which costs the catalogue about the same bytes as the declaration.
+ */
+function outputSchema(shape: z.ZodRawShape): Tool["outputSchema"] {
+  const { additionalProperties: _closed, ...schema } = jsonSchema(shape, "output") as Tool["inputSchema"] & { additionalProperties?: unknown };
+  return { ...schema, properties: { ...schema.properties, context: { type: "object" } } } as Tool["outputSchema"];
 }
 
 const rendered = new Map<string, Tool[]>();
@@ -45,7 +74,7 @@ export function renderListing(tools: readonly ToolDefinition[]): Tool[] {
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchema(tool.inputSchema, "input"),
-    outputSchema: jsonSchema(tool.outputSchema, "output") as Tool["outputSchema"],
+    outputSchema: outputSchema(tool.outputSchema),
     annotations: tool.annotations,
   }));
 }

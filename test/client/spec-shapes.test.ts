@@ -12,6 +12,7 @@ import { ClariClient } from "../../src/client/clari-client.js";
 import { waitForJob } from "../../src/client/jobs.js";
 import { API_KEY, PARTNER_KEY, apiError } from "../helpers/clari.js";
 import { harnessPerTest, textOf } from "../helpers/harness.js";
+import { timeContext, timeContextLine } from "../../src/tools/shared/time-context.js";
 
 // ---- The spec's examples: GET /ingest/job/{jobId} ----
 
@@ -289,7 +290,7 @@ describe("the tools show the reason (MCP protocol, against the same mock)", () =
     ingestJobReplies = [{ status: 400, body: INGEST_JOB_400 }];
     const result = await mcp.callTool({ name: "clari_get_ingest_job", arguments: { jobId: JOB_ID } });
     expect(result.isError).toBeFalsy();
-    expect(textOf(result)).toBe(`Ingest job ${JOB_ID}: VALIDATION_ERROR (${VALIDATION_REASON}).`);
+    expect(textOf(result)).toBe(`Ingest job ${JOB_ID}: VALIDATION_ERROR (${VALIDATION_REASON}).\n${timeContextLine(timeContext())}`);
     const job = (result.structuredContent as { job: Record<string, unknown> }).job;
     expect(job).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", reason: VALIDATION_REASON });
     expect(job.message).toEqual(INGEST_JOB_400.message.message);
@@ -300,7 +301,7 @@ describe("the tools show the reason (MCP protocol, against the same mock)", () =
     ingestJobReplies = [{ status: 500, body: INGEST_JOB_500 }];
     const result = await mcp.callTool({ name: "clari_wait_for_job", arguments: { jobId: JOB_ID, kind: "ingest", waitSeconds: 10 } });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(new RegExp(`^Ingest job ${JOB_ID}: FAILED after \\d+s\\. Bulk ingestion job failed\\. Please retry ingestion\\.$`));
+    expect(textOf(result)).toMatch(new RegExp(`^Ingest job ${JOB_ID}: FAILED after \\d+s\\. Bulk ingestion job failed\\. Please retry ingestion\\.\\nToday is \\d{4}-\\d{2}-\\d{2} \\(UTC\\); current quarter \\d{4}_Q\\d\\.$`));
     expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, outcome: "failed", status: "FAILED" });
     expect(hitsOf("GET /v2/ingest/job/")).toBe(1);
   });
@@ -313,7 +314,7 @@ describe("the tools show the reason (MCP protocol, against the same mock)", () =
       arguments: { entity: "account", datasets: [{ sourceEntity: "Account", records: [{ id: "1", createdAt: 1, updatedAt: 1 }] }], waitSeconds: 10 },
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe(`Bulk ingest ${JOB_ID} for account: VALIDATION_ERROR. ${VALIDATION_REASON}`);
+    expect(textOf(result)).toBe(`Bulk ingest ${JOB_ID} for account: VALIDATION_ERROR. ${VALIDATION_REASON}\n${timeContextLine(timeContext())}`);
     expect(result.structuredContent).toMatchObject({ jobId: JOB_ID, status: "VALIDATION_ERROR", outcome: "failed", message: VALIDATION_REASON });
   });
 

@@ -6,7 +6,8 @@ import {
   summariseForecast,
   timePeriodMismatch,
 } from "../../src/exports/summary/summarise-forecast.js";
-import { expectedRows, writeCsv, writeTables } from "./fixtures.js";
+import { forecastSummaryLines } from "../../src/exports/summary/forecast-summary-lines.js";
+import { expectedRows, FX_USERS, writeCsv, writeTables } from "./fixtures.js";
 
 describe("summariseForecast", () => {
   const table = normaliseForecast(writeTables());
@@ -42,11 +43,23 @@ describe("summariseForecast", () => {
     expect(s.timePeriodMismatch).toBeUndefined();
   });
 
-  it("totals the latest week per field and data type", () => {
+  it("totals the latest week per hierarchy level, field and data type, never across levels", () => {
     const s = summariseForecast(table);
+    // Levels from the fixture's parent links, by hand.
+    const levelOf = (u: (typeof FX_USERS)[number]): number => {
+      const parent = FX_USERS.find((p) => p.hierarchyId === u.parentHierarchyId);
+      return parent ? levelOf(parent) + 1 : 0;
+    };
+    const byName = new Map(FX_USERS.map((u) => [u.name, levelOf(u)]));
+    expect(s.levels).toEqual([
+      { level: 0, label: "CRO", people: 1, roles: 1, user: "Alice Chen" },
+      { level: 1, label: "VP Sales", people: 2, roles: 2 },
+      { level: 2, label: "Manager / Sales Rep", people: 3, roles: 3 },
+      { level: 3, label: "Sales Rep", people: 2, roles: 2 },
+    ]);
     const latest = truth.filter((r) => r.week === 3);
     for (const t of s.latestWeekTotals) {
-      const rows = latest.filter((r) => r.field === t.field && r.dataType === t.dataType);
+      const rows = latest.filter((r) => r.field === t.field && r.dataType === t.dataType && byName.get(r.user) === t.level);
       expect(t.rows).toBe(rows.length);
       if (t.dataType === "forecast_updated") {
         expect(t.updated).toBe(rows.filter((r) => r.value === true).length);
@@ -56,10 +69,26 @@ describe("summariseForecast", () => {
         expect(t.sum).toBeCloseTo(sum, 2);
       }
     }
-    const commit = s.latestWeekTotals.find((t) => t.field === "Commit" && t.dataType === "forecast");
-    expect(commit?.week).toBe(3);
-    // 8 field/data type pairs: Commit x5 types + Best Case x2 + Quota x1.
-    expect(s.latestWeekTotals).toHaveLength(8);
+    const commit = s.latestWeekTotals.filter((t) => t.field === "Commit" && t.dataType === "forecast");
+    expect(commit.map((t) => t.level)).toEqual([0, 1, 2, 3]);
+    expect(commit.every((t) => t.week === 3)).toBe(true);
+    // 8 field/data type pairs (Commit x5 types + Best Case x2 + Quota x1) at each of 4 levels.
+    expect(s.latestWeekTotals).toHaveLength(32);
+    expect(s.dataWeek).toEqual({ timePeriod: "Q4 2026", week: 3, start: "2026-10-12", text: "week 3 of 2026_Q4, starting 2026-10-12" });
+  });
+
+  it("says the top's own calls and each level's sum, labelled, in its text", () => {
+    const { lines } = forecastSummaryLines(summariseForecast(table));
+    const text = lines.join("\n");
+    expect(text).toContain("Numbers below are for week 3 of 2026_Q4, starting 2026-10-12.");
+    // Alice (user 0) in week 3: Commit 100000 - 7500.75, Quota 500000.
+    expect(text).toMatch(/Top of the hierarchy: CRO \(Alice Chen\), own calls: [^\n]*Commit \$92K/);
+    expect(text).toMatch(/Level 0 \(CRO, 1 person\): [^;]*Commit \$92K[^;]*Quota \$500K/);
+    // Level 1: Bob and Carol, 200000 + 7500.75 and 300000 + 7500.75; level 2: Dan, Grace, Heidi.
+    expect(text).toMatch(/Level 1 \(VP Sales, 2 people\): [^;]*Commit \$515K/);
+    expect(text).toMatch(/Level 2 \(Manager \/ Sales Rep, 3 people\): [^;]*Commit \$1\.9M/);
+    expect(text).toMatch(/Level 3 \(Sales Rep, 2 people\)/);
+    expect(text).not.toContain("Commit $3.6M"); // summed over every level
   });
 
   it("warns when the export holds another time period than the one asked for", () => {

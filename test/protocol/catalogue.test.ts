@@ -37,6 +37,15 @@ describe("tools/list", () => {
     expect((await h.client.listTools()).tools).toEqual(JSON.parse(JSON.stringify(renderListing(ALL_TOOLS))));
   });
 
+  it("renders no keyword that allows what is allowed anyway, and keeps the root's properties", () => {
+    for (const tool of renderListing(ALL_TOOLS)) {
+      for (const schema of [tool.inputSchema, tool.outputSchema!]) {
+        expect(schema.properties, tool.name).toBeDefined();
+        expect(JSON.stringify(Object.values(schema.properties!)), tool.name).not.toMatch(/"(properties|additionalProperties)":\{\}/);
+      }
+    }
+  });
+
   it("keeps each tool in its own file named after it, in a known toolset", async () => {
     const { readdir } = await import("node:fs/promises");
     const files = new Set(await readdir(new URL("../../src/tools/", import.meta.url)));

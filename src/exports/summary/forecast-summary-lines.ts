@@ -1,6 +1,4 @@
 /** The few lines of text an assistant reads first about a forecast export. */
-import type { ForecastTable } from "../table/forecast-table.js";
-import { runForecastQuery } from "../query/query.js";
 import type { ForecastSummary } from "./summarise-forecast.js";
 import type { Summarised } from "../../tools/shared/export-answer.js";
 
@@ -12,29 +10,53 @@ export function shortMoney(n: number, currency: string | null): string {
   return `${n < 0 ? "-" : ""}${prefix}${text}`;
 }
 
+/** Fields the text names per level: the first forecast fields and the first quota field. */
+const TEXT_FORECAST_FIELDS = 3;
+
 /**
- * The top of the hierarchy's own calls: a manager's call is their own number, so summing every
- * row would double count; the top role's call is the org's number.
+ * The latest week per hierarchy level: the top's own calls, then each level's sum, labelled.
+ * A manager's call covers their team, so levels are never added together.
  */
-function topOfHierarchy(table: ForecastTable, currency: string | null): string | undefined {
-  const rollup = runForecastQuery(table, { mode: "rollup", limit: 50 });
-  const own = rollup.rows.filter((r) => r.line === "self" && typeof r.own === "number");
-  if (!own.length) return undefined;
-  const who = `${String(own[0]!.role)}${own[0]!.user ? ` (${String(own[0]!.user)})` : ""}`;
-  return `${who}, latest week: ${own.map((r) => `${String(r.field)} ${shortMoney(r.own as number, currency)}`).join(", ")}.`;
+function levelLines(summary: ForecastSummary, totals: ForecastSummary["latestWeekTotals"]): string[] {
+  const shown = (t: (typeof totals)[number]) => (t.dataType === "forecast" || t.dataType === "quota") && typeof t.sum === "number";
+  const fieldsOf = (dataType: string) => [...new Set(totals.filter((t) => shown(t) && t.dataType === dataType).map((t) => t.field))];
+  const fields = [...fieldsOf("forecast").slice(0, TEXT_FORECAST_FIELDS), ...fieldsOf("quota").slice(0, 1)];
+  const calls = (level: number): string =>
+    fields
+      .flatMap((f) => totals.filter((t) => t.level === level && t.field === f && shown(t)).map((t) => `${f} ${shortMoney(t.sum as number, summary.currency)}`))
+      .join(", ");
+  const levels = summary.levels.filter((l) => calls(l.level) !== "");
+  const top = levels.find((l) => l.level === 0);
+  if (!top) return [];
+  const lines = [];
+  if (top.people === 1) lines.push(`Top of the hierarchy: ${top.label}${top.user ? ` (${top.user})` : ""}, own calls: ${calls(0)}.`);
+  const people = (k: number) => `${k} ${k === 1 ? "person" : "people"}`;
+  lines.push(
+    `Sum per hierarchy level, never added together (each level covers the business of the one above): ` +
+      levels.map((l) => `Level ${l.level} (${l.label}, ${people(l.people)}): ${calls(l.level)}`).join("; ") +
+      ".",
+  );
+  return lines;
 }
 
-export function forecastSummaryLines(summary: ForecastSummary, table: ForecastTable): Summarised {
+/** `_table` is unused: the summary holds everything the text says. */
+export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown): Summarised {
   const periods = summary.timePeriods.map((p) => p.id || p.label).join(", ") || "none";
   const weeks = summary.weeks;
   const lines = [
     `${summary.rowCount} rows: ${summary.userCount} users, fields ${summary.fields.slice(0, 8).join(", ")}; period ${periods}; ` +
       `${weeks.count} week(s)${weeks.latestWeek !== null ? `, latest week ${weeks.latestWeek} from ${weeks.latestWeekStart}` : ""}.`,
   ];
-  const top = summary.rowCount ? topOfHierarchy(table, summary.currency) : undefined;
-  if (top) lines.push(top);
-  const updated = summary.latestWeekTotals.find((t) => t.dataType === "forecast_updated");
-  if (updated) lines.push(`${updated.notUpdated ?? 0} of ${(updated.updated ?? 0) + (updated.notUpdated ?? 0)} people have not updated their ${updated.field} call this week.`);
+  const week = summary.dataWeek;
+  if (week) {
+    // The text speaks of one week: the latest of the period that holds the newest week.
+    const totals = summary.latestWeekTotals.filter((t) => t.timePeriod === week.timePeriod && t.week === week.week);
+    lines.push(`Numbers below are for ${week.text}.`, ...levelLines(summary, totals));
+    // Counting people who updated is no sum of calls: every level counts.
+    const updates = totals.filter((t) => t.dataType === "forecast_updated" && t.field === totals.find((u) => u.dataType === "forecast_updated")?.field);
+    const count = (k: "updated" | "notUpdated") => updates.reduce((s, t) => s + (t[k] ?? 0), 0);
+    if (updates.length) lines.push(`${count("notUpdated")} of ${count("updated") + count("notUpdated")} people have not updated their ${updates[0]!.field} call in that week.`);
+  }
   const warnings = [...(summary.timePeriodMismatch ? [summary.timePeriodMismatch] : []), ...summary.warnings];
-  return { lines, summary: summary as unknown as Record<string, unknown>, warnings };
+  return { lines, summary: summary as unknown as Record<string, unknown>, warnings, ...(week ? { context: { forecastWeek: week.text } } : {}) };
 }

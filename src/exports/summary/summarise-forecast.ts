@@ -6,10 +6,11 @@
 import { z } from "zod";
 import type { ForecastTable } from "../table/forecast-table.js";
 import { parseTimePeriodLabel } from "../read/values.js";
+import { hierarchyLevels, MAX_LEVELS } from "./hierarchy-levels.js";
 
 const MAX_FIELDS = 50;
 const MAX_PERIODS = 20;
-const MAX_TOTALS = 60;
+const MAX_TOTALS = 80;
 const MAX_CURRENCIES = 10;
 
 export const ForecastSummarySchema = z.object({
@@ -31,6 +32,21 @@ export const ForecastSummarySchema = z.object({
     latestWeekStart: z.string().nullable(),
     latestWeekEnd: z.string().nullable(),
   }),
+  dataWeek: z
+    .object({ timePeriod: z.string(), week: z.number().int(), start: z.string(), text: z.string().describe('"week 9 of 2026_Q4, starting 2026-11-23"') })
+    .nullable()
+    .describe("The week the latest-week numbers of the text refer to"),
+  levels: z
+    .array(
+      z.object({
+        level: z.number().int().describe("0 = the top of the hierarchy, 1 = its reports, ..."),
+        label: z.string().describe("The level's role, or what its roles have in common"),
+        people: z.number().int(),
+        roles: z.number().int(),
+        user: z.string().optional().describe("The person, when the level holds one"),
+      }),
+    )
+    .describe("Hierarchy levels, from the role -> parentRole chain"),
   currency: z.string().nullable().describe("The currency of the values when there is exactly one"),
   currencies: z.array(z.string()),
   latestWeekTotals: z
@@ -38,15 +54,18 @@ export const ForecastSummarySchema = z.object({
       z.object({
         timePeriod: z.string(),
         week: z.number().int(),
+        level: z.number().int(),
         field: z.string(),
         dataType: z.string(),
         rows: z.number().int(),
-        sum: z.number().nullable().optional().describe("Sum over all users (numbers); a manager's own call is included as one row among others"),
-        updated: z.number().int().optional().describe("forecast_updated: users who updated"),
-        notUpdated: z.number().int().optional().describe("forecast_updated: users who did not update"),
+        sum: z.number().nullable().optional().describe("Sum over the level's people (numbers)"),
+        updated: z.number().int().optional().describe("forecast_updated: people of the level who updated"),
+        notUpdated: z.number().int().optional().describe("forecast_updated: people of the level who did not update"),
       }),
     )
-    .describe("Per field and data type, the latest week's total over every row"),
+    .describe(
+      "Per level, field and data type, the latest week's sum over that level's people. A manager's call covers their team, so levels are never added together: the top's call (level 0) is the org's number",
+    ),
   totalsTruncated: z.boolean(),
   timePeriodMismatch: z
     .string()
@@ -88,6 +107,11 @@ export function timePeriodMismatch(
     `current quarter when it does not recognise the timePeriod: check it is YYYY_QN (e.g. 2026_Q4) ` +
     `and that the forecast has data for it, then export again.`
   );
+}
+
+/** "week 9 of 2026_Q4, starting 2026-11-23": how an answer names the week its numbers are for. */
+export function weekReference(week: number, timePeriod: string, start: string): string {
+  return `week ${week} of ${timePeriod}${start ? `, starting ${start}` : ""}`;
 }
 
 /** Summarises a forecast table in two passes over its columns. */
@@ -163,14 +187,18 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
     }
   }
 
-  // Latest-week totals per (period, field, dataType).
+  // Latest-week totals per (period, level, field, dataType): never across levels.
+  const hierarchy = hierarchyLevels(table, personSeen);
+  const personLevel = hierarchy.personLevel;
   const nf = Math.max(1, table.fields.size);
   const nd = Math.max(1, table.dataTypes.size);
   const totals = new Map<number, { rows: number; sum: number; values: number; updated: number; notUpdated: number }>();
   for (let i = 0; i < n; i++) {
     const p = c.period[i] as number;
     if ((c.week[i] as number) !== latestWeek[p]) continue;
-    const key = (p * nf + (c.field[i] as number)) * nd + (c.dataType[i] as number);
+    const level = personLevel[c.person[i] as number] as number;
+    if (level < 0) continue;
+    const key = ((p * MAX_LEVELS + level) * nf + (c.field[i] as number)) * nd + (c.dataType[i] as number);
     let t = totals.get(key);
     if (!t) {
       t = { rows: 0, sum: 0, values: 0, updated: 0, notUpdated: 0 };
@@ -191,10 +219,12 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
     if (!t) continue;
     const d = key % nd;
     const f = Math.floor(key / nd) % nf;
-    const p = Math.floor(key / nd / nf);
+    const level = Math.floor(key / nd / nf) % MAX_LEVELS;
+    const p = Math.floor(key / nd / nf / MAX_LEVELS);
     const base = {
       timePeriod: table.periodLabel(p),
       week: latestWeek[p] as number,
+      level,
       field: table.fields.get(f),
       dataType: table.dataTypes.get(d),
       rows: t.rows,
@@ -217,6 +247,8 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
   const mismatch =
     options.requestedTimePeriod !== undefined ? timePeriodMismatch(options.requestedTimePeriod, timePeriods) : undefined;
   if (n === 0 && !warnings.some((w) => /empty/.test(w))) warnings.push("The export has no rows.");
+  if (hierarchy.unplacedPeople > 0) warnings.push(`${hierarchy.unplacedPeople} people have no role, so no hierarchy level: they are left out of the level totals.`);
+  if (hierarchy.folded) warnings.push(`The hierarchy is deeper than ${MAX_LEVELS} levels: the deepest are counted in level ${MAX_LEVELS - 1}.`);
 
   const summary: ForecastSummary = {
     shape: table.shape,
@@ -235,6 +267,15 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
       latestWeekStart: latest?.start || null,
       latestWeekEnd: latest?.end || null,
     },
+    dataWeek: latest
+      ? {
+          timePeriod: table.periodLabel(latest.period),
+          week: latest.week,
+          start: latest.start,
+          text: weekReference(latest.week, table.periodId(latest.period) || table.periodLabel(latest.period), latest.start),
+        }
+      : null,
+    levels: hierarchy.levels,
     currency: currencies.length === 1 ? (currencies[0] as string) : null,
     currencies: currencies.slice(0, MAX_CURRENCIES),
     latestWeekTotals,

@@ -36,6 +36,8 @@ export interface Summarised {
   lines: string[];
   summary: Record<string, unknown>;
   warnings?: string[];
+  /** Forecast summaries: the week their numbers are for, for the result's time context. */
+  context?: ToolAnswer<unknown>["context"];
 }
 
 export async function answerExport(
@@ -46,7 +48,7 @@ export async function answerExport(
   const { jobId } = outcome;
   if (outcome.outcome === "done" || outcome.outcome === "reused") {
     const { entry } = outcome;
-    const { lines, summary, warnings = [] } = await summarise(entry);
+    const { lines, summary, warnings = [], context } = await summarise(entry);
     const uri = exportUri(jobId);
     const head =
       outcome.outcome === "reused"
@@ -64,6 +66,7 @@ export async function answerExport(
         ...(warnings.length || outcome.notes.length ? { warnings: [...outcome.notes, ...warnings] } : {}),
       },
       links: [resourceLink(uri, `${label} ${jobId}`, `${label} file (${entry.bytes} bytes)`, entry.mimeType)],
+      ...(context ? { context } : {}),
     };
   }
   const elapsedSeconds = round1(outcome.wait.elapsedMs / 1000);

@@ -1,0 +1,59 @@
+/** Every answer states today's date (UTC) and the current quarter; forecast answers add their week. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { timeContext, timeContextLine } from "../../src/tools/shared/time-context.js";
+import { startHarness, textOf, type Harness } from "../helpers/harness.js";
+
+describe("timeContext", () => {
+  it("gives today (UTC) and the calendar quarter", () => {
+    expect(timeContext(new Date("2026-12-01T10:00:00Z"))).toEqual({ today: "2026-12-01", currentQuarter: "2026_Q4" });
+    expect(timeContext(Date.parse("2026-03-31T23:59:59Z"))).toEqual({ today: "2026-03-31", currentQuarter: "2026_Q1" });
+    expect(timeContext(Date.parse("2026-04-01T00:00:00Z")).currentQuarter).toBe("2026_Q2");
+    expect(timeContext(Date.parse("2027-01-01T00:30:00+01:00"))).toEqual({ today: "2026-12-31", currentQuarter: "2026_Q4" });
+    expect(timeContextLine(timeContext(new Date("2026-12-01T10:00:00Z")))).toBe("Today is 2026-12-01 (UTC); current quarter 2026_Q4.");
+  });
+});
+
+describe("every tool result", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    // Listing first: the SDK client then validates each result's structuredContent against it.
+    await h.client.listTools();
+  });
+  afterAll(() => h.close());
+
+  const expected = () => timeContext();
+
+  it("ends its text with the time context and carries it as structuredContent.context", async () => {
+    for (const [name, args] of [
+      ["clari_get_limits", {}],
+      ["clari_list_export_jobs", {}],
+      ["clari_list_audit_events", { limit: 2 }],
+    ] as const) {
+      const result = await h.client.callTool({ name, arguments: args });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(textOf(result).split("\n").at(-1), name).toBe(timeContextLine(expected()));
+      expect((result.structuredContent as { context: unknown }).context, name).toEqual(expected());
+    }
+  });
+
+  it("names the week of a forecast export's numbers", async () => {
+    const result = await h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings" } });
+    const out = result.structuredContent as { context: { forecastWeek: string }; summary: { dataWeek: { text: string } } };
+    expect(out.context).toEqual({ ...expected(), forecastWeek: out.summary.dataWeek.text });
+    expect(out.context.forecastWeek).toMatch(/^week \d+ of \d{4}_Q\d, starting \d{4}-\d{2}-\d{2}$/);
+    expect(textOf(result)).toContain(`Numbers below are for ${out.context.forecastWeek}.`);
+  });
+
+  it("states the date in an error too", async () => {
+    const result = await h.client.callTool({ name: "clari_get_export_job", arguments: { jobId: "ffffffffffffffffffffffff" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result).split("\n").at(-1)).toBe(timeContextLine(expected()));
+  });
+
+  it("is declared in every listed output schema", async () => {
+    for (const tool of (await h.client.listTools()).tools) {
+      expect(tool.outputSchema?.properties?.context, tool.name).toEqual({ type: "object" });
+    }
+  });
+});
