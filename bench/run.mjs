@@ -22,6 +22,7 @@ const SECTIONS = [
   { key: "polling", title: "4. Job polling", module: "./polling.mjs" },
   { key: "largeExports", title: "5. Large exports", module: "./large-exports.mjs" },
   { key: "http", title: "6. Streamable HTTP under load", module: "./http.mjs" },
+  { key: "query", title: "7. Questions over a stored export", module: "./query.mjs" },
 ];
 
 const WATCHDOG_MS = 570_000;

@@ -49,15 +49,26 @@ const { jobId } = exported.structuredContent;
 
 step(3, "Commit vs quota per manager, latest week (one query, no second export)");
 const managers = await client.callTool({
-  name: "clari_query_export",
-  arguments: { jobId, managersOnly: true, field: ["Commit", "Quota"], groupBy: ["role", "user"], ratio: { numerator: "Commit", denominator: "Quota" }, sortBy: "commitToQuota", limit: 10 },
+  name: "clari_query",
+  arguments: {
+    sql:
+      "SELECT p.name, p.role, sum(f.value) FILTER (WHERE f.field = 'Commit') AS commit, sum(f.value) FILTER (WHERE f.field = 'Quota') AS quota, round(commit / quota, 2) AS commit_to_quota " +
+      `FROM forecast f JOIN people p USING (export_id, user_id) WHERE f.export_id = '${jobId}' AND f.is_latest_week AND NOT p.is_rep GROUP BY ALL ORDER BY commit_to_quota`,
+    limit: 10,
+  },
 });
 console.log(indent(textOf(managers)));
 
 step(4, "Who has not updated their call this week?");
-const stale = await client.callTool({ name: "clari_query_export", arguments: { jobId, mode: "not_updated", limit: 8 } });
-const staleRows = stale.structuredContent.rows.map((r) => `${r.user} (${r.role}, reports to ${r.parentRole})`);
-console.log(indent(`${stale.structuredContent.totalGroups} people: ${staleRows.join("; ")}${stale.structuredContent.truncated ? "; …" : ""}`));
+const stale = await client.callTool({
+  name: "clari_query",
+  arguments: {
+    sql: `SELECT DISTINCT p.name, p.role, p.manager_name FROM forecast f JOIN people p USING (export_id, user_id) WHERE f.export_id = '${jobId}' AND f.is_latest_week AND NOT f.updated ORDER BY p.manager_name`,
+    limit: 8,
+  },
+});
+const staleRows = stale.structuredContent.rows.map(([name, role, manager]) => `${name} (${role}, reports to ${manager ?? "nobody"})`);
+console.log(indent(`${stale.structuredContent.row_count} people: ${staleRows.join("; ")}${stale.structuredContent.truncated ? "; …" : ""}`));
 
 step(5, "Read the export as an MCP resource (first page of normalised rows)");
 const page = JSON.parse((await client.readResource({ uri: `clari://exports/${jobId}/rows/1` })).contents[0].text);

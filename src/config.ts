@@ -55,6 +55,10 @@ export interface Config {
   /** Simulated Clari: how long its export jobs take, and the org size. */
   sandboxJobMs: number;
   sandboxUsers: number;
+  /** clari_query: a query running longer than this is interrupted. */
+  queryTimeoutSeconds: number;
+  /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
+  queryMemoryMb: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +97,8 @@ Options:
   --download-timeout-seconds N  overall deadline of one download (default 300)
   --max-store-mb N          export store size cap; least recently used go first (default 2048)
   --ingest-dir DIR          folder clari_ingest_bulk may read files from
+  --query-timeout-seconds N clari_query's time limit per query (default 10)
+  --query-memory-mb N       clari_query's memory cap, data included (default 1024)
   --log-level L             error|warn|info|debug (default info)
   --sandbox-job-ms N        simulated export duration (default 3000)
   --sandbox-users N         simulated org size (default 40)
@@ -100,7 +106,8 @@ Options:
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
 CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
-CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB.`;
+CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
+CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
 
 export function helpText(): string {
   return HELP;
@@ -168,6 +175,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "log-level": { type: "string" },
       "sandbox-job-ms": { type: "string" },
       "sandbox-users": { type: "string" },
+      "query-timeout-seconds": { type: "string" },
+      "query-memory-mb": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -224,6 +233,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     requestsPerSecond: 100,
     sandboxJobMs: integer("--sandbox-job-ms", values["sandbox-job-ms"], 3000, 0, 3_600_000),
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
+    queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
+    queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
   };
 
   for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey], ["the HTTP bearer token", config.httpToken]] as const) {

@@ -8,6 +8,7 @@ import { ClariClient } from "./client/clari-client.js";
 import { registerSecret } from "./client/redact.js";
 import type { Config } from "./config.js";
 import { Journal } from "./exports/jobs/journal.js";
+import { QueryEngine } from "./exports/query/engine.js";
 import { Observations } from "./exports/store/observations.js";
 import { ExportStore } from "./exports/store/store.js";
 import { TableCache } from "./exports/table/table-cache.js";
@@ -25,6 +26,8 @@ export interface Deps {
   /** Audit pages and opportunity lookups read without an export, kept for questions. */
   observations: Observations;
   tables: TableCache;
+  /** clari_query's SQL engine (DuckDB loads on its first query). */
+  query: QueryEngine;
   logger: Logger;
 }
 
@@ -94,7 +97,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
-  const deps: Deps = { client, config, store, journal, observations: Observations.open(folder), tables, logger };
+  const observations = Observations.open(folder);
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  const deps: Deps = { client, config, store, journal, observations, tables, query, logger };
   return {
     deps,
     async close() {

@@ -17,7 +17,7 @@ import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
   "Clari forecast, quota, pipeline, audit and activity data. Exports are asynchronous and spend a scarce monthly quota: " +
-  "export once (clari_export_forecast), then answer follow-up questions with clari_query_export on the same jobId instead of exporting again. " +
+  "export once (clari_export_forecast), then answer follow-up questions with clari_query (SQL over everything stored; tables in clari://schema) instead of exporting again. " +
   "If a tool says a job is still running, continue with clari_wait_for_job; never re-run the export.";
 
 /**

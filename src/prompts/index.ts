@@ -25,9 +25,9 @@ export function registerPrompts(server: McpServer): void {
         [
           `Prepare me for this week's forecast call on "${forecastId}" for ${period(timePeriod)}.`,
           `1. clari_export_forecast with forecastId "${forecastId}", ${period(timePeriod)}, includeHistorical true, typesToExport ["forecast","quota","forecast_updated"]. If it returns outcome running, call clari_wait_for_job with its jobId. Check the summary's warnings: if Clari returned another quarter, say so first.`,
-          `2. clari_query_export (mode aggregate, managersOnly true, field ["Commit","Quota"], pivotFields true, ratio {numerator:"Commit", denominator:"Quota"}, groupBy ["role","user"]) for commit vs quota per manager in the latest week.`,
-          `3. clari_query_export mode week_over_week, field ["Commit"], for the biggest movers since last week.`,
-          `4. clari_query_export mode not_updated for who has not updated their call.`,
+          `2. clari_query for commit vs quota per manager in the latest week (each manager's own numbers from forecast, joined to people where is_rep is false, for that export_id).`,
+          `3. clari_query for the biggest Commit movers since last week (forecast, this week against week - 1, per user_id).`,
+          `4. clari_query for who has not updated their call (forecast WHERE is_latest_week AND NOT updated, with people.manager_name).`,
           `Report: a table of managers with Commit, Quota and coverage; the top movers; the people to chase. Numbers only from the tool results.`,
         ].join("\n"),
       ),
@@ -41,7 +41,7 @@ export function registerPrompts(server: McpServer): void {
         [
           `Find who has not updated their forecast call in "${forecastId}" for ${period(timePeriod)}.`,
           `1. clari_export_forecast with typesToExport ["forecast","forecast_updated"] (clari_wait_for_job if still running).`,
-          `2. clari_query_export mode not_updated; then the same with underRole set to each VP's role to split by team if the list is long.`,
+          `2. clari_query: forecast WHERE is_latest_week AND NOT updated, joined to people (and to reports_to on each VP's user_id to split by team if the list is long).`,
           `Report the people grouped by their manager (parentRole), with the calls they left stale.`,
         ].join("\n"),
       ),

@@ -67,7 +67,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
         jobId,
         kind: entry.kind,
         bytes: entry.bytes,
-        note: `The file is ${entry.bytes} bytes; read it a page of ${ROWS_PER_PAGE} rows at a time, or query it with clari_query_export.`,
+        note: `The file is ${entry.bytes} bytes; read it a page of ${ROWS_PER_PAGE} rows at a time, or ask clari_query (SQL) of it.`,
         firstPage: rowsUri(jobId, 1),
         summary,
       });

@@ -4,9 +4,11 @@ import type { Deps } from "../deps.js";
 import { registerAuditResources } from "./audit-resources.js";
 import { registerExportResources } from "./export-resources.js";
 import { registerLimitsResource } from "./limits-resource.js";
+import { registerSchemaResource } from "./schema-resource.js";
 
 export function registerResources(server: McpServer, deps: Deps): void {
   registerExportResources(server, deps);
   registerAuditResources(server, deps);
   registerLimitsResource(server, deps);
+  registerSchemaResource(server);
 }

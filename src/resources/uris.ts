@@ -9,6 +9,8 @@ export const FORECAST_LATEST_TEMPLATE = "clari://forecasts/{forecastId}/latest";
 export const AUDIT_EVENTS_URI = "clari://audit/events";
 export const AUDIT_PAGE_TEMPLATE = "clari://audit/events/page/{token}";
 export const LIMITS_URI = "clari://limits";
+/** clari_query's tables and columns (docs/QUERY.md). */
+export const SCHEMA_URI = "clari://schema";
 
 export const exportUri = (jobId: string): string => `${EXPORTS_URI}/${jobId}`;
 export const rowsUri = (jobId: string, page: number): string => `${exportUri(jobId)}/rows/${page}`;

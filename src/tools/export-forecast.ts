@@ -6,7 +6,7 @@ export const exportForecast = defineExportTool({
   name: "clari_export_forecast",
   title: "Export a forecast",
   description:
-    "Export a Forecast Tab for a quarter and wait; returns a summary and a file link. Then answer questions with clari_query_export. " +
+    "Export a Forecast Tab for a quarter and wait; returns a summary and a file link. Then answer questions with clari_query. " +
     "Spends 1 monthly export unless an identical recent one is reused. If still running, continue with clari_wait_for_job.",
   toolset: "forecast",
   kind: "forecast",

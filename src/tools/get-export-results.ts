@@ -9,7 +9,7 @@ export const getExportResults = defineTool({
   name: "clari_get_export_results",
   title: "Read export rows",
   description:
-    "Page through a DONE export's normalised rows (forecast rows, audit events or activities). For totals prefer clari_query_export.",
+    "Page through a DONE export's normalised rows (forecast rows, audit events or activities). For totals prefer clari_query.",
   toolset: "jobs",
   inputSchema: {
     jobId: jobIdInput,

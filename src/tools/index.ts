@@ -20,12 +20,12 @@ import { ingestBulk } from "./ingest-bulk.js";
 import { ingestRecords } from "./ingest-records.js";
 import { listAuditEvents } from "./list-audit-events.js";
 import { listExportJobs } from "./list-export-jobs.js";
-import { queryExport } from "./query-export.js";
+import { query } from "./query.js";
 import { waitForJobTool } from "./wait-for-job.js";
 
 export const ALL_TOOLS: readonly ToolDefinition[] = [
   exportForecast,
-  queryExport,
+  query,
   getForecast,
   waitForJobTool,
   getExportJob,

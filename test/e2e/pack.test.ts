@@ -4,7 +4,7 @@
  * shebang, and dev-only imports.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,6 +38,15 @@ describe("npm package", () => {
     await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox"], env: cleanEnv(), stderr: "ignore" }));
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain("clari_export_forecast");
+    // clari_query's engine: DuckDB's binding comes as an npm platform package, and the .mcpb
+    // manifest declares the platforms whose binding a bundle built here carries.
+    const result = await client.callTool({ name: "clari_query", arguments: { sql: "SELECT 42 AS answer" } });
+    expect((result.structuredContent as { rows: unknown[][] }).rows).toEqual([[42]]);
     await client.close();
+    const manifest = JSON.parse(readFileSync(path.join(installed, "manifest.json"), "utf8")) as { compatibility: { platforms: string[] } };
+    expect(manifest.compatibility.platforms).toContain("linux");
+    if (process.platform === "linux" && process.arch === "x64") {
+      expect(readdirSync(path.join(work.dir, "node_modules", "@duckdb"))).toEqual(expect.arrayContaining(["node-api", "node-bindings", "node-bindings-linux-x64"]));
+    }
   }, 60_000);
 });

@@ -30,8 +30,8 @@ describe("clari-mcp --sandbox over stdio", () => {
     const { jobId, outcome } = exported.structuredContent as { jobId: string; outcome: string };
     expect(outcome).toBe("done");
     const query = await client.callTool({
-      name: "clari_query_export",
-      arguments: { jobId, managersOnly: true, field: ["Commit", "Quota"], pivotFields: true, groupBy: ["role"] },
+      name: "clari_query",
+      arguments: { sql: `SELECT field, sum(value) FROM forecast WHERE export_id = '${jobId}' AND is_latest_week GROUP BY field` },
     });
     expect(query.isError).toBeFalsy();
     expect((query.structuredContent as { rows: unknown[] }).rows.length).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import type { ClariClient, ClariClientOptions } from "../../src/client/clari-cli
 import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { Journal } from "../../src/exports/jobs/journal.js";
+import { QueryEngine } from "../../src/exports/query/engine.js";
 import { Observations } from "../../src/exports/store/observations.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { TableCache } from "../../src/exports/table/table-cache.js";
@@ -46,7 +47,10 @@ export interface HarnessOptions {
 export async function depsFor(client: ClariClient, config: Config, logger: Logger = silentLogger): Promise<Deps> {
   const store = await ExportStore.open(config.cacheDir, { maxBytes: config.maxStoreMb * 1024 * 1024 });
   const journal = Journal.open(config.cacheDir, store.lock, () => undefined);
-  return { client, config, store, journal, observations: Observations.open(config.cacheDir), tables: new TableCache(store), logger };
+  const observations = Observations.open(config.cacheDir);
+  const tables = new TableCache(store);
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  return { client, config, store, journal, observations, tables, query, logger };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

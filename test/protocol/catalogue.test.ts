@@ -19,7 +19,8 @@ describe("tools/list", () => {
     expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS.map((t) => t.name).sort());
     expect(tools).toHaveLength(18);
     for (const tool of tools) {
-      expect(tool.name).toMatch(/^clari_[a-z]+(_[a-z]+)+$/);
+      // clari_<verb>_<noun>; the one SQL tool over everything stored is named by its verb alone.
+      expect(tool.name).toMatch(tool.name === "clari_query" ? /^clari_query$/ : /^clari_[a-z]+(_[a-z]+)+$/);
       expect(tool.title).toBeTruthy();
       expect(tool.description!.length).toBeGreaterThan(40);
       expect(tool.inputSchema.type).toBe("object");
@@ -63,7 +64,7 @@ describe("tools/list", () => {
     expect(byName.clari_export_forecast).toMatchObject({ readOnlyHint: false, idempotentHint: false });
     expect(byName.clari_ingest_records).toMatchObject({ readOnlyHint: false, idempotentHint: true });
     expect(byName.clari_get_limits).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
-    expect(byName.clari_query_export).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+    expect(byName.clari_query).toMatchObject({ readOnlyHint: true, openWorldHint: false });
   });
 });
 
@@ -75,7 +76,7 @@ describe("tool selection", () => {
     expect(writers.sort()).toEqual(["clari_add_picklist_values", "clari_cancel_export_job", "clari_ingest_bulk", "clari_ingest_records"]);
     for (const writer of writers) expect(names).not.toContain(writer);
     expect(names).toContain("clari_export_forecast");
-    expect(names).toContain("clari_query_export");
+    expect(names).toContain("clari_query");
     expect(names).toHaveLength(ALL_TOOLS.length - writers.length);
     await h.close();
   });
@@ -90,7 +91,7 @@ describe("tool selection", () => {
   it("narrows to --toolsets and --tools", async () => {
     const h = await startHarness({ flags: ["--toolsets", "forecast,admin"] });
     const names = (await h.client.listTools()).tools.map((t) => t.name).sort();
-    expect(names).toEqual(["clari_export_forecast", "clari_get_forecast", "clari_get_limits", "clari_query_export"]);
+    expect(names).toEqual(["clari_export_forecast", "clari_get_forecast", "clari_get_limits", "clari_query"]);
     await h.close();
     const one = await startHarness({ flags: ["--tools", "clari_get_limits"] });
     expect((await one.client.listTools()).tools.map((t) => t.name)).toEqual(["clari_get_limits"]);

@@ -180,7 +180,6 @@ describe("ClariClient and tools against the sandbox: no other route is reached",
     { tool: "clari_get_export_results", field: "jobId", routes: [] },
     { tool: "clari_cancel_export_job", field: "jobId", routes: [] },
     { tool: "clari_wait_for_job", field: "jobId", routes: [] },
-    { tool: "clari_query_export", field: "jobId", routes: [] },
     { tool: "clari_get_ingest_job", field: "jobId", routes: [] },
     // forecastIds may contain dots: "." and ".." are refused by the path encoder, "..." is a (bad) id.
     { tool: "clari_export_forecast", field: "forecastId", routes: ["POST /v4/export/forecast/{forecastId}"] },

@@ -86,7 +86,7 @@ export const JOB_ID = "0123456789abcdef01234567";
  */
 export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   clari_export_forecast: { forecastId: "net_bookings", timePeriod: "2026_Q4", typesToExport: ["forecast", "quota"], scopeId: "1905::MGR", currency: "USD", waitSeconds: 0 },
-  clari_query_export: { jobId: JOB_ID, mode: "aggregate", field: ["Commit"], groupBy: ["role"], ratio: { numerator: "Commit", denominator: "Quota" } },
+  clari_query: { sql: "SELECT field, sum(value) FROM forecast GROUP BY field", limit: 10 },
   clari_get_forecast: { forecastId: "net_bookings", timePeriod: "2026_Q4", typesToExport: ["crm_total"] },
   clari_wait_for_job: { jobId: JOB_ID, kind: "export", waitSeconds: 0 },
   clari_get_export_job: { jobId: JOB_ID },

@@ -34,6 +34,21 @@ interface FrameInfo {
   endDate: string;
 }
 
+/** Entry keys naming who made an update or adjustment and when, by data type. */
+const CHANGE_KEYS: Readonly<Record<string, readonly [by: string, on: string]>> = {
+  forecast_updated: ["updatedBy", "updatedOn"],
+  adjustment: ["adjustedBy", "adjustedOn"],
+};
+
+/** An epoch-ms number, a numeric string or an ISO date-time as epoch ms; NaN when absent. */
+function epochMs(v: Json | undefined): number {
+  if (typeof v === "number") return Number.isFinite(v) ? (Math.abs(v) < 1e11 ? v * 1000 : v) : Number.NaN;
+  if (typeof v !== "string" || v.trim() === "") return Number.NaN;
+  const s = v.trim();
+  if (/^-?\d+(?:\.\d+)?$/.test(s)) return epochMs(Number(s));
+  return Date.parse(s);
+}
+
 /** Entry keys that each yield one row, with their data type (first key present wins). */
 const VALUE_KEYS: ReadonlyArray<readonly [dataType: string, keys: readonly string[]]> = [
   ["forecast", ["forecastValue", "forecast"]],
@@ -91,6 +106,7 @@ export class TablesReader {
   private readonly periodFrames = new Set<number>();
   private lastPair = -1;
   private readonly dataTypeCodes: number[];
+  private readonly changeKeys: Array<readonly [string, string] | undefined>;
   private readonly currencyCache = new Map<string, number>();
   private invalidValues = 0;
   private entries = 0;
@@ -99,6 +115,7 @@ export class TablesReader {
   constructor(private readonly table: ForecastTable) {
     table.shape = "tables";
     this.dataTypeCodes = VALUE_KEYS.map(([dt]) => table.internDataType(dt));
+    this.changeKeys = VALUE_KEYS.map(([dt]) => CHANGE_KEYS[dt]);
     this.parser.onValue = ({ value, stack }) => {
       const tableName = stack[1]?.key;
       if (typeof tableName !== "string" || value === undefined) return;
@@ -208,6 +225,8 @@ export class TablesReader {
       }
       // Local codes for now; week is resolved at the end.
       t.append(user, period, field, frame, dataType, currency, 0, value);
+      const change = this.changeKeys[k];
+      if (change && (e[change[0]] !== undefined || e[change[1]] !== undefined)) t.setChange(t.length - 1, str(e[change[0]]), epochMs(e[change[1]]));
     }
   }
 

@@ -37,15 +37,40 @@ function names(list: unknown, idKey: string, nameKey: string): { names: string[]
   return out;
 }
 
+/** One participant of an activity, as the query tables carry them. */
+export interface ActivityParticipant {
+  activityId: string;
+  name: string;
+  email: string;
+  isInternal: boolean | null;
+}
+
+function activityList(input: unknown): unknown[] {
+  const json = parseJsonInput(input);
+  return Array.isArray(json) ? json : isRecord(json) && Array.isArray(json.activities) ? json.activities : [];
+}
+
+/** Every participant of every activity record (same inputs as {@link normaliseActivities}). */
+export function normaliseActivityParticipants(input: unknown): ActivityParticipant[] {
+  const out: ActivityParticipant[] = [];
+  for (const a of activityList(input)) {
+    if (!isRecord(a) || !Array.isArray(a.participants)) continue;
+    const activityId = text(a.activityId);
+    for (const p of a.participants.filter(isRecord)) {
+      const internal = p.isInternal === true || p.isInternal === "true" ? true : p.isInternal === false || p.isInternal === "false" ? false : null;
+      out.push({ activityId, name: text(p.name), email: text(p.email), isInternal: internal });
+    }
+  }
+  return out;
+}
+
 /**
  * Normalises activity records. Accepts `{activities: [...]}` or a bare array, as parsed JSON or
  * as JSON text; `date` may be epoch milliseconds (number or string) or ISO.
  */
 export function normaliseActivities(input: unknown): ActivityRow[] {
-  const json = parseJsonInput(input);
-  const list = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json.activities) ? json.activities : [];
   const rows: ActivityRow[] = [];
-  for (const a of list) {
+  for (const a of activityList(input)) {
     if (!isRecord(a)) continue;
     const accounts = names(a.accounts, "accountId", "accountName");
     const opportunities = names(a.opportunities, "opportunityId", "opportunityName");

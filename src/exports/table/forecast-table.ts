@@ -13,6 +13,8 @@
  * - currency(Uint32Array): currency symbol or code as exported ("$", "€", "USD") or ""
  * - week    (Int32Array):  1-based week index inside the time period (as exported), -1 unknown
  * - value   (Float64Array): the number; booleans as 1/0 (see isBooleanDataType); null as NaN
+ * - changedBy/changedOn (only once a row has one; JSON tables shape only): who made the update
+ *   or adjustment the row records (a userId, dictionary-encoded, "" none) and when (epoch ms, NaN)
  *
  * Role and parentRole share one dictionary ("roles"), so their codes compare directly.
  * Use `row(i)` for small outputs, `get(column, i)` / `code(column, i)` for single cells, and
@@ -172,6 +174,8 @@ export class ForecastTable {
   readonly dates = new StringDictionary();
   readonly dataTypes = new StringDictionary();
   readonly currencies = new StringDictionary();
+  /** Who updated or adjusted (userIds); code 0 is "". */
+  readonly changers = new StringDictionary();
 
   // Tuple dictionaries: person -> attribute codes, period -> (label, id), span -> (start, end).
   private personAttrs: Record<PersonAttr, Uint32Array<ArrayBuffer>>;
@@ -189,6 +193,9 @@ export class ForecastTable {
   private currency_: Uint32Array;
   private week_: Int32Array;
   private value_: Float64Array;
+  // Allocated on the first row that records who changed it and when (most shapes never do).
+  private changedBy_: Uint32Array | undefined;
+  private changedOn_: Float64Array | undefined;
   private length_ = 0;
   private booleanTypes: Uint8Array = new Uint8Array(8);
   private warningsDropped = 0;
@@ -212,6 +219,7 @@ export class ForecastTable {
       parentRole: new Uint32Array(64),
     };
     this.currencies.intern("");
+    this.changers.intern("");
   }
 
   /** Number of rows. */
@@ -361,6 +369,38 @@ export class ForecastTable {
     this.length_ = i + 1;
   }
 
+  /** Records who updated or adjusted row i (a userId, "" unknown) and when (epoch ms, NaN unknown). */
+  setChange(i: number, by: string, onMs: number): void {
+    if (by === "" && Number.isNaN(onMs)) return;
+    if (!this.changedBy_ || !this.changedOn_) {
+      this.changedBy_ = new Uint32Array(this.value_.length);
+      this.changedOn_ = new Float64Array(this.value_.length).fill(Number.NaN);
+    }
+    this.changedBy_[i] = this.changers.intern(by);
+    this.changedOn_[i] = onMs;
+  }
+
+  /** True once any row records who changed it. */
+  get hasChanges(): boolean {
+    return this.changedBy_ !== undefined;
+  }
+
+  /** Who changed row i (a userId) or "". */
+  changedBy(i: number): string {
+    return this.changedBy_ ? this.changers.get(this.changedBy_[i] ?? 0) : "";
+  }
+
+  /** When row i was changed (epoch ms) or NaN. */
+  changedOn(i: number): number {
+    return this.changedOn_?.[i] ?? Number.NaN;
+  }
+
+  /** Views of the change columns (length = rows), or undefined when no row has one. */
+  get changeColumns(): { by: Uint32Array; on: Float64Array } | undefined {
+    if (!this.changedBy_ || !this.changedOn_) return undefined;
+    return { by: this.changedBy_.subarray(0, this.length_), on: this.changedOn_.subarray(0, this.length_) };
+  }
+
   private grow(need: number): void {
     const cap = Math.max(need, Math.ceil(this.value_.length * 1.5));
     const g32 = (a: Uint32Array): Uint32Array => {
@@ -380,6 +420,12 @@ export class ForecastTable {
     const v = new Float64Array(cap);
     v.set(this.value_.subarray(0, this.length_));
     this.value_ = v;
+    if (this.changedBy_ && this.changedOn_) {
+      this.changedBy_ = g32(this.changedBy_);
+      const on = new Float64Array(cap).fill(Number.NaN);
+      on.set(this.changedOn_.subarray(0, this.length_));
+      this.changedOn_ = on;
+    }
   }
 
   /**
@@ -397,6 +443,8 @@ export class ForecastTable {
     this.currency_ = this.currency_.slice(0, n);
     this.week_ = this.week_.slice(0, n);
     this.value_ = this.value_.slice(0, n);
+    if (this.changedBy_) this.changedBy_ = this.changedBy_.slice(0, n);
+    if (this.changedOn_) this.changedOn_ = this.changedOn_.slice(0, n);
   }
 
   /** Views of the row columns (length = rows). Writable: normalisers fix codes up in place. */

@@ -55,7 +55,7 @@ export async function answerExport(
         ? `${label} ${jobId} reused from the store (finished ${Math.round(outcome.ageMs / 60_000)} min ago; no quota spent; an export tool with fresh:true makes a new one).`
         : `${label} ${jobId} is DONE after ${Math.round(outcome.wait.elapsedMs / 1000)}s${outcome.resumed ? " (resumed an identical job already queued)" : ""}.`;
     return {
-      text: [head, ...outcome.notes, ...lines, ...warnings.map((w) => `Warning: ${w}`), `Full file: ${uri}. Ask questions with clari_query_export {jobId:"${jobId}"}.`].join("\n"),
+      text: [head, ...outcome.notes, ...lines, ...warnings.map((w) => `Warning: ${w}`), `Full file: ${uri}. Ask questions with clari_query (export_id '${jobId}').`].join("\n"),
       structured: {
         jobId,
         outcome: outcome.outcome,

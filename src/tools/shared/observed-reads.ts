@@ -9,11 +9,13 @@ import type { Deps } from "../../deps.js";
 export async function readAuditPage(deps: Deps, args: AuditFilters & { limit?: number | undefined; nextLink?: string | undefined }, signal: AbortSignal): Promise<AuditPage> {
   const page = await deps.client.listAuditEvents(args, { signal });
   await deps.observations.recordAuditPage(page).catch((error: unknown) => deps.logger.warn(`could not keep the audit page: ${(error as Error).message}`));
+  deps.query.observationsChanged();
   return page;
 }
 
 export async function lookUpOpportunities(deps: Deps, oppIds: string[], mode: string | undefined, signal: AbortSignal): Promise<Opportunity[]> {
   const opportunities = await deps.client.getOpportunities(oppIds, mode, { signal });
   await deps.observations.recordOpportunities(opportunities).catch((error: unknown) => deps.logger.warn(`could not keep the opportunity lookup: ${(error as Error).message}`));
+  deps.query.observationsChanged();
   return opportunities;
 }

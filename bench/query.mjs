@@ -1,0 +1,120 @@
+/**
+ * 7. Questions over a stored export: a 5,000-user forecast export (includeHistorical, all four
+ * typesToExport) from a sandbox started here, asked through the built binary over stdio (pointed
+ * at the sandbox with CLARI_BASE_URL, so the sandbox's own memory is not the server's). Measures
+ * the export call (queue, wait, download, store), the first question after it (which reads the
+ * stored file into the engine), repeated questions (p50 of N), and the server's peak RSS
+ * (VmHWM from /proc). The same question is asked of whichever query tool the binary lists:
+ * `clari_query` (SQL) or the engine it replaced (`clari_query_export`); the replaced engine's
+ * figures were measured with this script before it left and are kept in query-baseline.json.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startSandbox } from "../dist/sandbox/index.js";
+import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs, round } from "./lib.mjs";
+
+const BASELINE = path.join(BENCH_DIR, "query-baseline.json");
+const USERS = 5000;
+const REPEATS = 20;
+
+/** Commit vs quota per manager (the latest week), in each engine's own words. */
+const QUESTIONS = {
+  clari_query: {
+    sql:
+      "SELECT p.manager_name, sum(f.value) FILTER (WHERE f.field = 'Commit') AS commit, sum(f.value) FILTER (WHERE f.field = 'Quota') AS quota " +
+      "FROM forecast f JOIN people p USING (export_id, user_id) WHERE f.is_latest_week GROUP BY 1 ORDER BY 2 DESC",
+    limit: 25,
+  },
+  clari_query_export: { groupBy: ["parentRole"], field: ["Commit", "Quota"], pivotFields: true, limit: 25 },
+};
+
+function peakRssMB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return round(kb / 1024, 1);
+  } catch {
+    return NaN;
+  }
+}
+
+async function call(client, name, args) {
+  const t = nowMs();
+  const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
+  const ms = nowMs() - t;
+  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content).slice(0, 500)}`);
+  return { ms, result };
+}
+
+export async function measure() {
+  const sandbox = await startSandbox({ users: USERS, jobDurationMs: 500, rateLimitPerSecond: 100_000, monthlyQuota: 100_000 });
+  const cacheDir = path.join(TMP, "cache-query");
+  rmSync(cacheDir, { recursive: true, force: true });
+  const env = cleanEnv({ CLARI_API_KEY: "sandbox", CLARI_BASE_URL: sandbox.v4Url, CLARI_INGEST_BASE_URL: sandbox.v2Url });
+  const session = await connectStdio({ args: [CLI, "--cache-dir", cacheDir], env });
+  try {
+    const pid = session.transport.pid;
+    const tools = (await session.client.listTools()).tools.map((t) => t.name);
+    const engine = tools.includes("clari_query") ? "clari_query" : "clari_query_export";
+    const exported = await call(session.client, "clari_export_forecast", {
+      forecastId: "net_bookings",
+      includeHistorical: true,
+      typesToExport: ["forecast", "quota", "forecast_updated", "adjustment"],
+      fresh: true,
+      waitSeconds: 55,
+    });
+    const { jobId, outcome } = exported.result.structuredContent ?? {};
+    if (outcome !== "done") throw new Error(`export ended ${outcome}`);
+    const question = engine === "clari_query" ? QUESTIONS.clari_query : { jobId, ...QUESTIONS.clari_query_export };
+    const first = await call(session.client, engine, question);
+    const repeated = [];
+    for (let i = 0; i < REPEATS; i++) repeated.push((await call(session.client, engine, question)).ms);
+    const rows = first.result.structuredContent?.rows?.length ?? 0;
+    return {
+      engine,
+      users: USERS,
+      exportMs: round(exported.ms, 0),
+      firstQueryMs: round(first.ms, 0),
+      firstAnswerMs: round(exported.ms + first.ms, 0),
+      repeatedP50Ms: round(median(repeated), 1),
+      peakRssMB: peakRssMB(pid),
+      answerRows: rows,
+    };
+  } finally {
+    await session.close();
+    await sandbox.close();
+  }
+}
+
+export async function run() {
+  const now = await measure();
+  log(`query (${now.engine}): export ${now.exportMs} ms, first query ${now.firstQueryMs} ms, repeated p50 ${now.repeatedP50Ms} ms, peak RSS ${now.peakRssMB} MB`);
+  let before = existsSync(BASELINE) ? JSON.parse(readFileSync(BASELINE, "utf8")) : undefined;
+  if (now.engine === "clari_query_export") {
+    writeFileSync(BASELINE, `${JSON.stringify({ ...now, measuredAt: new Date().toISOString() }, null, 2)}\n`);
+    before = undefined;
+  }
+  const label = now.engine === "clari_query" ? "clari_query (DuckDB)" : "clari_query_export (hand-written engine)";
+  const figures = [
+    figure("query_export_ms", `Query, ${USERS} users: export call (queue, wait, download, store), ${label}`, now.exportMs, "ms"),
+    figure("query_first_ms", `Query, ${USERS} users: first question after the export (reads it into the engine), ${label}`, now.firstQueryMs, "ms"),
+    figure(
+      "query_first_answer_ms",
+      `Query, ${USERS} users: export + first answer, ${label}${before ? ` vs ${before.engine} ${before.firstAnswerMs} ms` : ""}`,
+      before ? `${now.firstAnswerMs} (${round(now.firstAnswerMs / before.firstAnswerMs, 2)}x)` : now.firstAnswerMs,
+      "ms",
+      before ? "<= 1.2x" : "",
+      before ? now.firstAnswerMs <= 1.2 * before.firstAnswerMs : undefined,
+    ),
+    figure("query_repeat_p50", `Query, ${USERS} users: repeated question p50 (N=${REPEATS}), ${label}${before ? ` vs ${before.repeatedP50Ms} ms` : ""}`, now.repeatedP50Ms, "ms", "< 100 ms", now.repeatedP50Ms < 100),
+    figure(
+      "query_peak_rss",
+      `Query, ${USERS} users: server peak RSS, ${label}${before ? ` vs ${before.peakRssMB} MB` : ""}`,
+      before ? `${now.peakRssMB} (${round(now.peakRssMB / before.peakRssMB, 2)}x)` : now.peakRssMB,
+      "MB",
+      before ? "<= 2x" : "",
+      before ? now.peakRssMB <= 2 * before.peakRssMB : undefined,
+    ),
+  ];
+  return { figures, details: { now, before } };
+}

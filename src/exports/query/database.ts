@@ -1,0 +1,56 @@
+/**
+ * Opens the in-memory DuckDB database the query tables live in, creates the contract's tables
+ * and views (and the raw tables behind the views), then locks it down. Imported on the first
+ * query only: DuckDB never loads at start-up.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { CONTRACT, type ContractTable } from "./contract.js";
+import { lockDown, openOptions } from "./lockdown.js";
+
+/** Contract tables kept as views over raw tables (de-duplicated across sources). */
+const VIEWS: Record<string, string> = {
+  audit_events: `SELECT DISTINCT ON (event_id) event_id, event_time, actor_id,
+      coalesce(actor_name, max(actor_name) OVER (PARTITION BY actor_id)) AS actor_name,
+      coalesce(actor_email, max(actor_email) OVER (PARTITION BY actor_id)) AS actor_email,
+      actor_type, impersonating_actor_id, event, event_parameters, session_type, ip_address, session_id, correlation_id
+    FROM raw.audit_rows ORDER BY event_id, actor_name NULLS LAST`,
+  activities: "SELECT DISTINCT ON (activity_id) activity_id, activity_type, subject, activity_time, owner_id, organiser_id FROM raw.activities ORDER BY activity_id",
+  activity_accounts: "SELECT DISTINCT activity_id, account_id, account_name FROM raw.activity_accounts",
+  activity_opportunities: "SELECT DISTINCT activity_id, opportunity_id, opportunity_name FROM raw.activity_opportunities",
+  activity_participants: "SELECT DISTINCT activity_id, name, email, is_internal FROM raw.activity_participants",
+};
+
+/** The raw tables behind the views carry their source (an export's jobId, or "pages"). */
+const RAW_SOURCE: Record<string, string> = {
+  audit_events: "source",
+  activities: "export_id",
+  activity_accounts: "export_id",
+  activity_opportunities: "export_id",
+  activity_participants: "export_id",
+};
+
+const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
+
+export interface Database {
+  instance: DuckDBInstance;
+  con: DuckDBConnection;
+}
+
+export async function openDatabase(memoryMb: number): Promise<Database> {
+  const instance = await DuckDBInstance.create(":memory:", openOptions(memoryMb));
+  const con = await instance.connect();
+  await con.run("CREATE SCHEMA raw");
+  await con.run("CREATE SCHEMA load");
+  for (const table of CONTRACT) {
+    const view = VIEWS[table.name];
+    if (view === undefined) {
+      await con.run(`CREATE TABLE ${table.name} (${columnsDdl(table)})`);
+      continue;
+    }
+    const rawName = table.name === "audit_events" ? "audit_rows" : table.name;
+    await con.run(`CREATE TABLE raw.${rawName} (${RAW_SOURCE[table.name]} VARCHAR, ${columnsDdl(table)})`);
+    await con.run(`CREATE VIEW ${table.name} AS ${view}`);
+  }
+  await lockDown(con);
+  return { instance, con };
+}

@@ -1,0 +1,13 @@
+/** clari://schema: the tables and columns clari_query answers from (the contract, as Markdown). */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { contractMarkdown } from "../exports/query/contract.js";
+import { SCHEMA_URI } from "./uris.js";
+
+export function registerSchemaResource(server: McpServer): void {
+  server.registerResource(
+    "schema",
+    SCHEMA_URI,
+    { title: "clari_query tables", description: "The tables and columns clari_query answers from", mimeType: "text/markdown" },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/markdown", text: contractMarkdown() }] }),
+  );
+}
