@@ -29,6 +29,9 @@ const RAW_SOURCE: Record<string, string> = {
   activity_participants: "export_id",
 };
 
+/** The catalog the tables live in (the assistant's default). */
+export const CATALOG = "clari";
+
 const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
 
 export interface Database {
@@ -39,6 +42,10 @@ export interface Database {
 export async function openDatabase(memoryMb: number): Promise<Database> {
   const instance = await DuckDBInstance.create(":memory:", openOptions(memoryMb));
   const con = await instance.connect();
+  // A compressed in-memory catalog: after each CHECKPOINT the loaded tables take a fraction of
+  // their uncompressed size (the forecast table of a 5,000-user export: ~80 MB -> ~5 MB).
+  await con.run(`ATTACH ':memory:' AS ${CATALOG} (COMPRESS)`);
+  await con.run(`USE ${CATALOG}`);
   await con.run("CREATE SCHEMA raw");
   await con.run("CREATE SCHEMA load");
   for (const table of CONTRACT) {

@@ -124,9 +124,18 @@ export class QueryEngine {
     const { store } = this.options;
     await store.sync();
     const current = new Map(store.list().map((e) => [e.jobId, e]));
-    for (const jobId of [...this.loaded.keys()]) if (!current.has(jobId)) await this.drop(m, jobId);
+    let changed = false;
+    for (const jobId of [...this.loaded.keys()]) {
+      if (current.has(jobId)) continue;
+      await this.drop(m, jobId);
+      changed = true;
+    }
     for (const jobId of [...this.failed.keys()]) if (!current.has(jobId)) this.failed.delete(jobId);
-    for (const entry of current.values()) if (!this.loaded.has(entry.jobId) && !this.failed.has(entry.jobId)) await this.load(m, entry);
+    for (const entry of current.values()) {
+      if (this.loaded.has(entry.jobId) || this.failed.has(entry.jobId)) continue;
+      await this.load(m, entry);
+      changed = true;
+    }
     const stale = store.persistent && Date.now() - this.observationsReadAt > OBSERVATIONS_STALE_MS;
     if (this.observationsDirty || stale) {
       this.observationsDirty = false;
@@ -137,7 +146,10 @@ export class QueryEngine {
       ]);
       await m.events.loadAuditPages(m.db.con, pages);
       await m.opportunities.loadOpportunities(m.db.con, lookups);
+      changed = true;
     }
+    // Changed tables are compressed (and deleted rows' space reused) at a checkpoint.
+    if (changed) await m.db.con.run("CHECKPOINT");
   }
 
   private async drop(m: Modules, jobId: string): Promise<void> {

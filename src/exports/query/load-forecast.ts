@@ -78,7 +78,7 @@ function* reportsTo(exportId: string, people: Person[]): Generator<[string, stri
   }
 }
 
-const STAGING = ["f_rows", "f_person", "f_field", "f_period", "f_span", "f_type", "f_currency", "f_changer"];
+const STAGING = ["f_rows", "f_person", "f_field", "f_period", "f_span", "f_type", "f_currency", "f_changer", "f_latest"];
 
 /** Loads one forecast export; returns the number of `forecast` rows. */
 export async function loadForecast(con: DuckDBConnection, entry: StoredExport, table: ForecastTable): Promise<{ rows: number; timePeriod: string | undefined }> {
@@ -147,6 +147,10 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
     const request = entry.request;
     const forecastId = typeof request.forecastId === "string" ? request.forecastId : null;
     await con.run(
+      `CREATE TABLE load.f_latest AS SELECT r.period, max(s.start_day) AS start_day, max(r.week) AS week
+       FROM load.f_rows r JOIN load.f_span s ON s.code = r.span GROUP BY r.period`,
+    );
+    await con.run(
       `INSERT INTO forecast
        WITH r AS (
          SELECT r.*, t.name AS dt FROM load.f_rows r JOIN load.f_type t ON t.code = r.dtype
@@ -165,7 +169,7 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
          FROM r GROUP BY person, period, field, span, week
        )
        SELECT $export_id, $forecast_id, pe.id, g.week, TRY_CAST(s.start_day AS DATE),
-         coalesce(s.start_day = max(s.start_day) OVER (PARTITION BY g.period), g.week = max(g.week) OVER (PARTITION BY g.period)),
+         coalesce(s.start_day = l.start_day, g.week = l.week),
          p.user_id, f.name, g.value, g.adjustment,
          CASE WHEN g.updated IS NULL THEN NULL ELSE g.updated <> 0 END,
          ub.user_id, to_timestamp(g.updated_on / 1000), ab.user_id, to_timestamp(g.adjusted_on / 1000),
@@ -175,6 +179,7 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
        JOIN load.f_field f ON f.code = g.field
        JOIN load.f_period pe ON pe.code = g.period
        JOIN load.f_span s ON s.code = g.span
+       JOIN load.f_latest l ON l.period = g.period
        LEFT JOIN load.f_currency cu ON cu.code = g.currency
        LEFT JOIN load.f_changer ub ON ub.code = g.updated_by
        LEFT JOIN load.f_changer ab ON ab.code = g.adjusted_by`,
