@@ -83,8 +83,8 @@ describe.skipIf(!hasChromium)("the forecast view in headless Chromium", () => {
   });
 
   it("is served as an MCP App resource under the CSP it declares", async () => {
-    expect(await page.evaluate(() => (window as unknown as { __mimeType: string }).__mimeType)).toBe("text/html;profile=mcp-app");
-    expect(await page.evaluate(() => (window as unknown as { __policy: string }).__policy)).toContain("connect-src 'none'");
+    expect(await page.evaluate("window.__mimeType")).toBe("text/html;profile=mcp-app");
+    expect(await page.evaluate("window.__policy")).toContain("connect-src 'none'");
   });
 
   it("draws each of the top leader's reports: Commit and quota equal to the raw export", async () => {
@@ -101,10 +101,10 @@ describe.skipIf(!hasChromium)("the forecast view in headless Chromium", () => {
     const rows = await drawnRows(frame);
     const manager = rows.find((r) => r.manager);
     expect(manager, "a manager among the top leader's reports").toBeDefined();
-    const callsBefore = await page.evaluate(() => (window as unknown as { __calls: unknown[] }).__calls.length);
+    const callsBefore = (await page.evaluate("window.__calls.length")) as number;
     await nextDraw(frame, () => frame.click(`g.row[data-user-id="${manager!.userId}"]`));
     expect(await frame.$eval("h1", (e) => e.textContent)).toBe(`${manager!.name}'s team`);
-    const calls = await page.evaluate(() => (window as unknown as { __calls: Array<{ name: string }> }).__calls);
+    const calls = (await page.evaluate("window.__calls")) as Array<{ name: string }>;
     expect(calls.slice(callsBefore).every((c) => c.name === "clari_query")).toBe(true);
     expect(calls.length).toBeGreaterThan(callsBefore);
     const user = raw.user((u) => u.userId === manager!.userId);
@@ -115,8 +115,8 @@ describe.skipIf(!hasChromium)("the forecast view in headless Chromium", () => {
 
   it("has a table of the same numbers, follows the host's dark theme, and asks nothing of the network", async () => {
     expect(await frame.$$eval("details table tbody tr", (trs) => trs.length)).toBe((await drawnRows(frame)).length);
-    await page.evaluate(() => (window as unknown as { __setTheme(t: string): Promise<void> }).__setTheme("dark"));
-    await frame.waitForFunction(() => document.documentElement.getAttribute("data-theme") === "dark");
+    await page.evaluate('window.__setTheme("dark")');
+    await frame.waitForFunction('document.documentElement.getAttribute("data-theme") === "dark"');
     const origin = new URL(host.url).origin;
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith("about:"))).toEqual([]);
     expect(problems).toEqual([]);
