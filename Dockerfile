@@ -6,6 +6,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY scripts ./scripts
+COPY view ./view
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim

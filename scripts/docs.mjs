@@ -1,7 +1,32 @@
 #!/usr/bin/env node
-/** npm run docs: regenerate docs/TOOLS.md from the built catalogue. */
-import { writeFileSync } from "node:fs";
+/**
+ * npm run docs: regenerate docs/TOOLS.md from the built catalogue, and docs/img/forecast-view.png (the
+ * README's picture of the forecast view) by the browser test's rendering: the built server on its sandbox,
+ * the view in headless Chromium inside scripts/view-host.mjs. Without chromium the image is skipped.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { renderToolsDoc } from "../dist/tools/tools-doc.js";
+import { chromiumPath, screenshotForecastView } from "./view-host.mjs";
 
 writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc());
 console.log("docs/TOOLS.md written");
+
+const image = fileURLToPath(new URL("../docs/img/forecast-view.png", import.meta.url));
+if (!chromiumPath()) {
+  console.log("chromium not found (apt-get install chromium, or set CHROMIUM_PATH): docs/img/forecast-view.png not regenerated");
+} else {
+  const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLARI_")));
+  const client = new Client({ name: "clari-mcp-docs", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, "--sandbox", "--no-cache", "--sandbox-job-ms", "300"], env, stderr: "ignore" }));
+  try {
+    mkdirSync(new URL("../docs/img/", import.meta.url), { recursive: true });
+    await screenshotForecastView({ client, path: image });
+    console.log("docs/img/forecast-view.png written");
+  } finally {
+    await client.close();
+  }
+}

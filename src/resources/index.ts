@@ -5,10 +5,12 @@ import { registerAuditResources } from "./audit-resources.js";
 import { registerExportResources } from "./export-resources.js";
 import { registerLimitsResource } from "./limits-resource.js";
 import { registerSchemaResource } from "./schema-resource.js";
+import { registerViewResource } from "./view-resource.js";
 
 export function registerResources(server: McpServer, deps: Deps): void {
   registerExportResources(server, deps);
   registerAuditResources(server, deps);
   registerLimitsResource(server, deps);
   registerSchemaResource(server);
+  registerViewResource(server);
 }

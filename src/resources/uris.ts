@@ -11,6 +11,14 @@ export const AUDIT_PAGE_TEMPLATE = "clari://audit/events/page/{token}";
 export const LIMITS_URI = "clari://limits";
 /** clari_query's tables and columns (docs/QUERY.md). */
 export const SCHEMA_URI = "clari://schema";
+/** The forecast view (an MCP App): one self-contained HTML file, linked from clari_export_forecast and clari_query. */
+export const FORECAST_VIEW_URI = "ui://clari/forecast-view.html";
+/**
+ * The MCP Apps (ext-apps) names this server uses, the same strings as ext-apps' RESOURCE_MIME_TYPE and
+ * RESOURCE_URI_META_KEY (a test holds them equal): ext-apps is a build-time dependency only, bundled into the view.
+ */
+export const MCP_APP_MIME_TYPE = "text/html;profile=mcp-app";
+export const MCP_APP_LEGACY_URI_KEY = "ui/resourceUri";
 
 export const exportUri = (jobId: string): string => `${EXPORTS_URI}/${jobId}`;
 export const rowsUri = (jobId: string, page: number): string => `${exportUri(jobId)}/rows/${page}`;

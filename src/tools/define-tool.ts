@@ -37,6 +37,8 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
    * this sense: they queue a job (so readOnlyHint is false) but change no Clari data.
    */
   writesClariData: boolean;
+  /** The MCP App view a host shows with this tool's results (ext-apps `_meta.ui.resourceUri`); the result itself is unchanged. */
+  uiResourceUri?: `ui://${string}`;
   handler(args: z.output<z.ZodObject<I>>, deps: Deps, call: CallContext): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FORECAST_VIEW_URI } from "../resources/uris.js";
 import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "./shared/common-inputs.js";
 import { defineExportTool } from "./shared/define-export-tool.js";
 
@@ -10,6 +11,7 @@ export const exportForecast = defineExportTool({
     "Spends 1 monthly export unless an identical recent one is reused. If still running, continue with clari_wait_for_job.",
   toolset: "forecast",
   kind: "forecast",
+  uiResourceUri: FORECAST_VIEW_URI,
   inputSchema: {
     forecastId: forecastIdInput,
     timePeriod: timePeriodInput.optional(),

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { MCP_APP_LEGACY_URI_KEY } from "../resources/uris.js";
 import type { ToolDefinition } from "./define-tool.js";
 
 function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
@@ -76,5 +77,14 @@ export function renderListing(tools: readonly ToolDefinition[]): Tool[] {
     inputSchema: jsonSchema(tool.inputSchema, "input"),
     outputSchema: outputSchema(tool.outputSchema),
     annotations: tool.annotations,
+    ...(tool.uiResourceUri ? { _meta: uiMeta(tool.uiResourceUri) } : {}),
   }));
+}
+
+/**
+ * A tool's link to its MCP App view, as ext-apps' registerAppTool writes it: `ui.resourceUri`, and the
+ * older flat key hosts of the first MCP Apps drafts read. Clients without the extension ignore `_meta`.
+ */
+export function uiMeta(resourceUri: string): Record<string, unknown> {
+  return { ui: { resourceUri }, [MCP_APP_LEGACY_URI_KEY]: resourceUri };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_ROWS, MAX_ROWS } from "../exports/query/engine.js";
 import type { BoundedResult } from "../exports/query/bounded.js";
 import { ToolInputError } from "./describe-error.js";
+import { FORECAST_VIEW_URI } from "../resources/uris.js";
 import { defineTool } from "./define-tool.js";
 
 function cell(value: unknown): string {
@@ -49,6 +50,7 @@ export const query = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,
+  uiResourceUri: FORECAST_VIEW_URI,
   async handler({ sql, limit }, deps) {
     let result;
     try {

@@ -21,6 +21,8 @@ export interface ExportToolSpec<I extends z.ZodRawShape> {
   description: string;
   toolset: Toolset;
   kind: ExportKind;
+  /** The MCP App view shown with this tool's results (see ToolDefinition.uiResourceUri). */
+  uiResourceUri?: `ui://${string}`;
   /** The export's own parameters (waitSeconds and fresh are added). */
   inputSchema: I;
   /** Queue the job with Clari: the parameters that define the export, and the call. */
@@ -37,6 +39,7 @@ export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I
     outputSchema: exportResultShape,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     writesClariData: false,
+    ...(spec.uiResourceUri ? { uiResourceUri: spec.uiResourceUri } : {}),
     async handler(args, deps, call) {
       const { waitSeconds, fresh, ...rest } = args as { waitSeconds?: number; fresh: boolean } & Record<string, unknown>;
       const params = rest as z.output<z.ZodObject<I>>;

@@ -1,0 +1,37 @@
+/**
+ * The forecast view, an MCP App (ext-apps): one self-contained HTML file that `npm run build` writes to
+ * dist/view/forecast-view.html (scripts/build-view.mjs). It is read on the first resources/read of its
+ * ui:// URI, never at start-up, and kept. The view makes no network request of its own (every number
+ * comes through the host, by tools/call), so its CSP declares no domain at all.
+ */
+import { readFile } from "node:fs/promises";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { FORECAST_VIEW_URI, MCP_APP_MIME_TYPE } from "./uris.js";
+
+/** ext-apps' McpUiResourceMeta: no connect, resource or frame domains; a border from the host. */
+export const VIEW_UI_META = { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] }, prefersBorder: true };
+
+/** Beside the built server (dist/view), or, running from source (tests), the build's copy. */
+const VIEW_FILES = [new URL("../view/forecast-view.html", import.meta.url), new URL("../../dist/view/forecast-view.html", import.meta.url)];
+let html: Promise<string> | undefined;
+
+/** The built view, read once on first use (a failed read is retried on the next request). */
+export function viewHtml(): Promise<string> {
+  html ??= readFile(VIEW_FILES[0]!, "utf8")
+    .catch(() => readFile(VIEW_FILES[1]!, "utf8"))
+    .catch((error: unknown) => {
+      html = undefined;
+      throw new Error(`The forecast view is not built (npm run build): ${(error as Error).message}`);
+    });
+  return html;
+}
+
+export function registerViewResource(server: McpServer): void {
+  // What ext-apps' registerAppResource does (its types are for the 2.x server SDK; this server is on 1.x).
+  server.registerResource(
+    "forecast-view",
+    FORECAST_VIEW_URI,
+    { title: "Forecast view", description: "Bars of a call against quota, week-over-week lines, drill-down by manager (an MCP App)", mimeType: MCP_APP_MIME_TYPE, _meta: { ui: VIEW_UI_META } },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: MCP_APP_MIME_TYPE, text: await viewHtml(), _meta: { ui: VIEW_UI_META } }] }),
+  );
+}

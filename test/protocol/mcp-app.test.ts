@@ -1,0 +1,81 @@
+/**
+ * The forecast view as an MCP App: the tools that link it, its ui:// resource and CSP, and that the
+ * link changes no result. A client without the MCP Apps extension gets exactly the results it got
+ * before the view existed (text, resource_link and structuredContent; nothing ui:// in them).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { EXTENSION_ID, RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from "@modelcontextprotocol/ext-apps/server";
+import { FORECAST_VIEW_URI, MCP_APP_LEGACY_URI_KEY, MCP_APP_MIME_TYPE } from "../../src/resources/uris.js";
+import { createServer } from "../../src/server.js";
+import { startHarness, type Harness } from "../helpers/harness.js";
+
+let h: Harness;
+let withApps: Client;
+const closers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  const server = createServer(h.deps);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  withApps = new Client({ name: "apps-host", version: "1.0.0" }, { capabilities: { extensions: { [EXTENSION_ID]: { mimeTypes: [MCP_APP_MIME_TYPE] } } } as never });
+  await withApps.connect(a);
+  closers.push(() => withApps.close(), () => server.close());
+});
+afterAll(async () => {
+  for (const close of closers) await close();
+  await h.close();
+});
+
+describe("the forecast view (MCP App)", () => {
+  it("uses ext-apps' own names", () => {
+    expect(MCP_APP_MIME_TYPE).toBe(RESOURCE_MIME_TYPE);
+    expect(MCP_APP_LEGACY_URI_KEY).toBe(RESOURCE_URI_META_KEY);
+  });
+
+  it("is linked from clari_export_forecast and clari_query only", async () => {
+    const { tools } = await h.client.listTools();
+    const linked = tools.filter((t) => t._meta !== undefined);
+    expect(linked.map((t) => t.name).sort()).toEqual(["clari_export_forecast", "clari_query"]);
+    for (const tool of linked) expect(tool._meta).toEqual({ ui: { resourceUri: FORECAST_VIEW_URI }, [RESOURCE_URI_META_KEY]: FORECAST_VIEW_URI });
+  });
+
+  it("is a ui:// resource: one self-contained HTML file under a CSP with no domains", async () => {
+    const { resources } = await h.client.listResources();
+    const listed = resources.find((r) => r.uri === FORECAST_VIEW_URI);
+    expect(listed).toMatchObject({ mimeType: RESOURCE_MIME_TYPE, _meta: { ui: { csp: { connectDomains: [], resourceDomains: [] } } } });
+    const { contents } = await h.client.readResource({ uri: FORECAST_VIEW_URI });
+    const [content] = contents as Array<{ uri: string; mimeType: string; text: string; _meta: unknown }>;
+    expect(content!.mimeType).toBe(RESOURCE_MIME_TYPE);
+    expect(content!._meta).toMatchObject({ ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] } } });
+    expect(content!.text).toMatch(/^<!doctype html>/i);
+    // Nothing loaded from elsewhere: no script, stylesheet, image or font by URL.
+    expect(content!.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|@import/i);
+    expect(content!.text).not.toMatch(/\burl\(\s*['"]?(https?:)?\/\//); // CSS url() (JS's new URL() is not a load)
+  });
+
+  it("changes no tool result: a client without the extension gets the same content as one with it, and nothing ui://", async () => {
+    const args = { forecastId: "net_bookings", waitSeconds: 30 };
+    const first = await h.client.callTool({ name: "clari_export_forecast", arguments: args });
+    expect(first.isError).toBeFalsy();
+    expect((first.content as Array<{ type: string }>).map((c) => c.type)).toEqual(["text", "resource_link"]);
+    expect(first._meta).toBeUndefined();
+    const jobId = (first.structuredContent as { jobId: string }).jobId;
+    const sql = `SELECT p.name, max(f.value) FILTER (WHERE f.field = 'Commit') AS commit FROM forecast f JOIN people p USING (export_id, user_id) WHERE f.export_id = '${jobId}' AND f.is_latest_week GROUP BY 1 ORDER BY 1`;
+    const calls = [
+      { name: "clari_export_forecast", arguments: args },
+      { name: "clari_query", arguments: { sql } },
+    ];
+    const steady = (r: unknown) => JSON.parse(JSON.stringify(r).replace(/"ageMinutes":[\d.]+/g, '"ageMinutes":0').replace(/finished \d+ min ago/g, "finished N min ago"));
+    for (const call of calls) {
+      const plain = await h.client.callTool(call);
+      const apps = await withApps.callTool(call);
+      expect(plain.isError, call.name).toBeFalsy();
+      expect(steady(apps)).toEqual(steady(plain));
+      expect(JSON.stringify(plain)).not.toContain("ui://");
+      expect(Object.keys(plain).sort()).toEqual(["content", "structuredContent"]);
+    }
+  });
+});
