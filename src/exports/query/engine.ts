@@ -154,7 +154,8 @@ export class QueryEngine {
 
   private async drop(m: Modules, jobId: string): Promise<void> {
     const { con } = m.db;
-    for (const table of ["exports", "people", "reports_to", "forecast", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
+    await m.forecast.dropForecast(con, jobId);
+    for (const table of ["exports", "people", "reports_to", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
       await con.run(`DELETE FROM ${table} WHERE export_id = $id`, { id: jobId });
     }
     await con.run("DELETE FROM raw.audit_rows WHERE source = $id", { id: jobId });

@@ -1,13 +1,14 @@
 /**
  * A stored forecast export into the query tables: `people` and `reports_to` from its hierarchy,
  * `forecast` from its value rows (one row per person, field and week, the data types side by
- * side). The rows come from the row model the streaming readers built (deps.tables), written
- * column by column into a staging table and pivoted inside DuckDB.
+ * side). The rows come from the row model the streaming readers built (deps.tables), pivoted in
+ * forecast-pivot.ts and written column by column; names are stored once per export.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { StoredExport } from "../store/store.js";
 import type { ForecastPerson, ForecastTable } from "../table/forecast-table.js";
-import { appendNumericColumns, appendRows, text } from "./append.js";
+import { appendNumericChunks, appendRows, day, text, type NumericChunk } from "./append.js";
+import { pivotForecast } from "./forecast-pivot.js";
 
 interface Person {
   userId: string;
@@ -78,7 +79,47 @@ function* reportsTo(exportId: string, people: Person[]): Generator<[string, stri
   }
 }
 
-const STAGING = ["f_rows", "f_person", "f_field", "f_period", "f_span", "f_type", "f_currency", "f_changer", "f_latest"];
+/** The raw tables the `forecast` view joins (database.ts); each row carries its export's number. */
+export const FORECAST_RAW_TABLES = {
+  "raw.forecast_exports": "export_no INTEGER, export_id VARCHAR, forecast_id VARCHAR",
+  "raw.forecast_people": "export_no INTEGER, code INTEGER, user_id VARCHAR",
+  "raw.forecast_fields": "export_no INTEGER, code INTEGER, name VARCHAR",
+  "raw.forecast_periods": "export_no INTEGER, code INTEGER, time_period VARCHAR",
+  "raw.forecast_spans": "export_no INTEGER, code INTEGER, week_start DATE, week_end DATE",
+  "raw.forecast_changers": "export_no INTEGER, code INTEGER, user_id VARCHAR",
+  "raw.forecast_currencies": "export_no INTEGER, code INTEGER, name VARCHAR",
+  "raw.forecast_facts":
+    "export_no INTEGER, person INTEGER, period INTEGER, field INTEGER, span INTEGER, week INTEGER, is_latest INTEGER, " +
+    "value DOUBLE, adjustment DOUBLE, updated INTEGER, updated_by INTEGER, updated_on DOUBLE, adjusted_by INTEGER, adjusted_on DOUBLE, " +
+    "crm_total DOUBLE, crm_closed DOUBLE, currency INTEGER",
+} as const;
+
+/**
+ * The contract's `forecast` table, as a view: numbers and codes are stored once per row, names
+ * once per export (a 5,000-user export's rows as text took ~80 MB before compression).
+ */
+export const FORECAST_VIEW = `SELECT e.export_id, e.forecast_id, pe.time_period, x.week, s.week_start, x.is_latest::BOOLEAN AS is_latest_week,
+    p.user_id, f.name AS field, x.value, x.adjustment, (x.updated <> 0) AS updated,
+    ub.user_id AS updated_by, to_timestamp(x.updated_on / 1000) AS updated_on,
+    ab.user_id AS adjusted_by, to_timestamp(x.adjusted_on / 1000) AS adjusted_on,
+    s.week_end, x.crm_total, x.crm_closed, cu.name AS currency
+  FROM raw.forecast_facts x
+  JOIN raw.forecast_exports e ON e.export_no = x.export_no
+  JOIN raw.forecast_people p ON p.export_no = x.export_no AND p.code = x.person
+  JOIN raw.forecast_fields f ON f.export_no = x.export_no AND f.code = x.field
+  JOIN raw.forecast_periods pe ON pe.export_no = x.export_no AND pe.code = x.period
+  JOIN raw.forecast_spans s ON s.export_no = x.export_no AND s.code = x.span
+  LEFT JOIN raw.forecast_currencies cu ON cu.export_no = x.export_no AND cu.code = x.currency
+  LEFT JOIN raw.forecast_changers ub ON ub.export_no = x.export_no AND ub.code = x.updated_by
+  LEFT JOIN raw.forecast_changers ab ON ab.export_no = x.export_no AND ab.code = x.adjusted_by`;
+
+/** Removes one export's rows from the forecast's raw tables. */
+export async function dropForecast(con: DuckDBConnection, exportId: string): Promise<void> {
+  const found = await con.runAndReadAll("SELECT export_no FROM raw.forecast_exports WHERE export_id = $id", { id: exportId });
+  for (const [no] of found.getRows()) {
+    for (const table of Object.keys(FORECAST_RAW_TABLES)) await con.run(`DELETE FROM ${table} WHERE export_no = $no`, { no: Number(no) });
+  }
+}
 
 /** Loads one forecast export; returns the number of `forecast` rows. */
 export async function loadForecast(con: DuckDBConnection, entry: StoredExport, table: ForecastTable): Promise<{ rows: number; timePeriod: string | undefined }> {
@@ -106,89 +147,30 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
   );
   await appendRows(con, "reports_to", reportsTo(exportId, people));
 
-  for (const name of STAGING) await con.run(`DROP TABLE IF EXISTS load.${name}`);
-  await con.run("CREATE TABLE load.f_rows (person INTEGER, period INTEGER, field INTEGER, span INTEGER, dtype INTEGER, currency INTEGER, week INTEGER, value DOUBLE, by_code INTEGER, on_ms DOUBLE)");
-  await con.run("CREATE TABLE load.f_person (code INTEGER, user_id VARCHAR)");
-  await con.run("CREATE TABLE load.f_field (code INTEGER, name VARCHAR)");
-  await con.run("CREATE TABLE load.f_period (code INTEGER, id VARCHAR)");
-  await con.run("CREATE TABLE load.f_span (code INTEGER, start_day VARCHAR, end_day VARCHAR)");
-  await con.run("CREATE TABLE load.f_type (code INTEGER, name VARCHAR)");
-  await con.run("CREATE TABLE load.f_currency (code INTEGER, name VARCHAR)");
-  await con.run("CREATE TABLE load.f_changer (code INTEGER, user_id VARCHAR)");
-  try {
-    await appendRows(con, "load.f_person", Array.from(personOf, (i, code) => [code, (people[i] as Person).userId]));
-    await appendRows(con, "load.f_field", table.fields.values.map((name, code) => [code, name]));
-    await appendRows(con, "load.f_period", Array.from({ length: table.periodCount }, (_, code) => [code, table.periodId(code) || table.periodLabel(code)]));
-    await appendRows(con, "load.f_span", Array.from({ length: table.spanCount }, (_, code) => [code, text(table.spanStart(code)), text(table.spanEnd(code))]));
-    await appendRows(con, "load.f_type", table.dataTypes.values.map((name, code) => [code, name]));
-    await appendRows(con, "load.f_currency", table.currencies.values.map((name, code) => [code, text(name)]));
-    await appendRows(con, "load.f_changer", table.changers.values.map((id, code) => [code, text(id)]));
+  const next = await con.runAndReadAll("SELECT coalesce(max(export_no), 0)::INTEGER + 1 FROM raw.forecast_exports");
+  const no = Number(next.getRows()[0]?.[0] ?? 1);
+  const forecastId = typeof entry.request.forecastId === "string" ? entry.request.forecastId : null;
+  await appendRows(con, "raw.forecast_exports", [[no, exportId, forecastId]]);
+  await appendRows(con, "raw.forecast_people", Array.from(personOf, (i, code) => [no, code, (people[i] as Person).userId]));
+  await appendRows(con, "raw.forecast_fields", table.fields.values.map((name, code) => [no, code, name]));
+  await appendRows(con, "raw.forecast_periods", Array.from({ length: table.periodCount }, (_, code) => [no, code, table.periodId(code) || table.periodLabel(code)]));
+  await appendRows(con, "raw.forecast_spans", Array.from({ length: table.spanCount }, (_, code) => [no, code, day(table.spanStart(code)), day(table.spanEnd(code))]));
+  await appendRows(con, "raw.forecast_changers", table.changers.values.map((id, code) => [no, code, text(id)]));
+  await appendRows(con, "raw.forecast_currencies", table.currencies.values.map((name, code) => [no, code, text(name)]));
 
-    const c = table.columns;
-    const changes = table.changeColumns;
-    const NONE = Number.NaN;
-    await appendNumericColumns(
-      con,
-      "load.f_rows",
-      [
-        { type: "INTEGER", at: (i) => c.person[i] as number },
-        { type: "INTEGER", at: (i) => c.period[i] as number },
-        { type: "INTEGER", at: (i) => c.field[i] as number },
-        { type: "INTEGER", at: (i) => c.span[i] as number },
-        { type: "INTEGER", at: (i) => c.dataType[i] as number },
-        { type: "INTEGER", at: (i) => c.currency[i] as number },
-        { type: "INTEGER", at: (i) => ((c.week[i] as number) >= 0 ? (c.week[i] as number) : NONE) },
-        { type: "DOUBLE", at: (i) => c.value[i] as number },
-        { type: "INTEGER", at: changes ? (i) => changes.by[i] || NONE : () => NONE },
-        { type: "DOUBLE", at: changes ? (i) => changes.on[i] as number : () => NONE },
-      ],
-      table.length,
-    );
-    const request = entry.request;
-    const forecastId = typeof request.forecastId === "string" ? request.forecastId : null;
-    await con.run(
-      `CREATE TABLE load.f_latest AS SELECT r.period, max(s.start_day) AS start_day, max(r.week) AS week
-       FROM load.f_rows r JOIN load.f_span s ON s.code = r.span GROUP BY r.period`,
-    );
-    await con.run(
-      `INSERT INTO forecast
-       WITH r AS (
-         SELECT r.*, t.name AS dt FROM load.f_rows r JOIN load.f_type t ON t.code = r.dtype
-       ), g AS (
-         SELECT person, period, field, span, week,
-           coalesce(max(value) FILTER (WHERE dt = 'forecast'), max(value) FILTER (WHERE dt = 'quota')) AS value,
-           max(value) FILTER (WHERE dt = 'adjustment') AS adjustment,
-           max(value) FILTER (WHERE dt = 'forecast_updated') AS updated,
-           max(by_code) FILTER (WHERE dt = 'forecast_updated') AS updated_by,
-           max(on_ms) FILTER (WHERE dt = 'forecast_updated') AS updated_on,
-           max(by_code) FILTER (WHERE dt = 'adjustment') AS adjusted_by,
-           max(on_ms) FILTER (WHERE dt = 'adjustment') AS adjusted_on,
-           max(value) FILTER (WHERE dt = 'crm_total') AS crm_total,
-           max(value) FILTER (WHERE dt = 'crm_closed') AS crm_closed,
-           max(currency) FILTER (WHERE dt <> 'forecast_updated') AS currency
-         FROM r GROUP BY person, period, field, span, week
-       )
-       SELECT $export_id, $forecast_id, pe.id, g.week, TRY_CAST(s.start_day AS DATE),
-         coalesce(s.start_day = l.start_day, g.week = l.week),
-         p.user_id, f.name, g.value, g.adjustment,
-         CASE WHEN g.updated IS NULL THEN NULL ELSE g.updated <> 0 END,
-         ub.user_id, to_timestamp(g.updated_on / 1000), ab.user_id, to_timestamp(g.adjusted_on / 1000),
-         TRY_CAST(s.end_day AS DATE), g.crm_total, g.crm_closed, cu.name
-       FROM g
-       JOIN load.f_person p ON p.code = g.person
-       JOIN load.f_field f ON f.code = g.field
-       JOIN load.f_period pe ON pe.code = g.period
-       JOIN load.f_span s ON s.code = g.span
-       JOIN load.f_latest l ON l.period = g.period
-       LEFT JOIN load.f_currency cu ON cu.code = g.currency
-       LEFT JOIN load.f_changer ub ON ub.code = g.updated_by
-       LEFT JOIN load.f_changer ab ON ab.code = g.adjusted_by`,
-      { export_id: exportId, forecast_id: forecastId },
-    );
-    const counted = await con.runAndReadAll("SELECT count(*)::INTEGER, min(time_period) FROM forecast WHERE export_id = $id", { id: exportId });
-    const [rows, period] = counted.getRows()[0] ?? [0, null];
-    return { rows: Number(rows), timePeriod: typeof period === "string" ? period : undefined };
-  } finally {
-    for (const name of STAGING) await con.run(`DROP TABLE IF EXISTS load.${name}`);
-  }
+  const types = ["INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "DOUBLE", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "INTEGER", "DOUBLE", "DOUBLE", "DOUBLE", "INTEGER"] as const;
+  let exportNo: Float64Array | undefined;
+  const chunks = function* (): Generator<NumericChunk> {
+    for (const f of pivotForecast(table)) {
+      exportNo ??= new Float64Array(f.person.length).fill(no);
+      yield {
+        length: f.length,
+        columns: [exportNo, f.person, f.period, f.field, f.span, f.week, f.isLatest, f.value, f.adjustment, f.updated, f.updatedBy, f.updatedOn, f.adjustedBy, f.adjustedOn, f.crmTotal, f.crmClosed, f.currency],
+      };
+    }
+  };
+  const rows = await appendNumericChunks(con, "raw.forecast_facts", types, chunks());
+  const periods = await con.runAndReadAll("SELECT min(time_period) FROM raw.forecast_periods WHERE export_no = $no", { no });
+  const period = periods.getRows()[0]?.[0];
+  return { rows, timePeriod: typeof period === "string" ? period : undefined };
 }
