@@ -22,7 +22,7 @@ const SIZES = [
   { rows: 1_000_000, label: "1M" },
 ];
 
-async function ensureFile(shape, rows, label) {
+export async function ensureFile(shape, rows, label) {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `forecast-${shape}-${label}.${shape === "csv" ? "csv" : "json"}`);
   const metaFile = `${file}.meta.json`;

@@ -18,7 +18,7 @@ const USERS = 5000;
 const REPEATS = 20;
 
 /** Commit vs quota per manager (the latest week), in each engine's own words. */
-const QUESTIONS = {
+export const QUESTIONS = {
   clari_query: {
     sql:
       "SELECT p.manager_name, sum(f.value) FILTER (WHERE f.field = 'Commit') AS commit, sum(f.value) FILTER (WHERE f.field = 'Quota') AS quota " +
@@ -28,7 +28,7 @@ const QUESTIONS = {
   clari_query_export: { groupBy: ["parentRole"], field: ["Commit", "Quota"], pivotFields: true, limit: 25 },
 };
 
-function peakRssMB(pid) {
+export function peakRssMB(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
@@ -38,7 +38,7 @@ function peakRssMB(pid) {
   }
 }
 
-async function call(client, name, args) {
+export async function call(client, name, args) {
   const t = nowMs();
   const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
   const ms = nowMs() - t;

@@ -49,7 +49,8 @@ export const SANDBOX_API_KEY = "sandbox";
 /** Expired exports leave the store this often while the server runs (and at every start). */
 const PURGE_EVERY_MS = 10 * 60_000;
 
-function credentialFolder(baseUrl: string, apiKey: string | undefined): string {
+/** The store folder of one credential (base URL + key), under the cache dir. */
+export function credentialFolder(baseUrl: string, apiKey: string | undefined): string {
   return createHash("sha256").update(`${baseUrl}\n${apiKey ?? ""}`).digest("hex").slice(0, 16);
 }
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
