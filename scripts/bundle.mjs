@@ -13,10 +13,12 @@
  * 4. Pack with the official packer (`@anthropic-ai/mcpb`, what `mcpb pack` runs: it validates the
  *    manifest and icon) and print the bundle's size and what is inside.
  *
- * Options: --out DIR (default: the repository root).
+ * Options: --out DIR (default: the repository root); --target <platform>-<arch>[-musl] (repeatable,
+ * e.g. darwin-arm64, win32-x64): also carry that platform's DuckDB binding, installed by
+ * `npm ci --os --cpu` from the same lockfile, and declare its platform in the bundle's manifest.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -38,7 +40,7 @@ export function checkDuckdbBindings(nodeModules, platforms) {
   const carried = existsSync(scope)
     ? readdirSync(scope).flatMap((name) => {
         const match = /^node-bindings-(.+)$/.exec(name);
-        return match && existsSync(path.join(scope, name, "package.json")) ? [match[1]] : [];
+        return match && existsSync(path.join(scope, name, "duckdb.node")) ? [match[1]] : [];
       })
     : [];
   if (!Array.isArray(platforms) || platforms.length === 0) {
@@ -53,6 +55,31 @@ export function checkDuckdbBindings(nodeModules, platforms) {
     );
   }
   return carried;
+}
+
+/** The DuckDB bindings npm knows of: the lockfile's @duckdb/node-bindings-* packages, as "<platform>-<arch>[-musl]". */
+function lockedBindings(lock) {
+  return Object.keys(lock.packages ?? {}).flatMap((key) => {
+    const match = /^node_modules\/@duckdb\/node-bindings-(.+)$/.exec(key);
+    return match ? [match[1]] : [];
+  });
+}
+
+/** Installs another platform's DuckDB binding (npm ci --os --cpu [--libc] of the same lockfile) into stage/node_modules. */
+function addBinding(stage, target, log) {
+  const [os, cpu, libc] = target.split("-");
+  const scratch = mkdtempSync(path.join(tmpdir(), `clari-mcp-binding-${target}-`));
+  try {
+    for (const file of ["package.json", "package-lock.json"]) copyFileSync(path.join(root, file), path.join(scratch, file));
+    log(`Installing the DuckDB binding for ${target} (npm ci --os=${os} --cpu=${cpu}${libc ? ` --libc=${libc}` : ""})...`);
+    const flags = [`--os=${os}`, `--cpu=${cpu}`, ...(libc ? [`--libc=${libc}`] : [])];
+    execFileSync(npm, ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...flags], { cwd: scratch, stdio: ["ignore", "ignore", "inherit"] });
+    const from = path.join(scratch, "node_modules", "@duckdb", `node-bindings-${target}`);
+    if (!existsSync(path.join(from, "duckdb.node"))) throw new BundleError(`npm installed no @duckdb/node-bindings-${target} for --target ${target}.`);
+    cpSync(from, path.join(stage, "node_modules", "@duckdb", `node-bindings-${target}`), { recursive: true });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Files a release of the npm package holds, relative to the root (package.json `files`). */
@@ -86,9 +113,12 @@ function summarise(files) {
   return [...groups.entries()].sort((a, b) => b[1].bytes - a[1].bytes);
 }
 
-export async function buildBundle({ outDir = root, log = console.log } = {}) {
+export async function buildBundle({ outDir = root, targets = [], log = console.log } = {}) {
   const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
   const manifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8"));
+  const known = lockedBindings(JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")));
+  const unknown = targets.filter((t) => !known.includes(t));
+  if (unknown.length) throw new BundleError(`No DuckDB binding for --target ${unknown.join(", ")}; the lockfile has: ${known.join(", ")}.`);
   if (manifest.version !== pkg.version) throw new BundleError(`manifest.json's version ${manifest.version} is not package.json's ${pkg.version}.`);
   const entry = manifest.server?.entry_point;
   if (!entry || !existsSync(path.join(root, entry))) throw new BundleError(`The bundle's entry point ${entry} is missing: run npm run build first.`);
@@ -107,6 +137,13 @@ export async function buildBundle({ outDir = root, log = console.log } = {}) {
     const { name, version, description, type, license, bin, engines, dependencies } = pkg;
     writeFileSync(path.join(stage, "package.json"), `${JSON.stringify({ name, version, description, type, license, bin, engines, dependencies }, null, 2)}\n`);
 
+    for (const target of targets) if (!existsSync(path.join(stage, "node_modules", "@duckdb", `node-bindings-${target}`, "duckdb.node"))) addBinding(stage, target, log);
+    if (targets.length) {
+      // The bundle's manifest declares the platforms of the bindings added.
+      const platforms = [...new Set([...(manifest.compatibility?.platforms ?? []), ...targets.map((t) => t.split("-")[0])])];
+      manifest.compatibility = { ...manifest.compatibility, platforms };
+      writeFileSync(path.join(stage, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    }
     const bindings = checkDuckdbBindings(path.join(stage, "node_modules"), manifest.compatibility?.platforms);
 
     // The official packer, as `mcpb pack` runs it (imported here: a dev dependency).
@@ -137,8 +174,8 @@ export async function buildBundle({ outDir = root, log = console.log } = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const { values } = parseArgs({ options: { out: { type: "string" } } });
-  buildBundle({ outDir: values.out }).catch((error) => {
+  const { values } = parseArgs({ options: { out: { type: "string" }, target: { type: "string", multiple: true } } });
+  buildBundle({ outDir: values.out, targets: values.target ?? [] }).catch((error) => {
     console.error(error instanceof BundleError ? `bundle: ${error.message}` : error);
     process.exit(1);
   });

@@ -127,11 +127,19 @@ describe("the bundle's platform check", () => {
       const binding = path.join(fake.dir, "@duckdb", "node-bindings-linux-x64");
       mkdirSync(binding, { recursive: true });
       writeFileSync(path.join(binding, "package.json"), "{}");
+      writeFileSync(path.join(binding, "duckdb.node"), "");
+      // A folder without the native file (an optional dependency that failed to install) carries nothing.
+      mkdirSync(path.join(fake.dir, "@duckdb", "node-bindings-darwin-arm64"), { recursive: true });
       expect(checkDuckdbBindings(fake.dir, ["linux"])).toEqual(["linux-x64"]);
       expect(() => checkDuckdbBindings(fake.dir, ["linux", "darwin"])).toThrow(/no DuckDB binding for darwin .*it has: @duckdb\/node-bindings-linux-x64/);
       expect(() => checkDuckdbBindings(fake.dir, [])).toThrow(/declares no compatibility.platforms/);
     } finally {
       await fake.remove();
     }
+  });
+
+  it("refuses a --target the lockfile has no binding for, before staging anything", () => {
+    const run = () => execFileSync(process.execPath, [path.join(root, "scripts", "bundle.mjs"), "--target", "plan9-mips"], { cwd: root, encoding: "utf8", stdio: "pipe" });
+    expect(run).toThrow(/No DuckDB binding for --target plan9-mips; the lockfile has: .*darwin-arm64/);
   });
 });
