@@ -254,12 +254,15 @@ function pgFiles(pool: pg.Pool, q: Query, scope: string, local: () => Promise<st
     async write(jobId, body, signal) {
       checkJobId(jobId);
       const uploadId = randomUUID();
-      await q("INSERT INTO clari_mcp_uploads (upload_id, scope, job_id, started_at) VALUES ($1, $2, $3, $4)", [uploadId, scope, jobId, Date.now()]);
+      // Nothing is awaited before the pipeline takes the body: a caller may already be reading it (to count bytes).
+      const registered = q("INSERT INTO clari_mcp_uploads (upload_id, scope, job_id, started_at) VALUES ($1, $2, $3, $4)", [uploadId, scope, jobId, Date.now()]);
+      registered.catch(() => undefined);
       let seq = 0;
       let bytes = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       const flush = async (): Promise<void> => {
+        await registered;
         if (pendingBytes === 0) return;
         const data = Buffer.concat(pending);
         pending = [];
@@ -449,7 +452,7 @@ function pgTasks(pool: pg.Pool, q: Query, scope: string): TaskRecords {
       return record;
     },
     async get(taskId) {
-      checkId(taskId);
+      if (!TASK_ID.test(taskId)) return undefined;
       const row = (await q("SELECT * FROM clari_mcp_tasks WHERE scope = $1 AND task_id = $2", [scope, taskId])).rows[0];
       return row ? taskOf(row) : undefined;
     },
