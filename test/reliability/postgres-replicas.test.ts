@@ -76,6 +76,19 @@ describe.sequential("replicas on one Postgres", () => {
     expectNoPassword(a, b);
   });
 
+  it("three replicas asking four exports at once, each on every replica, queue exactly four jobs", async () => {
+    const { servers } = await replicas(3, 1500);
+    const periods = ["2026_Q1", "2026_Q2", "2026_Q3", "2026_Q4"];
+    const calls = periods.flatMap((timePeriod) => servers.map((server) => server.call(EXPORT_TOOL, { ...forecastArgs(20), timePeriod }).then((r) => ({ timePeriod, r }))));
+    const answers = await Promise.all(calls);
+    expect(fake!.posts()).toHaveLength(4);
+    expect(new Set(fake!.jobs().map((j) => j.timePeriod))).toEqual(new Set(periods));
+    for (const { timePeriod, r } of answers) {
+      expect(r.answer?.isError, r.answer?.text).toBe(false);
+      expect(r.answer?.structured.jobId).toBe(fake!.jobs().find((j) => j.timePeriod === timePeriod)!.jobId);
+    }
+  });
+
   it("a job started on replica A is resumed, downloaded and then reused on replica B", async () => {
     const { servers } = await replicas(2, 4000);
     const [a, b] = servers as [ServerProcess, ServerProcess];

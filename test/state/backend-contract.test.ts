@@ -8,6 +8,9 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSecret, resetSecrets } from "../../src/client/redact.js";
@@ -19,6 +22,7 @@ import { TaskExistsError } from "../../src/state/tasks.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/harness.js";
 
+const run = promisify(execFile);
 let cluster: PostgresCluster;
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -32,6 +36,8 @@ afterAll(async () => {
 });
 
 interface Place {
+  /** What test/state/lock-worker.mjs is given to open this place: kind, where, scope. */
+  worker: [string, string, string];
   /** Another backend on the same place (another process). */
   open(): Promise<StateBackend>;
   /** Overwrite the index with these bytes, as a crash or another program might. */
@@ -49,6 +55,7 @@ const kinds: Record<string, () => Promise<Place>> = {
     cleanups.push(folder.remove);
     const dir = path.join(folder.dir, "store");
     return {
+      worker: ["folder", dir, ""],
       async open() {
         const backend = await openFolderBackend(dir, warn);
         cleanups.push(() => backend.close());
@@ -71,6 +78,7 @@ const kinds: Record<string, () => Promise<Place>> = {
       }
     };
     return {
+      worker: ["postgres", url, scope],
       async open() {
         const backend = await openPostgresBackend({ url, scope, warn });
         cleanups.push(() => backend.close());
@@ -142,6 +150,14 @@ for (const [kind, makePlace] of Object.entries(kinds)) {
       await expect(a.lock.run(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
       expect(await b.lock.run(async () => "free")).toBe("free");
     });
+
+    it("is held by one process at a time: three processes incrementing one record under it lose no update", async () => {
+      const place = await makePlace();
+      const a = await place.open(); // the place exists (schema, folder) before the workers start
+      const worker = fileURLToPath(new URL("./lock-worker.mjs", import.meta.url));
+      await Promise.all([1, 2, 3].map(() => run(process.execPath, [worker, ...place.worker, "30"], { timeout: 60_000 })));
+      expect(await a.journal.read("0123456789abcdef0123456789abcdef")).toEqual({ n: 90 });
+    }, 90_000);
 
     it("stores files whole, streams them back, and gives a local path", async () => {
       const place = await makePlace();
