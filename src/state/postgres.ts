@@ -11,7 +11,8 @@
  *   damaged one moved to clari_mcp_index_aside), versioned by a sequence so `sync` stays cheap.
  * - Export files: 1 MB bytea chunks written under an upload id as the body streams in, then
  *   published in one transaction (a reader never sees part of a file); read back chunk by chunk.
- *   Readers that need a local path get a copy materialised in a private temporary folder.
+ *   Readers that need a local path get a copy materialised in a private temporary folder
+ *   (removed at close; one left by a killed process is removed by the next one to make its own).
  * - Journal, observations, task records: one row each.
  * The schema is created at start, idempotently, under a transaction-level advisory lock, and
  * versioned in clari_mcp_schema.
@@ -102,7 +103,7 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
   const scope = options.scope;
   const lock = advisoryLock(pool, scope, options.warn);
   let localDir: Promise<string> | undefined;
-  const local = (): Promise<string> => (localDir ??= options.localDir ? Promise.resolve(options.localDir) : mkdtemp(path.join(tmpdir(), "clari-mcp-state-")));
+  const local = (): Promise<string> => (localDir ??= options.localDir ? Promise.resolve(options.localDir) : privateLocalDir());
   return {
     description: `database ${shown}`,
     lock,
@@ -116,6 +117,27 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
       if (localDir && !options.localDir) await rm(await localDir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
+}
+
+/** Local copies live in `<tmp>/clari-mcp-state-<pid>-<random>/`, made on first use. */
+const LOCAL_PREFIX = "clari-mcp-state-";
+
+/** This process's folder of local copies; those left by processes that died (a SIGKILL) go first. */
+async function privateLocalDir(): Promise<string> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${LOCAL_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processRuns(pid)) await rm(path.join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
+  return mkdtemp(path.join(tmpdir(), `${LOCAL_PREFIX}${process.pid}-`));
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** An error's message with secrets (the database password among them) scrubbed. */

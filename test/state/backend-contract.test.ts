@@ -5,7 +5,9 @@
  * and task records, and never hold the lock at the same time.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { execFile } from "node:child_process";
@@ -299,6 +301,20 @@ describe("the Postgres backend", () => {
     await expect(b.files.read(JOB)).rejects.toThrow(/not in the state database/);
     expect(await b.journal.names()).toEqual([]);
     expect(await b.tasks.get("t1")).toBeUndefined();
+  });
+
+  it("keeps local copies in a private folder, removed at close, and clears those of dead processes", async () => {
+    const url = await cluster.createDatabase();
+    const stale = await mkdtemp(path.join(tmpdir(), "clari-mcp-state-999999999-"));
+    const backend = await openPostgresBackend({ url, scope: "s", warn });
+    await backend.files.write(JOB, Readable.from([Buffer.from("{}")]));
+    const copy = await backend.files.localPath(JOB);
+    expect(existsSync(stale)).toBe(false);
+    expect(path.basename(path.dirname(copy))).toMatch(new RegExp(`^clari-mcp-state-${process.pid}-`));
+    expect((statSync(copy).mode & 0o777).toString(8)).toBe("600");
+    expect((statSync(path.dirname(copy)).mode & 0o777).toString(8)).toBe("700");
+    await backend.close();
+    expect(existsSync(path.dirname(copy))).toBe(false);
   });
 
   it("creates its schema once when replicas start at the same moment, and checks its version", async () => {
