@@ -89,6 +89,34 @@ describe.sequential("replicas on one Postgres", () => {
     }
   });
 
+  it("export files stream into the database in chunks, bounded by --max-download-mb, and hold no key", async () => {
+    const MB = 1024 * 1024;
+    const { url, servers } = await replicas(1, 300, ["--max-download-mb", "4"]);
+    const [a] = servers as [ServerProcess];
+    fake!.faults.results = { kind: "big", bytes: 3 * MB };
+    const stored = await a.call(EXPORT_TOOL, forecastArgs(20));
+    expect(stored.answer?.isError, stored.answer?.text).toBe(false);
+    const [file] = await rows(url, "SELECT f.bytes, count(c.seq)::int AS chunks FROM clari_mcp_files f JOIN clari_mcp_chunks c USING (upload_id) GROUP BY f.bytes");
+    expect(Number(file!.bytes)).toBeGreaterThan(2.9 * MB);
+    expect(file!.chunks).toBe(3);
+
+    // Over the cap with no declared size: counted, refused, and nothing of it is left.
+    fake!.faults.results = { kind: "drip", chunkBytes: 256 * 1024, everyMs: 5 };
+    const refused = await a.call(EXPORT_TOOL, { ...forecastArgs(20), timePeriod: "2026_Q3" });
+    expect(refused.answer?.structured.outcome).not.toBe("done");
+    expect(refused.answer?.text).toMatch(/\b4\s?MB\b|max-download-mb/i);
+    expect(await rows(url, "SELECT count(*)::int AS n FROM clari_mcp_uploads")).toEqual([{ n: 1 }]);
+    expect(await rows(url, "SELECT count(*)::int AS n FROM clari_mcp_chunks")).toEqual([{ n: 3 }]);
+
+    // The Clari key is in no table (the journal, index, tasks and observations are scrubbed like the folder's files).
+    const key = fake!.apiKey;
+    for (const table of ["clari_mcp_index", "clari_mcp_journal", "clari_mcp_journal_aside", "clari_mcp_observations", "clari_mcp_tasks", "clari_mcp_files"]) {
+      const [hit] = await rows(url, `SELECT count(*)::int AS n FROM ${table} t WHERE strpos(t::text, '${key}') > 0`);
+      expect(hit, table).toEqual({ n: 0 });
+    }
+    expect(await rows(url, `SELECT count(*)::int AS n FROM clari_mcp_chunks WHERE position(convert_to('${key}', 'UTF8') IN data) > 0`)).toEqual([{ n: 0 }]);
+  });
+
   it("a job started on replica A is resumed, downloaded and then reused on replica B", async () => {
     const { servers } = await replicas(2, 4000);
     const [a, b] = servers as [ServerProcess, ServerProcess];
