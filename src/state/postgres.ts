@@ -58,6 +58,8 @@ const MIGRATIONS: string[][] = [
     `CREATE INDEX IF NOT EXISTS clari_mcp_tasks_created ON clari_mcp_tasks (scope, created_at)`,
   ],
 ];
+/** Longest wait for the store's lock. */
+const LOCK_WAIT_MS = 30_000;
 /** Serialises schema creation between replicas starting at once. */
 const SCHEMA_LOCK = "7126831652411550001";
 
@@ -85,8 +87,7 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: "clari-mcp",
-    // A lock wait or a statement that never ends must not hang a tool call for ever.
-    options: "-c lock_timeout=30000 -c statement_timeout=120000",
+    keepAlive: true,
   });
   pool.on("error", (error) => options.warn(`state database: an idle connection failed (${clean(error)})`));
   try {
@@ -194,6 +195,8 @@ function advisoryLock(pool: pg.Pool, scope: string, warn: (message: string) => v
         };
         client.on("error", onError);
         try {
+          // A holder that never lets go must not hang every tool call: the wait ends after 30 s.
+          await client.query(`SET lock_timeout = '${LOCK_WAIT_MS}ms'`);
           await client.query("SELECT pg_advisory_lock($1::bigint)", [key]);
           try {
             return await fn();
