@@ -51,7 +51,7 @@ export async function depsFor(client: ClariClient, config: Config, logger: Logge
   const observations = Observations.open(config.cacheDir);
   const tables = new TableCache(store);
   const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
-  return { client, config, store, journal, observations, tables, query, tasks: memoryTasks(), logger };
+  return { client, config, store, journal, observations, tables, query, tasks: store.backend?.tasks ?? memoryTasks(), logger };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
