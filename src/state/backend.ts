@@ -33,7 +33,11 @@ export interface HeldFile {
 
 /** Export files (tens or hundreds of MB): written and read as streams, never whole in memory. */
 export interface FileStorage {
-  /** Store the body under jobId once it has all arrived: a reader never sees part of one; a failed or aborted write leaves nothing. */
+  /**
+   * Store the body under jobId once it has all arrived: a reader never sees part of one; a failed
+   * or aborted write leaves nothing. The body must be piped at once, before anything is awaited:
+   * the caller may already be counting its bytes (a flowing stream).
+   */
   write(jobId: string, body: Readable, signal?: AbortSignal): Promise<void>;
   read(jobId: string): Promise<Buffer>;
   stream(jobId: string): Readable;

@@ -1,10 +1,11 @@
 /**
  * The export store: each DONE export's file is downloaded once into the state backend (a local
- * folder, 0700, files 0600, or a Postgres database) with an index of what was asked, so resources and queries need no second download, an
- * identical question inside the freshness window spends no quota, and a restart loses nothing.
- * Several processes may share the folder (or replicas the database): every change is made under the lock after
- * re-reading the index, and every decision re-reads it first (sync). The folder is bounded: over
- * its size cap the least recently used exports go first. Without a folder (--no-cache, the
+ * folder, 0700, files 0600, or a Postgres database, see src/state/) with an index of what was
+ * asked, so resources and queries need no second download, an identical question inside the
+ * freshness window spends no quota, and a restart loses nothing. Several processes may share the
+ * folder (or replicas the database): every change is made under the backend's lock after
+ * re-reading the index, and every decision re-reads it first (sync). The store is bounded: over
+ * its size cap the least recently used exports go first. Without a backend (--no-cache, the
  * sandbox) the same API keeps files in memory, within the same cap.
  */
 import { Readable, Writable } from "node:stream";
