@@ -35,6 +35,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Export store folder; undefined with --no-cache (memory only). */
   cacheDir: string | undefined;
+  /** Shared state (store, journal, locks, observations, tasks) in Postgres instead of cacheDir. Holds a password: never log it as is (redactStateUrl). */
+  stateUrl: string | undefined;
   /** Reuse an identical export younger than this instead of spending quota. */
   freshnessMinutes: number;
   /** Default time a job-creating tool waits before returning a resumable handle. */
@@ -88,6 +90,8 @@ Options:
   --read-only               hide every tool that changes anything
   --cache-dir DIR           export store folder (default: the user's cache dir)
   --no-cache                keep exports in memory only
+  --state postgres://...    keep the store, journal, locks and tasks in Postgres (shared by
+                            replicas) instead of the cache folder
   --freshness-minutes N     reuse identical exports younger than N minutes (default 60)
   --wait-seconds N          how long job tools wait before returning a handle (default 45, max 55)
   --queue-timeout-seconds N bound on the POST that queues an export (default 20)
@@ -105,7 +109,7 @@ Options:
   -h, --help / -v, --version
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
-CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
 CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
 
@@ -164,6 +168,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "read-only": { type: "boolean" },
       "cache-dir": { type: "string" },
       "no-cache": { type: "boolean" },
+      state: { type: "string" },
       "freshness-minutes": { type: "string" },
       "wait-seconds": { type: "string" },
       "ingest-dir": { type: "string" },
@@ -222,6 +227,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     readOnly: values["read-only"] ?? false,
     logLevel,
     cacheDir: values["no-cache"] ? undefined : (values["cache-dir"] ?? env.CLARI_MCP_CACHE_DIR ?? defaultCacheDir(env)),
+    stateUrl: (values.state ?? env.CLARI_MCP_STATE_URL) || undefined,
     freshnessMinutes: integer("--freshness-minutes", values["freshness-minutes"], 60, 0, 7 * 24 * 60),
     waitSeconds: integer("--wait-seconds", values["wait-seconds"], DEFAULT_WAIT_SECONDS, 0, MAX_WAIT_SECONDS),
     queueTimeoutSeconds: integer("--queue-timeout-seconds", values["queue-timeout-seconds"], 20, 1, 50),
@@ -241,6 +247,11 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.`);
   }
 
+  if (config.stateUrl !== undefined) {
+    checkStateUrl(config.stateUrl);
+    if (values["no-cache"]) throw new ConfigError(`--no-cache keeps exports in memory, --state (or CLARI_MCP_STATE_URL) keeps them in ${redactStateUrl(config.stateUrl)}: choose one.`);
+  }
+
   if (command === "serve") {
     if (!sandbox && !apiKey) {
       throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");
@@ -250,4 +261,30 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     }
   }
   return config;
+}
+
+/** The state URL as it may be shown: its password (and any password-like query parameter) hidden. */
+export function redactStateUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    for (const name of [...parsed.searchParams.keys()]) if (/pass|secret|key|token/i.test(name)) parsed.searchParams.set(name, "***");
+    return parsed.toString().replace(/%2A%2A%2A/g, "***");
+  } catch {
+    // Not a URL: show its scheme only (whatever follows may be a password).
+    return `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(not a URL)"}//***`;
+  }
+}
+
+function checkStateUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`--state / CLARI_MCP_STATE_URL is not a URL (${redactStateUrl(url)}); give postgres://user:password@host:5432/database.`);
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new ConfigError(`--state / CLARI_MCP_STATE_URL must be a postgres:// or postgresql:// URL (got ${redactStateUrl(url)}); without it the store stays in the cache folder.`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get("host")) throw new ConfigError(`--state / CLARI_MCP_STATE_URL names no host (${redactStateUrl(url)}); give postgres://user:password@host:5432/database.`);
 }

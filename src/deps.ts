@@ -1,6 +1,7 @@
 /**
  * Builds what every session shares: the Clari client (pointed at the in-process sandbox in
- * --sandbox mode), the export store, the table cache and the logger.
+ * --sandbox mode), the state backend (the cache folder, or Postgres with --state) with the export
+ * store, journal, observations and task records on it, the table cache and the logger.
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -14,6 +15,9 @@ import { ExportStore } from "./exports/store/store.js";
 import { TableCache } from "./exports/table/table-cache.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox/index.js";
+import type { StateBackend } from "./state/backend.js";
+import { openFolderBackend } from "./state/folder.js";
+import { memoryTasks, type TaskRecords } from "./state/tasks.js";
 import { VERSION } from "./version.js";
 
 /** What every tool, resource and the export life cycle receive. */
@@ -28,6 +32,8 @@ export interface Deps {
   tables: TableCache;
   /** clari_query's SQL engine (DuckDB loads on its first query). */
   query: QueryEngine;
+  /** MCP Tasks' records (task id, request key or jobId, status, owner), shared like the journal. */
+  tasks: TaskRecords;
   logger: Logger;
 }
 
@@ -59,6 +65,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   registerSecret(config.httpToken);
+  registerSecret(stateUrlPassword(config.stateUrl));
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
   let sandbox: Promise<Sandbox> | undefined;
@@ -91,22 +98,56 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   // A sandbox's store is scratch data: keep it apart from (and never mixed with) a real org's.
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
   // never served to another.
-  const folder = config.sandbox || !config.cacheDir ? undefined : path.join(config.cacheDir, credentialFolder(settings.v4BaseUrl, settings.apiKey));
+  // With --state the same separation holds inside the database: every row carries that hash.
+  const scope = credentialFolder(settings.v4BaseUrl, settings.apiKey);
   const warn = (message: string): void => logger.warn(message);
-  const store = await ExportStore.open(folder, { maxBytes: config.maxStoreMb * 1024 * 1024, warn });
-  const journal = Journal.open(folder, store.lock, warn);
+  const backend = await openBackend(config, scope, warn);
+  if (backend && config.stateUrl) logger.info(`shared state in ${backend.description}`);
+  if (config.sandbox && config.stateUrl) logger.info("sandbox mode keeps its state in memory: --state is not used");
+  let store: ExportStore;
+  try {
+    store = await ExportStore.on(backend, { maxBytes: config.maxStoreMb * 1024 * 1024, warn });
+  } catch (error) {
+    await backend?.close();
+    await client.close();
+    throw error;
+  }
+  const journal = backend ? Journal.on(backend.journal, store.lock, warn) : Journal.open(undefined, store.lock, warn);
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
-  const observations = Observations.open(folder);
+  const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
+  const tasks = backend ? backend.tasks : memoryTasks();
   const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
-  const deps: Deps = { client, config, store, journal, observations, tables, query, logger };
+  const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,
     async close() {
       clearInterval(purge);
       await client.close();
       await (await sandbox?.catch(() => undefined))?.close();
+      await backend?.close();
     },
   };
+}
+
+/** Where state lives: Postgres with --state, else the credential's folder, else (--no-cache, the sandbox) memory. */
+async function openBackend(config: Config, scope: string, warn: (message: string) => void): Promise<StateBackend | undefined> {
+  if (config.sandbox) return undefined;
+  if (config.stateUrl) {
+    // node-postgres loads only when a database is used.
+    const { openPostgresBackend } = await import("./state/postgres.js");
+    return openPostgresBackend({ url: config.stateUrl, scope, warn });
+  }
+  return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;
+}
+
+function stateUrlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
 }

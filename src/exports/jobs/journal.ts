@@ -2,17 +2,18 @@
  * The journal of export jobs in flight: one small record per request, written before the POST
  * that queues it (an intent), then holding the jobId until the job's end is confirmed. It is
  * what makes "never queue twice, never lose a jobId" hold across processes and restarts, so it
- * lives apart from index.json (one file per record under journal/): a damaged index never takes
- * a jobId with it. Every read-decide-write happens under the store's lock (see obtain.ts).
+ * lives apart from index.json (one file per record under journal/, or one row per record in the
+ * state database): a damaged index never takes a jobId with it. Every read-decide-write happens under the store's lock (see obtain.ts).
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { redactDeep } from "../../client/redact.js";
 import { exportKinds } from "../store/index-file.js";
 import type { StoreLock } from "../store/lock.js";
+import { DAMAGED, type RecordStorage } from "../../state/backend.js";
+import { folderRecords } from "../../state/folder.js";
 
 const ownerSchema = z.object({ token: z.string(), pid: z.number(), host: z.string() });
 export type Owner = z.output<typeof ownerSchema>;
@@ -57,22 +58,9 @@ export function liveWaiters(record: JournalRecord): number {
   return count;
 }
 
-interface RecordFiles {
-  read(name: string): Promise<unknown>;
-  write(name: string, value: unknown): Promise<void>;
-  remove(name: string): Promise<void>;
-  names(): Promise<string[]>;
-  /** Keep a damaged record's bytes aside; it still says that this request had a job in flight. */
-  setAside(name: string): Promise<void>;
-  /** When the oldest record set aside for this name was last written (epoch ms), if any. */
-  setAsideAt(name: string): Promise<number | undefined>;
-  /** Those records have been dealt with. */
-  settleSetAside(name: string): Promise<void>;
-}
-
 export class Journal {
   private constructor(
-    private readonly files: RecordFiles,
+    private readonly files: RecordStorage,
     /** Held by the caller around every read-decide-write. */
     readonly lock: StoreLock,
     private readonly warn: (message: string) => void,
@@ -80,6 +68,11 @@ export class Journal {
 
   static open(dir: string | undefined, lock: StoreLock, warn: (message: string) => void): Journal {
     return new Journal(dir ? folderRecords(path.join(dir, "journal")) : memoryRecords(), lock, warn);
+  }
+
+  /** A journal on a state backend's records (a folder's or a database's). */
+  static on(records: RecordStorage, lock: StoreLock, warn: (message: string) => void): Journal {
+    return new Journal(records, lock, warn);
   }
 
   /** The record for a request key, if any (call under the lock). */
@@ -136,9 +129,6 @@ export class Journal {
   }
 }
 
-/** What a record file that is not JSON reads as. */
-const DAMAGED = Symbol("damaged");
-
 function nameOf(requestKey: string): string {
   return createHash("sha256").update(requestKey).digest("hex").slice(0, 32);
 }
@@ -154,13 +144,7 @@ async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   }
 }
 
-/** No such record: the file, or its folder, is not there. */
-function isAbsent(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function memoryRecords(): RecordFiles {
+function memoryRecords(): RecordStorage {
   const records = new Map<string, string>();
   return {
     read: async (name) => (records.has(name) ? JSON.parse(records.get(name)!) : undefined),
@@ -170,58 +154,5 @@ function memoryRecords(): RecordFiles {
     setAside: async (name) => void records.delete(name),
     setAsideAt: async () => undefined,
     settleSetAside: async () => undefined,
-  };
-}
-
-function folderRecords(dir: string): RecordFiles {
-  const file = (name: string): string => path.join(dir, `${name}.json`);
-  return {
-    async read(name) {
-      let text: string;
-      try {
-        text = await readFile(file(name), "utf8");
-      } catch (error) {
-        if (isAbsent(error)) return undefined;
-        throw error;
-      }
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        await rename(file(name), `${file(name)}.bad-${Date.now()}`).catch(() => undefined);
-        return DAMAGED;
-      }
-    },
-    // Kept, not deleted: its bytes may still name a jobId a person can recover by hand.
-    setAside: (name) => rename(file(name), `${file(name)}.bad-${Date.now()}`).catch(() => undefined),
-    async setAsideAt(name) {
-      const aside = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(`${name}.json.bad-`));
-      const times = await Promise.all(aside.map(async (f) => (await stat(path.join(dir, f))).mtimeMs));
-      return times.length ? Math.min(...times) : undefined;
-    },
-    async settleSetAside(name) {
-      for (const f of await readdir(dir).catch(() => [] as string[])) {
-        if (f.startsWith(`${name}.json.bad-`)) await rename(path.join(dir, f), path.join(dir, f.replace(".bad-", ".settled-"))).catch(() => undefined);
-      }
-    },
-    async write(name, value) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const temp = `${file(name)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-      try {
-        await writeFile(temp, JSON.stringify(value), { mode: 0o600 });
-        await rename(temp, file(name));
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-    },
-    remove: (name) => rm(file(name), { force: true }),
-    async names() {
-      try {
-        return (await readdir(dir)).filter((f) => /^[0-9a-f]{32}\.json$/.test(f)).map((f) => f.slice(0, -5));
-      } catch (error) {
-        if (isAbsent(error)) return [];
-        throw error;
-      }
-    },
   };
 }

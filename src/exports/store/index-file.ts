@@ -56,6 +56,15 @@ export async function readIndex(dir: string): Promise<IndexRead> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { entries: [] };
     throw error;
   }
+  const { entries, problem } = parseIndex(bytes);
+  if (!problem) return { entries };
+  const movedTo = path.join(dir, `${INDEX_FILE}.bad-${Date.now()}-${randomBytes(3).toString("hex")}`);
+  await rename(file, movedTo);
+  return { entries, damaged: { movedTo, problem, salvaged: entries.length } };
+}
+
+/** An index's bytes, schema-checked: its valid entries, and what was wrong when anything was (whole entries are salvaged). */
+export function parseIndex(bytes: Buffer): { entries: StoredExport[]; problem?: string } {
   let problem: string | undefined;
   let candidates: unknown[] = [];
   try {
@@ -75,9 +84,12 @@ export async function readIndex(dir: string): Promise<IndexRead> {
   }
   if (!problem && invalid === 0) return { entries };
   problem ??= `${invalid} entr${invalid === 1 ? "y" : "ies"} of the wrong shape`;
-  const movedTo = path.join(dir, `${INDEX_FILE}.bad-${Date.now()}-${randomBytes(3).toString("hex")}`);
-  await rename(file, movedTo);
-  return { entries, damaged: { movedTo, problem, salvaged: entries.length } };
+  return { entries, problem };
+}
+
+/** The index as written: secrets scrubbed first (a key echoed in a job title, say). */
+export function indexText(entries: StoredExport[]): string {
+  return JSON.stringify(redactDeep({ version: 2, exports: entries }));
 }
 
 /** Every whole entry of a cut-short index, read with a streaming parser up to where it breaks. */
@@ -99,7 +111,7 @@ export async function writeIndex(dir: string, entries: StoredExport[]): Promise<
   const temp = path.join(dir, `${INDEX_FILE}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     // Nothing reaches the disk before secrets are scrubbed (a key echoed in a job title, say).
-    await writeFile(temp, JSON.stringify(redactDeep({ version: 2, exports: entries })), { mode: 0o600 });
+    await writeFile(temp, indexText(entries), { mode: 0o600 });
     await rename(temp, path.join(dir, INDEX_FILE));
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,19 +1,19 @@
 /**
- * The export store: each DONE export's file is downloaded once into a local folder (0700, files
- * 0600) with an index of what was asked, so resources and queries need no second download, an
- * identical question inside the freshness window spends no quota, and a restart loses nothing.
- * Several processes may share the folder: every change is made under the folder's lock after
- * re-reading the index, and every decision re-reads it first (sync). The folder is bounded: over
- * its size cap the least recently used exports go first. Without a folder (--no-cache, the
+ * The export store: each DONE export's file is downloaded once into the state backend (a local
+ * folder, 0700, files 0600, or a Postgres database, see src/state/) with an index of what was
+ * asked, so resources and queries need no second download, an identical question inside the
+ * freshness window spends no quota, and a restart loses nothing. Several processes may share the
+ * folder (or replicas the database): every change is made under the backend's lock after
+ * re-reading the index, and every decision re-reads it first (sync). The store is bounded: over
+ * its size cap the least recently used exports go first. Without a backend (--no-cache, the
  * sandbox) the same API keeps files in memory, within the same cap.
  */
-import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { INDEX_FILE, readIndex, writeIndex, type ExportKind, type IndexRead, type StoredExport } from "./index-file.js";
-import { folderLock, processLock, type StoreLock } from "./lock.js";
+import type { StateBackend } from "../../state/backend.js";
+import { openFolderBackend } from "../../state/folder.js";
+import type { ExportKind, IndexRead, StoredExport } from "./index-file.js";
+import { processLock, type StoreLock } from "./lock.js";
 
 export type { ExportKind, StoredExport } from "./index-file.js";
 
@@ -26,8 +26,6 @@ export interface StoreOptions {
   warn?: (message: string) => void;
   now?: () => number;
 }
-
-const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class ExportStore {
   private exports = new Map<string, StoredExport>();
@@ -42,21 +40,24 @@ export class ExportStore {
 
   private constructor(
     /** undefined = memory only. */
-    readonly dir: string | undefined,
+    readonly backend: StateBackend | undefined,
     options: StoreOptions,
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_STORE_BYTES;
     this.warn = options.warn ?? (() => undefined);
     this.now = options.now ?? Date.now;
-    this.lock = dir ? folderLock(dir, (error) => this.warn(`store lock lost: ${error.message}`)) : processLock();
+    this.lock = backend ? backend.lock : processLock();
   }
 
+  /** A store in this folder (created if need be), or in memory when dir is undefined. */
   static async open(dir: string | undefined, options: StoreOptions = {}): Promise<ExportStore> {
-    const store = new ExportStore(dir, options);
-    if (dir) {
-      await mkdir(path.join(dir, "files"), { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700);
-      await chmod(path.join(dir, "files"), 0o700);
+    return ExportStore.on(dir ? await openFolderBackend(dir, options.warn ?? (() => undefined)) : undefined, options);
+  }
+
+  /** A store on a state backend (a folder or a database), or in memory when it is undefined. */
+  static async on(backend: StateBackend | undefined, options: StoreOptions = {}): Promise<ExportStore> {
+    const store = new ExportStore(backend, options);
+    if (backend) {
       await store.lock.run(() => store.recover());
       await store.purgeExpired();
     }
@@ -64,7 +65,7 @@ export class ExportStore {
   }
 
   get persistent(): boolean {
-    return this.dir !== undefined;
+    return this.backend !== undefined;
   }
 
   /** Called whenever the set of stored exports changes (for resources/list_changed). */
@@ -78,11 +79,11 @@ export class ExportStore {
    * did). `underLock`: the caller already holds the store's lock (it is not re-entrant).
    */
   async sync({ underLock = false } = {}): Promise<void> {
-    if (!this.dir) return;
-    const info = await stat(path.join(this.dir, INDEX_FILE)).catch(() => undefined);
-    const seen = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : "";
+    const backend = this.backend;
+    if (!backend) return;
+    const seen = await backend.index.version();
     if (seen === this.seen) return;
-    const read = await readIndex(this.dir);
+    const read = await backend.index.read();
     if (read.damaged) {
       // Damaged after start: repair as at start.
       await (underLock ? this.recover(read) : this.lock.run(() => this.recover(read)));
@@ -92,7 +93,10 @@ export class ExportStore {
     const before = this.exports;
     this.exports = new Map(entries.map((e) => [e.jobId, { ...e, lastUsedAt: Math.max(e.lastUsedAt ?? 0, before.get(e.jobId)?.lastUsedAt ?? 0) || undefined }]));
     this.seen = seen;
-    if (before.size !== this.exports.size || [...before.keys()].some((id) => !this.exports.has(id))) this.emit();
+    const gone = [...before.keys()].filter((id) => !this.exports.has(id));
+    // Another process removed these: a local copy of a database's file goes with them.
+    if (backend.files.dropLocal) for (const jobId of gone) await backend.files.dropLocal(jobId).catch(() => undefined);
+    if (before.size !== this.exports.size || gone.length > 0) this.emit();
   }
 
   list(): StoredExport[] {
@@ -113,24 +117,17 @@ export class ExportStore {
   }
 
   /**
-   * Stream an export's file into the store and index it. The body is written to a temporary
-   * file and renamed into place once whole, so a reader never sees part of one.
+   * Stream an export's file into the store and index it. The body is stored whole before it is
+   * published (a temporary file renamed into place, or chunks made visible in one transaction),
+   * so a reader never sees part of one.
    */
   async save(meta: Omit<StoredExport, "bytes" | "storedAt">, content: Readable | Buffer | string, signal?: AbortSignal): Promise<StoredExport> {
     const body = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
     let bytes = 0;
     const count = (chunk: Buffer): void => void (bytes += chunk.length);
     body.on("data", count);
-    if (this.dir) {
-      const final = this.filePath(meta.jobId);
-      const temp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
-      try {
-        await pipeline(body, createWriteStream(temp, { mode: 0o600 }), signal ? { signal } : {});
-        await rename(temp, final);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
+    if (this.backend) {
+      await this.backend.files.write(meta.jobId, body, signal);
     } else {
       const chunks: Buffer[] = [];
       await pipeline(body, collectInto(chunks), signal ? { signal } : {});
@@ -149,22 +146,25 @@ export class ExportStore {
   /** The stored file's full content. */
   async read(jobId: string): Promise<Buffer> {
     this.touch(jobId);
-    if (!this.dir) return this.memoryFiles.get(jobId) ?? Buffer.alloc(0);
-    return readFile(this.filePath(jobId));
+    if (!this.backend) return this.memoryFiles.get(jobId) ?? Buffer.alloc(0);
+    return this.backend.files.read(jobId);
   }
 
   /** A stream of the stored file (large files are never read whole). */
   openStream(jobId: string): Readable {
     this.touch(jobId);
-    if (!this.dir) return Readable.from([this.memoryFiles.get(jobId) ?? Buffer.alloc(0)]);
-    return createReadStream(this.filePath(jobId));
+    if (!this.backend) return Readable.from([this.memoryFiles.get(jobId) ?? Buffer.alloc(0)]);
+    return this.backend.files.stream(jobId);
   }
 
-  /** Local path of a stored file, or undefined in memory mode. */
-  localPath(jobId: string): string | undefined {
-    if (!this.dir || !this.get(jobId)) return undefined;
+  /**
+   * A local file with a stored export's content, or undefined in memory mode: the folder's own
+   * file, or (Postgres) a copy materialised from the database into a private temporary folder.
+   */
+  async localPath(jobId: string): Promise<string | undefined> {
+    if (!this.backend || !this.get(jobId)) return undefined;
     this.touch(jobId);
-    return this.filePath(jobId);
+    return this.backend.files.localPath(jobId);
   }
 
   async purgeExpired(): Promise<number> {
@@ -194,8 +194,9 @@ export class ExportStore {
    * keep the store under its size cap, write, then remove files no entry points to any more.
    */
   private async change(apply: (exports: Map<string, StoredExport>) => void, keep?: string): Promise<void> {
+    const backend = this.backend;
     const run = async (): Promise<void> => {
-      if (this.dir) {
+      if (backend) {
         this.seen = "";
         await this.sync({ underLock: true });
       }
@@ -205,15 +206,15 @@ export class ExportStore {
       const gone = [...before].filter((id) => !this.exports.has(id));
       const changed = gone.length > 0 || [...this.exports.keys()].some((id) => !before.has(id)) || keep !== undefined;
       if (!changed) return;
-      if (this.dir) {
-        await writeIndex(this.dir, [...this.exports.values()]);
+      if (backend) {
+        await backend.index.write([...this.exports.values()]);
         this.seen = "";
-        for (const jobId of gone) await rm(this.filePath(jobId), { force: true });
+        for (const jobId of gone) await backend.files.remove(jobId);
       }
       for (const jobId of gone) this.memoryFiles.delete(jobId);
       this.emit();
     };
-    await (this.dir ? this.lock.run(run) : run());
+    await (backend ? this.lock.run(run) : run());
   }
 
   private evictOverCap(keep: string | undefined): void {
@@ -234,42 +235,28 @@ export class ExportStore {
    * downloaded export is lost. Leftover partial downloads are removed.
    */
   private async recover(first?: IndexRead): Promise<void> {
-    const dir = this.dir!;
-    const { entries, damaged } = first ?? (await readIndex(dir));
+    const backend = this.backend!;
+    const { entries, damaged } = first ?? (await backend.index.read());
     this.exports = new Map(entries.map((e) => [e.jobId, e]));
-    const files = await readdir(path.join(dir, "files"));
     let reindexed = 0;
-    for (const name of files) {
-      if (name.endsWith(".part")) {
-        await rm(path.join(dir, "files", name), { force: true });
-        continue;
-      }
-      if (!JOB_ID.test(name) || this.exports.has(name)) continue;
-      const entry = await this.describeFile(name);
+    for (const held of await backend.files.recover()) {
+      if (this.exports.has(held.jobId)) continue;
+      const entry = await this.describeFile(held.jobId, held.bytes, held.writtenAt);
       if (entry) {
-        this.exports.set(name, entry);
+        this.exports.set(held.jobId, entry);
         reindexed += 1;
       }
     }
-    if (damaged) this.warn(`index.json was damaged (${damaged.problem}); its bytes are kept at ${damaged.movedTo}; ${damaged.salvaged} entries salvaged, ${reindexed} files indexed again`);
-    if (damaged || reindexed) await writeIndex(dir, [...this.exports.values()]);
+    if (damaged) this.warn(`the store's index was damaged (${damaged.problem}); its bytes are kept at ${damaged.movedTo}; ${damaged.salvaged} entries salvaged, ${reindexed} files indexed again`);
+    if (damaged || reindexed) await backend.index.write([...this.exports.values()]);
     this.seen = "";
     await this.sync({ underLock: true });
     this.emit();
   }
 
   /** An entry for a file the index lost: its kind from its first bytes, its age from the file. */
-  private async describeFile(jobId: string): Promise<StoredExport | undefined> {
-    const file = this.filePath(jobId);
-    const info = await stat(file);
-    const handle = await open(file, "r");
-    const head = Buffer.alloc(4096);
-    try {
-      await handle.read(head, 0, head.length, 0);
-    } finally {
-      await handle.close();
-    }
-    const text = head.toString("utf8");
+  private async describeFile(jobId: string, bytes: number, writtenAt: number): Promise<StoredExport | undefined> {
+    const text = (await this.backend!.files.head(jobId, 4096)).toString("utf8");
     const json = /^\s*[[{]/.test(text);
     const kind: ExportKind = /"activities"\s*:/.test(text) ? "activity" : /"actors"\s*:|"eventTimestamp"/.test(text) ? "audit" : "forecast";
     return {
@@ -278,17 +265,11 @@ export class ExportStore {
       requestKey: `${kind}:job:${jobId}`,
       request: {},
       mimeType: json ? "application/json" : "text/csv",
-      bytes: info.size,
-      storedAt: info.mtimeMs,
-      completedAt: info.mtimeMs,
-      expiresAt: info.mtimeMs + EXPORT_LIFETIME_MS,
+      bytes,
+      storedAt: writtenAt,
+      completedAt: writtenAt,
+      expiresAt: writtenAt + EXPORT_LIFETIME_MS,
     };
-  }
-
-  private filePath(jobId: string): string {
-    // jobIds are validated upstream; the store still refuses anything that is not a plain name.
-    if (!JOB_ID.test(jobId)) throw new Error(`Refusing to store an export under the id ${JSON.stringify(jobId)}.`);
-    return path.join(this.dir!, "files", jobId);
   }
 
   private emit(): void {

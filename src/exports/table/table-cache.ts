@@ -43,7 +43,7 @@ export class TableCache {
   private async load(jobId: string): Promise<ForecastTable> {
     // The parsers (csv-parse, the streaming JSON reader) load on first use, not at start-up.
     const { normaliseForecast, normaliseForecastFile } = await import("../read/normalise-forecast.js");
-    const localPath = this.store.localPath(jobId);
+    const localPath = await this.store.localPath(jobId);
     const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));
     this.tables.set(jobId, table);
     this.evict();

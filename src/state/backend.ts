@@ -1,0 +1,99 @@
+/**
+ * Where shared state lives: the store's lock, its index and export files, the journal of jobs in
+ * flight, kept observations and task records. Two implementations: a local folder (the default,
+ * `folder.ts`) and Postgres (`--state postgres://...`, `postgres.ts`). Several processes on one
+ * folder, or several replicas on one database, see one state: every read-decide-write is taken
+ * under `lock`, which is held for storage work only, never across a call to Clari.
+ * Without either (--no-cache, the sandbox) the store, journal and observations keep to memory.
+ */
+import type { Readable } from "node:stream";
+import type { IndexRead, StoredExport } from "../exports/store/index-file.js";
+import type { StoreLock } from "../exports/store/lock.js";
+import type { TaskRecords } from "./tasks.js";
+
+export type { TaskRecord, TaskRecords, TaskStatus } from "./tasks.js";
+
+/** The store's index: what exports are held. */
+export interface IndexStorage {
+  /** Changes whenever the index was written, by anyone (cheap: sync compares it before reading). */
+  version(): Promise<string>;
+  /** Schema-checked; a damaged index is moved aside with its bytes and what could be read is salvaged. */
+  read(): Promise<IndexRead>;
+  /** Atomic: a reader sees the old index or the new one, never part of one. Secrets are scrubbed first. */
+  write(entries: StoredExport[]): Promise<void>;
+}
+
+/** A file the storage holds, as the index may have lost it. */
+export interface HeldFile {
+  jobId: string;
+  bytes: number;
+  /** When it was written (epoch ms). */
+  writtenAt: number;
+}
+
+/** Export files (tens or hundreds of MB): written and read as streams, never whole in memory. */
+export interface FileStorage {
+  /**
+   * Store the body under jobId once it has all arrived: a reader never sees part of one; a failed
+   * or aborted write leaves nothing. The body must be piped at once, before anything is awaited:
+   * the caller may already be counting its bytes (a flowing stream).
+   */
+  write(jobId: string, body: Readable, signal?: AbortSignal): Promise<void>;
+  read(jobId: string): Promise<Buffer>;
+  stream(jobId: string): Readable;
+  /** A local file with the content (the folder's own file, or a copy materialised from the database). */
+  localPath(jobId: string): Promise<string>;
+  remove(jobId: string): Promise<void>;
+  /** The first bytes of a file (to tell its kind). */
+  head(jobId: string, bytes: number): Promise<Buffer>;
+  /** At start: clear leftover partial writes, then list the files held. */
+  recover(): Promise<HeldFile[]>;
+  /** Another process removed this file: drop any local copy of it. */
+  dropLocal?(jobId: string): Promise<void>;
+}
+
+/** What a record that is not JSON reads as (it was set aside; its request had a job in flight). */
+export const DAMAGED = Symbol("damaged");
+
+/** The journal's records: one small JSON value per name. */
+export interface RecordStorage {
+  /** The parsed value, undefined when there is none, DAMAGED when its bytes were not JSON (they are then set aside). */
+  read(name: string): Promise<unknown>;
+  write(name: string, value: unknown): Promise<void>;
+  remove(name: string): Promise<void>;
+  names(): Promise<string[]>;
+  /** Keep a damaged record's bytes aside; it still says that this request had a job in flight. */
+  setAside(name: string): Promise<void>;
+  /** When the oldest record set aside for this name was last written (epoch ms), if any. */
+  setAsideAt(name: string): Promise<number | undefined>;
+  /** Those records have been dealt with. */
+  settleSetAside(name: string): Promise<void>;
+}
+
+export type ObservationKind = "audit" | "opportunities";
+
+export interface Observed<T> {
+  /** When it was read from Clari (epoch ms). */
+  fetchedAt: number;
+  data: T;
+}
+
+/** Audit pages and opportunity lookups read without an export, bounded in count and age. */
+export interface ObservationStorage {
+  /** Add one (already scrubbed), then drop all but the newest `maxPerKind` and those older than `maxAgeMs`. */
+  append(kind: ObservationKind, observed: Observed<unknown>, bounds: { maxPerKind: number; maxAgeMs: number }): Promise<void>;
+  /** Oldest first; a damaged one is passed over. */
+  list(kind: ObservationKind): Promise<Observed<unknown>[]>;
+}
+
+export interface StateBackend {
+  /** "folder <path>" or the database URL with its password hidden: safe for logs. */
+  readonly description: string;
+  readonly lock: StoreLock;
+  readonly index: IndexStorage;
+  readonly files: FileStorage;
+  readonly journal: RecordStorage;
+  readonly observations: ObservationStorage;
+  readonly tasks: TaskRecords;
+  close(): Promise<void>;
+}
