@@ -20,4 +20,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Binding 0.0.0.0 requires CLARI_MCP_HTTP_TOKEN; the server refuses to start without it.
-CMD ["node", "dist/cli.js", "--transport", "http", "--host", "0.0.0.0", "--port", "3000", "--stateless", "--no-cache"]
+CMD ["node", "dist/cli.js", "--transport", "http", "--host", "0.0.0.0", "--port", "3000", "--stateless"]

@@ -20,7 +20,7 @@ const read = (file: string) => readFileSync(file, "utf8");
  * tokens: CLARI_MCP_HTTP_TOKENS / --http-tokens-file). Until src/config.ts reads them, a replica
  * ignores them; once it does, remove them from here.
  */
-const PENDING_ENV = new Set(["CLARI_MCP_STATE_URL", "CLARI_MCP_HTTP_TOKENS"]);
+const PENDING_ENV = new Set(["CLARI_MCP_HTTP_TOKENS"]);
 
 interface Service {
   image?: string;
