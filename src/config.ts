@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadBearerTokens, TokenConfigError, type NamedToken } from "./transports/bearer-tokens.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -21,7 +22,8 @@ export interface Config {
   transport: "stdio" | "http";
   host: string;
   port: number;
-  httpToken: string | undefined;
+  /** Bearer tokens accepted over HTTP, each with the name logs show; empty = no token required. */
+  httpTokens: NamedToken[];
   stateless: boolean;
   /** Extra Host header values accepted in HTTP mode (besides the bind address and localhost). */
   allowedHosts: string[];
@@ -80,6 +82,7 @@ Options:
   --transport stdio|http    MCP transport (default stdio)
   --host H --port N         HTTP bind address (default 127.0.0.1:3000)
   --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
+  --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name)
   --stateless               HTTP without sessions, for many replicas behind a load balancer
   --allowed-hosts a,b       extra Host header values accepted over HTTP
   --allowed-origins a,b     extra Origin values accepted over HTTP
@@ -105,7 +108,7 @@ Options:
   -h, --help / -v, --version
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
-CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_CACHE_DIR, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
 CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
 
@@ -156,6 +159,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       host: { type: "string" },
       port: { type: "string" },
       "http-token": { type: "string" },
+      "http-tokens-file": { type: "string" },
       stateless: { type: "boolean" },
       "allowed-hosts": { type: "string" },
       "allowed-origins": { type: "string" },
@@ -198,6 +202,14 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
 
   const host = values.host ?? "127.0.0.1";
   const httpToken = values["http-token"] ?? env.CLARI_MCP_HTTP_TOKEN ?? undefined;
+  if (httpToken && !/^[\x21-\x7e]+$/.test(httpToken)) throw new ConfigError("the HTTP bearer token contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.");
+  let httpTokens: NamedToken[];
+  try {
+    httpTokens = loadBearerTokens({ single: httpToken, file: values["http-tokens-file"], env: env.CLARI_MCP_HTTP_TOKENS });
+  } catch (error) {
+    if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   const sandbox = values.sandbox ?? false;
   const apiKey = env.CLARI_API_KEY || undefined;
 
@@ -211,7 +223,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     transport,
     host,
     port: integer("--port", values.port, command === "sandbox" ? 4010 : 3000, 0, 65535),
-    httpToken: httpToken || undefined,
+    httpTokens,
     stateless: values.stateless ?? false,
     allowedHosts: list(values["allowed-hosts"]),
     allowedOrigins: list(values["allowed-origins"]),
@@ -237,7 +249,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
   };
 
-  for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey], ["the HTTP bearer token", config.httpToken]] as const) {
+  for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey]] as const) {
     if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.`);
   }
 
@@ -245,8 +257,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (!sandbox && !apiKey) {
       throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");
     }
-    if (transport === "http" && !isLoopback(host) && !config.httpToken) {
-      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token or CLARI_MCP_HTTP_TOKEN, or bind 127.0.0.1.`);
+    if (transport === "http" && !isLoopback(host) && config.httpTokens.length === 0) {
+      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token, --http-tokens-file, CLARI_MCP_HTTP_TOKEN or CLARI_MCP_HTTP_TOKENS, or bind 127.0.0.1.`);
     }
   }
   return config;

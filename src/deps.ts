@@ -57,7 +57,7 @@ export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
-  registerSecret(config.httpToken);
+  for (const { token } of config.httpTokens) registerSecret(token);
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
   let sandbox: Promise<Sandbox> | undefined;
