@@ -6,6 +6,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import { CATALOGUE_CACHE_HINTS } from "./cache-hints.js";
+import { registerConformanceFixtures } from "./conformance-fixtures.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
@@ -36,7 +37,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
     { name: "clari-mcp", title: "Clari", version: VERSION },
     {
       instructions: SERVER_INSTRUCTIONS,
-      capabilities: { resources: { listChanged: true } },
+      // The tools and prompts are fixed by the configuration; the resources list the store.
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: true } },
       cacheHints: CATALOGUE_CACHE_HINTS,
       jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
     },
@@ -44,7 +46,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
+  if (deps.config.conformanceFixtures) registerConformanceFixtures(server, listed);
   registerResources(server, deps);
   registerPrompts(server);
 

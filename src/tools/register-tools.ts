@@ -45,7 +45,8 @@ function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, call: CallC
   return runTool(tool, args, deps, call);
 }
 
-export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean): void {
+/** Registers the tools and answers tools/list with the catalogue; returns that answer (test fixtures extend it). */
+export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean): { tools: Tool[] } {
   const listing = toolListing(tools);
   const listed = new Map<string, Tool>(listing.map((t) => [t.name, t]));
   for (const tool of tools) {
@@ -63,4 +64,5 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
   const result = { tools: listing };
   server.server.setRequestHandler("tools/list", () => result);
   server.toolInputSchemaJson = (name: string) => listed.get(name)?.inputSchema as Record<string, unknown> | undefined;
+  return result;
 }
