@@ -41,6 +41,9 @@ function hostName(hostHeader: string): string {
   return hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.split(":")[0]!;
 }
 
+/** A DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
+const WELL_FORMED_HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/;
+
 const digest = (value: string): Buffer => createHash("sha256").update(value).digest();
 
 /** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1). */
@@ -78,6 +81,8 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpTokens" | 
   const guard = (req: IncomingMessage, options: { tokenOptional?: boolean } = {}): Caller => {
     const host = (req.headers.host ?? "").toLowerCase();
     if (checkHost && !allowedHosts.has(hostName(host))) throw new HttpError(403, `Host ${JSON.stringify(host)} is not allowed (DNS rebinding protection). Use --allowed-hosts to add it.`);
+    // A Host that is no host[:port] is refused before anything builds a URL from it.
+    if (host !== "" && !WELL_FORMED_HOST.test(host)) throw new HttpError(400, "Malformed Host header.");
     const origin = req.headers.origin?.toLowerCase().replace(/\/+$/, "");
     if (origin && origin !== "null") {
       let originHost = "";

@@ -13,9 +13,8 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { loadConfig } from "../../src/config.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import type { Deps } from "../../src/deps.js";
@@ -209,7 +208,7 @@ describe("sessions", () => {
       seenByB.push(n.method);
     };
     const progressA: unknown[] = [];
-    const call = a.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } }, CallToolResultSchema, {
+    const call = a.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } }, {
       onprogress: (p) => progressA.push(p),
       timeout: 30_000,
     });
