@@ -11,8 +11,8 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSandbox } from "../dist/sandbox/index.js";
 import { CLI, ROOT, TMP, cleanEnv, figure, log, median, nowMs, percentile, round, sleep, startHttpBinary, track, withTimeout } from "./lib.mjs";
 
@@ -37,7 +37,7 @@ async function loadRun(url, { clients, calls, op }) {
         try {
           if (op === "ping") await client.ping({ timeout: 30_000 });
           else {
-            const r = await client.callTool({ name: "clari_get_limits", arguments: {} }, undefined, { timeout: 30_000 });
+            const r = await client.callTool({ name: "clari_get_limits", arguments: {} }, { timeout: 30_000 });
             if (r.isError) throw new Error(r.content?.[0]?.text ?? "isError");
           }
           latencies.push(nowMs() - t);

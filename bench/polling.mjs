@@ -12,8 +12,8 @@
  * of one base started 150 ms apart so that no two finish together. The first job to finish in the
  * process pays for loading the export parsers (they load on first use), as a fresh binary does.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client } from "@modelcontextprotocol/client";
+import { InMemoryTransport } from "@modelcontextprotocol/client";
 import { request } from "undici";
 import { loadConfig } from "../dist/config.js";
 import { createRuntime } from "../dist/deps.js";

@@ -40,7 +40,7 @@ export function peakRssMB(pid) {
 
 export async function call(client, name, args) {
   const t = nowMs();
-  const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
+  const result = await client.callTool({ name, arguments: args }, { timeout: 120_000 });
   const ms = nowMs() - t;
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content).slice(0, 500)}`);
   return { ms, result };

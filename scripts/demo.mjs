@@ -4,9 +4,8 @@
  * MCP SDK client the way an assistant would, and print what happens.
  */
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const tty = process.stdout.isTTY;
@@ -34,7 +33,6 @@ step(2, "Export this quarter's net_bookings forecast (queues a Clari export job 
 let lastLine = "";
 const exported = await client.callTool(
   { name: "clari_export_forecast", arguments: { forecastId: "net_bookings", includeHistorical: true } },
-  CallToolResultSchema,
   {
     onprogress: ({ message }) => {
       lastLine = `   … ${message}`;

@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import type { Browser, Frame, Page } from "puppeteer-core";
 
 export declare const VIEW_URI: string;

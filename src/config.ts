@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadBearerTokens, TokenConfigError, type NamedToken } from "./transports/bearer-tokens.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -21,7 +22,8 @@ export interface Config {
   transport: "stdio" | "http";
   host: string;
   port: number;
-  httpToken: string | undefined;
+  /** Bearer tokens accepted over HTTP, each with the name logs show; empty = no token required. */
+  httpTokens: NamedToken[];
   stateless: boolean;
   /** Extra Host header values accepted in HTTP mode (besides the bind address and localhost). */
   allowedHosts: string[];
@@ -57,6 +59,8 @@ export interface Config {
   /** Simulated Clari: how long its export jobs take, and the org size. */
   sandboxJobMs: number;
   sandboxUsers: number;
+  /** Test only: add the tools the MCP conformance suite calls by name (never in the product's catalogue). */
+  conformanceFixtures: boolean;
   /** clari_query: a query running longer than this is interrupted. */
   queryTimeoutSeconds: number;
   /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
@@ -82,6 +86,7 @@ Options:
   --transport stdio|http    MCP transport (default stdio)
   --host H --port N         HTTP bind address (default 127.0.0.1:3000)
   --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
+  --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name)
   --stateless               HTTP without sessions, for many replicas behind a load balancer
   --allowed-hosts a,b       extra Host header values accepted over HTTP
   --allowed-origins a,b     extra Origin values accepted over HTTP
@@ -109,7 +114,7 @@ Options:
   -h, --help / -v, --version
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
-CLARI_MCP_HTTP_TOKEN, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
 CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
 
@@ -160,6 +165,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       host: { type: "string" },
       port: { type: "string" },
       "http-token": { type: "string" },
+      "http-tokens-file": { type: "string" },
       stateless: { type: "boolean" },
       "allowed-hosts": { type: "string" },
       "allowed-origins": { type: "string" },
@@ -182,6 +188,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "sandbox-users": { type: "string" },
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
+      "conformance-fixtures": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -203,6 +210,14 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
 
   const host = values.host ?? "127.0.0.1";
   const httpToken = values["http-token"] ?? env.CLARI_MCP_HTTP_TOKEN ?? undefined;
+  if (httpToken && !/^[\x21-\x7e]+$/.test(httpToken)) throw new ConfigError("the HTTP bearer token contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.");
+  let httpTokens: NamedToken[];
+  try {
+    httpTokens = loadBearerTokens({ single: httpToken, file: values["http-tokens-file"], env: env.CLARI_MCP_HTTP_TOKENS });
+  } catch (error) {
+    if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   const sandbox = values.sandbox ?? false;
   const apiKey = env.CLARI_API_KEY || undefined;
 
@@ -216,7 +231,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     transport,
     host,
     port: integer("--port", values.port, command === "sandbox" ? 4010 : 3000, 0, 65535),
-    httpToken: httpToken || undefined,
+    httpTokens,
     stateless: values.stateless ?? false,
     allowedHosts: list(values["allowed-hosts"]),
     allowedOrigins: list(values["allowed-origins"]),
@@ -239,11 +254,12 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     requestsPerSecond: 100,
     sandboxJobMs: integer("--sandbox-job-ms", values["sandbox-job-ms"], 3000, 0, 3_600_000),
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
+    conformanceFixtures: values["conformance-fixtures"] ?? false,
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
   };
 
-  for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey], ["the HTTP bearer token", config.httpToken]] as const) {
+  for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey]] as const) {
     if (value !== undefined && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} contains spaces, line breaks or non-ASCII characters; copy it again exactly as Clari issued it.`);
   }
 
@@ -256,8 +272,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (!sandbox && !apiKey) {
       throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");
     }
-    if (transport === "http" && !isLoopback(host) && !config.httpToken) {
-      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token or CLARI_MCP_HTTP_TOKEN, or bind 127.0.0.1.`);
+    if (transport === "http" && !isLoopback(host) && config.httpTokens.length === 0) {
+      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token, --http-tokens-file, CLARI_MCP_HTTP_TOKEN or CLARI_MCP_HTTP_TOKENS, or bind 127.0.0.1.`);
     }
   }
   return config;

@@ -64,7 +64,7 @@ export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
-  registerSecret(config.httpToken);
+  for (const { token } of config.httpTokens) registerSecret(token);
   registerSecret(stateUrlPassword(config.stateUrl));
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.

@@ -2,6 +2,7 @@
  * Logs go to stderr only (stdout belongs to the MCP protocol in stdio mode), one line each,
  * with every registered secret scrubbed.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redactSecrets } from "./client/redact.js";
 import type { LogLevel } from "./config.js";
 
@@ -19,9 +20,19 @@ export interface Logger {
   debug(message: string): void;
 }
 
+/** Who a line is about (over HTTP: the name of the bearer token the request came with), for every line logged while serving it. */
+const requestLabel = new AsyncLocalStorage<string>();
+
+/** Runs `fn` with every log line it causes (awaited work included) labelled `label`. */
+export function withLogLabel<T>(label: string | undefined, fn: () => T): T {
+  return label === undefined ? fn() : requestLabel.run(label, fn);
+}
+
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const log = (at: LogLevel) => (message: string) => {
-    if (ORDER[at] <= ORDER[level]) write(`clari-mcp ${at}: ${oneLine(redactSecrets(message))}\n`);
+    if (ORDER[at] > ORDER[level]) return;
+    const label = requestLabel.getStore();
+    write(`clari-mcp ${at}: ${label === undefined ? "" : `[${label}] `}${oneLine(redactSecrets(message))}\n`);
   };
   return { error: log("error"), warn: log("warn"), info: log("info"), debug: log("debug") };
 }

@@ -3,16 +3,15 @@
  * Dependencies (client, store, table cache, logger) are created once per process and shared by
  * every session; per-session state lives only in the SDK's transport.
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { z } from "zod";
+import { McpServer } from "@modelcontextprotocol/server";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
+import { CATALOGUE_CACHE_HINTS } from "./cache-hints.js";
+import { registerConformanceFixtures } from "./conformance-fixtures.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
-import { runTool, type ToolDefinition } from "./tools/define-tool.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
-import { toolListing } from "./tools/listing.js";
+import { registerTools } from "./tools/register-tools.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -20,57 +19,44 @@ export const SERVER_INSTRUCTIONS =
   "export once (clari_export_forecast), then answer follow-up questions with clari_query (SQL over everything stored; tables in clari://schema) instead of exporting again. " +
   "If a tool says a job is still running, continue with clari_wait_for_job; never re-run the export.";
 
-/**
- * What every session's server can share: one JSON Schema validator, and each tool's zod object
- * built once (given a bare shape, the SDK would build two per tool per session). In stateful HTTP
- * a session then costs a third of the memory.
- */
+/** One JSON Schema validator for every session's server (each would otherwise build its own). */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
-const objectSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject }>();
-function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
-  let schemas = objectSchemas.get(tool);
-  if (!schemas) objectSchemas.set(tool, (schemas = { input: z.object(tool.inputSchema), output: z.object(tool.outputSchema) }));
-  return schemas;
+
+export interface ServerOptions {
+  /**
+   * The 2026 HTTP path builds one server per request. There a connection ending is the client
+   * cancelling (the 2026-07-28 cancellation signal on Streamable HTTP), unless the process is
+   * shutting down; and store changes are published once, on the handler's subscription bus,
+   * rather than by each server.
+   */
+  perRequest?: { shuttingDown(): boolean };
 }
 
-export function createServer(deps: Deps): McpServer {
+export function createServer(deps: Deps, options: ServerOptions = {}): McpServer {
   const server = new McpServer(
     { name: "clari-mcp", title: "Clari", version: VERSION },
-    { instructions: SERVER_INSTRUCTIONS, capabilities: { resources: { listChanged: true } }, jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()) },
+    {
+      instructions: SERVER_INSTRUCTIONS,
+      // The tools and prompts are fixed by the configuration; the resources list the store.
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: true } },
+      cacheHints: CATALOGUE_CACHE_HINTS,
+      jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
+    },
   );
 
-  const tools = selectTools(deps.config, deps.client.hasPartnerKey);
   let closing = false;
-  for (const tool of tools) {
-    server.registerTool(
-      tool.name,
-      { title: tool.title, description: tool.description, inputSchema: schemasOf(tool).input, outputSchema: schemasOf(tool).output, annotations: tool.annotations },
-      (args: unknown, extra) => {
-        const progressToken = extra._meta?.progressToken;
-        return runTool(tool, args, deps, {
-          signal: extra.signal,
-          isClosing: () => closing,
-          progress: async ({ progress, total, message }) => {
-            if (progressToken === undefined) return;
-            await extra
-              .sendNotification({ method: "notifications/progress", params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message } })
-              .catch(() => undefined); // a client that went away must not fail the tool
-          },
-        });
-      },
-    );
-  }
-
-  // Serve tools/list from the catalogue rendered once (see listing.ts); calls still go through the SDK.
-  const listing = { tools: toolListing(tools) };
-  server.server.setRequestHandler(ListToolsRequestSchema, () => listing);
-
+  const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
+  if (deps.config.conformanceFixtures) registerConformanceFixtures(server, listed);
   registerResources(server, deps);
   registerPrompts(server);
 
-  const unsubscribe = deps.store.onChange(() => {
-    if (server.isConnected()) server.sendResourceListChanged();
-  });
+  const unsubscribe =
+    options.perRequest
+      ? () => undefined
+      : deps.store.onChange(() => {
+          if (server.isConnected()) server.sendResourceListChanged();
+        });
   // A closed connection aborts every call in flight; that is the client leaving, not cancelling a
   // job. The SDK aborts first and calls onclose next; calls check the flag after an await.
   const previousOnClose = server.server.onclose;

@@ -2,7 +2,7 @@
  * Assistant workflows as MCP prompts. Each names the tools to call, in order, and what to report,
  * so a user can pick "forecast call prep" in their client and get a consistent answer.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 
 const forecastArgs = {

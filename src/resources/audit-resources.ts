@@ -2,7 +2,7 @@
  * Audit events as pages an assistant can read one at a time. A page URI carries the filters and
  * Clari's nextLink in one opaque token, so following `nextUri` needs no state on the server.
  */
-import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
 import type { AuditFilters } from "../client/clari-client.js";
 import type { Deps } from "../deps.js";
 import { AUDIT_EVENTS_URI, AUDIT_PAGE_TEMPLATE, auditPageUri } from "./uris.js";

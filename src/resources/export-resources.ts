@@ -2,13 +2,13 @@
  * Export files as resources: the list of completed exports, each file (raw when small, otherwise
  * a pointer to paged views), normalised row pages, and the newest export of a forecast tab.
  */
-import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
 import { eventRows } from "../exports/summary/summarise-events.js";
 import type { Deps } from "../deps.js";
 import { storedExport } from "../exports/jobs/download.js";
 import { summariseStored } from "../exports/summary/summarise-stored.js";
 import { EXPORTS_URI, EXPORT_FILE_TEMPLATE, EXPORT_ROWS_TEMPLATE, FORECAST_LATEST_TEMPLATE, exportUri, rowsUri } from "./uris.js";
-import { invalidUri, jobIdVariable, jsonContent, textContent, variable } from "./resource-util.js";
+import { invalidUri, jobIdVariable, jsonContent, notFound, readOrNotFound, textContent, variable } from "./resource-util.js";
 
 /** Files up to this size are served whole; larger ones through row pages. */
 export const RAW_LIMIT_BYTES = 1024 * 1024;
@@ -60,7 +60,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
     { title: "Clari export file", description: "A completed export: the file itself when under 1 MB, else a summary with links to row pages" },
     async (uri, variables) => {
       const jobId = jobIdVariable(variables);
-      const entry = await storedExport(jobId, deps);
+      const entry = await readOrNotFound(uri.href, () => storedExport(jobId, deps));
       if (entry.bytes <= RAW_LIMIT_BYTES) return textContent(uri.href, entry.mimeType, (await deps.store.read(jobId)).toString("utf8"));
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, {
@@ -82,7 +82,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
       const jobId = jobIdVariable(variables);
       const page = Number(variable(variables, "page"));
       if (!Number.isInteger(page) || page < 1) throw invalidUri(`Page must be a positive integer (got ${JSON.stringify(variable(variables, "page").slice(0, 20))}).`);
-      const entry = await storedExport(jobId, deps);
+      const entry = await readOrNotFound(uri.href, () => storedExport(jobId, deps));
       const start = (page - 1) * ROWS_PER_PAGE;
       let total: number;
       let rows: unknown[];
@@ -114,7 +114,7 @@ export function registerExportResources(server: McpServer, deps: Deps): void {
     async (uri, variables) => {
       const forecastId = variable(variables, "forecastId");
       const entry = deps.store.list().find((e) => e.kind === "forecast" && e.request.forecastId === forecastId);
-      if (!entry) throw invalidUri(`No stored export of forecast ${JSON.stringify(forecastId.slice(0, 100))}; create one with clari_export_forecast.`);
+      if (!entry) throw notFound(uri.href, `No stored export of forecast ${JSON.stringify(forecastId.slice(0, 100))}; create one with clari_export_forecast.`);
       const { summary } = await summariseStored(entry, deps);
       return jsonContent(uri.href, { jobId: entry.jobId, request: entry.request, completedAt: new Date(entry.completedAt).toISOString(), file: exportUri(entry.jobId), summary });
     },

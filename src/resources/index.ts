@@ -1,5 +1,5 @@
 /** Every resource the server offers. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Deps } from "../deps.js";
 import { registerAuditResources } from "./audit-resources.js";
 import { registerExportResources } from "./export-resources.js";

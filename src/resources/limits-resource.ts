@@ -1,5 +1,5 @@
 /** clari://limits: the org's export quota and concurrency, live. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Deps } from "../deps.js";
 import { jsonContent } from "./resource-util.js";
 import { LIMITS_URI } from "./uris.js";

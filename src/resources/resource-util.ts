@@ -1,5 +1,6 @@
 /** Small helpers shared by the resource handlers. */
-import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ReadResourceResult } from "@modelcontextprotocol/server";
+import { ClariApiError } from "../client/errors.js";
 import { redactSecrets } from "../client/redact.js";
 import { jobIdInput } from "../tools/shared/common-inputs.js";
 
@@ -13,8 +14,27 @@ export function jsonContent(uri: string, value: unknown): ReadResourceResult {
 }
 
 /** A bad URI is the caller's mistake: answer InvalidParams with what is wrong. */
-export function invalidUri(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+export function invalidUri(message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+}
+
+/**
+ * A well-formed URI naming nothing (an export Clari does not know, a forecast never exported):
+ * the protocol's resource-not-found error (SEP-2164: -32602 with the URI in its data), with our
+ * hint of where such a resource comes from.
+ */
+export function notFound(uri: string, message: string): ResourceNotFoundError {
+  return new ResourceNotFoundError(uri, message);
+}
+
+/** Reads `uri` by `read`; Clari answering 404 for the job behind it means the resource does not exist. */
+export async function readOrNotFound<T>(uri: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ClariApiError && error.status === 404) throw notFound(uri, `${uri} names no export Clari knows: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A URI template variable as one decoded string (templates may yield arrays). */

@@ -5,7 +5,8 @@
  * comes through the host, by tools/call), so its CSP declares no domain at all.
  */
 import { readFile } from "node:fs/promises";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { STATIC_RESOURCE_HINT } from "../cache-hints.js";
 import { FORECAST_VIEW_URI, MCP_APP_MIME_TYPE } from "./uris.js";
 
 /** ext-apps' McpUiResourceMeta: no connect, resource or frame domains; a border from the host. */
@@ -27,11 +28,11 @@ export function viewHtml(): Promise<string> {
 }
 
 export function registerViewResource(server: McpServer): void {
-  // What ext-apps' registerAppResource does (its types are for the 2.x server SDK; this server is on 1.x).
+  // What ext-apps' registerAppResource does, without making ext-apps a dependency of the server.
   server.registerResource(
     "forecast-view",
     FORECAST_VIEW_URI,
-    { title: "Forecast view", description: "Bars of a call against quota, week-over-week lines, drill-down by manager (an MCP App)", mimeType: MCP_APP_MIME_TYPE, _meta: { ui: VIEW_UI_META } },
+    { title: "Forecast view", description: "Bars of a call against quota, week-over-week lines, drill-down by manager (an MCP App)", mimeType: MCP_APP_MIME_TYPE, _meta: { ui: VIEW_UI_META }, cacheHint: STATIC_RESOURCE_HINT },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: MCP_APP_MIME_TYPE, text: await viewHtml(), _meta: { ui: VIEW_UI_META } }] }),
   );
 }

@@ -3,7 +3,7 @@
  * catalogue is data that tests and the docs generator can walk. runTool is the one place where a
  * thrown error becomes an `isError` result with an actionable message.
  */
-import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Toolset } from "../config.js";
 import type { CallContext, Deps } from "../deps.js";

@@ -6,13 +6,13 @@
  * 36 schemas before the first tools/list can be answered.
  */
 import { readFileSync } from "node:fs";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { MCP_APP_LEGACY_URI_KEY } from "../resources/uris.js";
 import type { ToolDefinition } from "./define-tool.js";
 
 function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-7", io }) as Record<string, unknown>;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-2020-12", io }) as Record<string, unknown>;
   // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
   return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
 }

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import { ClariClient } from "../../src/client/clari-client.js";
 import { waitForJob } from "../../src/client/jobs.js";
 import { API_KEY, PARTNER_KEY, apiError } from "../helpers/clari.js";

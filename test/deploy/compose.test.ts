@@ -20,7 +20,7 @@ const read = (file: string) => readFileSync(file, "utf8");
  * tokens: CLARI_MCP_HTTP_TOKENS / --http-tokens-file). Until src/config.ts reads them, a replica
  * ignores them; once it does, remove them from here.
  */
-const PENDING_ENV = new Set(["CLARI_MCP_HTTP_TOKENS"]);
+const PENDING_ENV = new Set<string>();
 
 interface Service {
   image?: string;
@@ -112,7 +112,7 @@ describe("deploy/compose.yaml", () => {
     expect(config.transport).toBe("http");
     expect(config.stateless).toBe(true);
     expect(config.host).toBe("0.0.0.0");
-    expect(config.httpToken).toBe("team-token");
+    expect(config.httpTokens.map((t) => t.token)).toContain("team-token");
     expect(config.apiKey).toBe("team-clari-key");
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${config.port}$`, "m"));
     expect(replica.expose).toEqual([String(config.port)]);

@@ -4,8 +4,8 @@
  * unresolved "${user_config.partner_key}". Either way the built server lists no ingest tools.
  */
 import { readFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { describe, expect, it } from "vitest";
 import { CLI, cleanEnv } from "./binary.js";
 

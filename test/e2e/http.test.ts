@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { CLI, cleanEnv } from "./binary.js";
 
 const children: ChildProcess[] = [];
@@ -96,6 +96,11 @@ describe("HTTP transport", () => {
     const { url } = await startServer([]);
     const unknownSession = await post(url, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), { "mcp-session-id": "not-a-session" });
     expect(unknownSession.status).toBe(404);
+    // Every error names the request it answers when its id is known.
+    expect(await unknownSession.json()).toMatchObject({ id: 2, error: { code: -32001 } });
+    const noSession = await post(url, JSON.stringify({ jsonrpc: "2.0", id: "q-3", method: "tools/list" }));
+    expect(noSession.status).toBe(400);
+    expect(await noSession.json()).toMatchObject({ id: "q-3" });
 
     const stateless = await startServer(["--stateless"]);
     const client = new Client({ name: "e2e-stateless", version: "1.0.0" });

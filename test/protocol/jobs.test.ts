@@ -3,7 +3,6 @@
  * resumable handles, cancellation that cancels the Clari job, failed jobs, quota refusals.
  */
 import { describe, expect, it } from "vitest";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { SELF } from "../../src/exports/jobs/journal.js";
 import { requestKey } from "../../src/exports/jobs/request-key.js";
 import { harnessPerTest, textOf, type Harness } from "../helpers/harness.js";
@@ -21,7 +20,6 @@ describe("clari_export_forecast", () => {
     const progress: Array<{ progress: number; message?: string }> = [];
     const result = await h.client.callTool(
       { name: "clari_export_forecast", arguments: { forecastId: "net_bookings" } },
-      CallToolResultSchema,
       { onprogress: (p) => progress.push(p) },
     );
     expect(result.isError).toBeFalsy();
@@ -71,7 +69,7 @@ describe("clari_export_forecast", () => {
   it("stops polling and cancels the Clari job when the request is cancelled", async () => {
     const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
     const controller = new AbortController();
-    const call = h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } }, CallToolResultSchema, { signal: controller.signal });
+    const call = h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } }, { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 1500));
     controller.abort();
     await expect(call).rejects.toThrow();
@@ -97,7 +95,7 @@ describe("clari_export_forecast", () => {
     const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
     const first = structured(await exportCall(h, { waitSeconds: 0 }));
     const controller = new AbortController();
-    const waiting = h.client.callTool({ name: "clari_wait_for_job", arguments: { jobId: first.jobId, waitSeconds: 30 } }, CallToolResultSchema, { signal: controller.signal });
+    const waiting = h.client.callTool({ name: "clari_wait_for_job", arguments: { jobId: first.jobId, waitSeconds: 30 } }, { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 1200));
     controller.abort();
     await expect(waiting).rejects.toThrow();

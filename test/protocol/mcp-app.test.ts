@@ -4,8 +4,8 @@
  * before the view existed (text, resource_link and structuredContent; nothing ui:// in them).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client } from "@modelcontextprotocol/client";
+import { InMemoryTransport } from "@modelcontextprotocol/client";
 import { EXTENSION_ID, RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from "@modelcontextprotocol/ext-apps/server";
 import { FORECAST_VIEW_URI, MCP_APP_LEGACY_URI_KEY, MCP_APP_MIME_TYPE } from "../../src/resources/uris.js";
 import { createServer } from "../../src/server.js";

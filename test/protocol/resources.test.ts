@@ -3,7 +3,6 @@
  * export, audit pages to the end, limits, completion, and list_changed when an export lands.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 let h: Harness;
@@ -11,7 +10,7 @@ let listChanged = 0;
 
 beforeAll(async () => {
   h = await startHarness({ sandbox: { users: 1500, jobDurationMs: 100 } });
-  h.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+  h.client.setNotificationHandler("notifications/resources/list_changed", () => {
     listChanged += 1;
   });
 });

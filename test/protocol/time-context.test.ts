@@ -53,7 +53,7 @@ describe("every tool result", () => {
 
   it("is declared in every listed output schema", async () => {
     for (const tool of (await h.client.listTools()).tools) {
-      expect(tool.outputSchema?.properties?.context, tool.name).toEqual({ type: "object" });
+      expect((tool.outputSchema?.properties as Record<string, unknown> | undefined)?.context, tool.name).toEqual({ type: "object" });
     }
   });
 });

@@ -6,8 +6,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { CLI, cleanEnv } from "../e2e/binary.js";
 import type { FakeClari } from "./fake-clari.js";
 
@@ -108,7 +108,7 @@ async function spawnServer(fake: FakeClari, cacheDir: string, args: string[]): P
     async call(name, toolArgs, callOptions = {}) {
       const started = Date.now();
       try {
-        const result = await client.callTool({ name, arguments: toolArgs }, undefined, {
+        const result = await client.callTool({ name, arguments: toolArgs }, {
           timeout: callOptions.timeoutMs ?? 60_000,
           ...(callOptions.signal ? { signal: callOptions.signal } : {}),
         });

@@ -4,8 +4,8 @@
  * SDK client over HTTP whose fetch records every response (status, headers and body).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { CLI, cleanEnv } from "../e2e/binary.js";
 
 export interface RpcError {

@@ -12,7 +12,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/client";
 import { ALL_TOOLS } from "../../src/tools/index.js";
 import { startHarness, textOf, type Harness } from "../helpers/harness.js";
 import { INJECTION_IDS, REMOVE, VALID_ARGS, WRONG_VALUES, hostileValue, overTheWire, pathsOf, withValueAt } from "./inputs.js";
@@ -59,7 +59,7 @@ function argsFor(toolName: string, shape: z.ZodRawShape): fc.Arbitrary<unknown> 
 interface Outcome {
   isError: boolean;
   text: string;
-  protocolError?: McpError;
+  protocolError?: ProtocolError;
 }
 
 async function call(name: string, args: unknown): Promise<Outcome> {
@@ -67,7 +67,7 @@ async function call(name: string, args: unknown): Promise<Outcome> {
     const result = await h.client.callTool({ name, arguments: args as Args });
     return { isError: result.isError === true, text: textOf(result) };
   } catch (error) {
-    if (error instanceof McpError) return { isError: true, text: error.message, protocolError: error };
+    if (error instanceof ProtocolError) return { isError: true, text: error.message, protocolError: error };
     throw error;
   }
 }
@@ -201,7 +201,7 @@ describe("the query engine, resources, prompts and completions, fuzzed", () => {
     await fc.assert(
       fc.asyncProperty(uri, async (u) => {
         await h.client.readResource({ uri: u }).catch((error: unknown) => {
-          expect(error, u).toBeInstanceOf(McpError);
+          expect(error, u).toBeInstanceOf(ProtocolError);
         });
       }),
       { numRuns: NUM_RUNS * 2 },
@@ -220,7 +220,7 @@ describe("the query engine, resources, prompts and completions, fuzzed", () => {
     for (const prompt of prompts) {
       for (const value of strings) {
         const args = Object.fromEntries((prompt.arguments ?? []).map((a) => [a.name, value]));
-        await h.client.getPrompt({ name: prompt.name, arguments: args }).catch((error: unknown) => expect(error).toBeInstanceOf(McpError));
+        await h.client.getPrompt({ name: prompt.name, arguments: args }).catch((error: unknown) => expect(error).toBeInstanceOf(ProtocolError));
       }
     }
     for (const value of strings) {
@@ -229,7 +229,7 @@ describe("the query engine, resources, prompts and completions, fuzzed", () => {
         { type: "ref/resource" as const, uri: "clari://forecasts/{forecastId}/latest", argument: "forecastId" },
       ]) {
         const done = await h.client.complete({ ref: { type: ref.type, uri: ref.uri }, argument: { name: ref.argument, value } }).catch((error: unknown) => {
-          expect(error).toBeInstanceOf(McpError);
+          expect(error).toBeInstanceOf(ProtocolError);
           return undefined;
         });
         if (done) expect(done.completion.values.length).toBeLessThanOrEqual(100);

@@ -13,9 +13,8 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { loadConfig } from "../../src/config.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import type { Deps } from "../../src/deps.js";
@@ -128,9 +127,9 @@ async function openSession(s: Served, headers: Record<string, string> = {}): Pro
 const listTools = (s: Served, id: string, headers: Record<string, string> = {}) =>
   raw(s.port, { body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), headers: { ...headers, ...sessionHeaders(id) } });
 
-async function sdkClient(url: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function sdkClient(url: string, options: { modern?: boolean } = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(url));
-  const client = new Client({ name: "isolation", version: "1" });
+  const client = new Client({ name: "isolation", version: "1" }, options.modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
   await client.connect(transport);
   closers.push(() => client.close());
   return { client, transport };
@@ -209,7 +208,7 @@ describe("sessions", () => {
       seenByB.push(n.method);
     };
     const progressA: unknown[] = [];
-    const call = a.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } }, CallToolResultSchema, {
+    const call = a.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } }, {
       onprogress: (p) => progressA.push(p),
       timeout: 30_000,
     });
@@ -224,6 +223,27 @@ describe("sessions", () => {
     expect(progressA.length).toBeGreaterThan(0);
     expect(seenByB).not.toContain("notifications/progress");
     expect(s.sandbox.stats().jobsCreated).toBe(1);
+  });
+});
+
+describe("cancelling on the 2026-07-28 protocol", () => {
+  it("a 2026 client cancelling (it closes its request's stream) cancels the Clari job, stateful or stateless", async () => {
+    for (const flags of [[], ["--stateless"]]) {
+      const s = await serve(flags, { faults: { stuckJobs: true } });
+      const { client } = await sdkClient(s.url, { modern: true });
+      const controller = new AbortController();
+      const call = client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } }, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 1500));
+      controller.abort();
+      await expect(call).rejects.toThrow();
+      const deadline = Date.now() + 5000;
+      let jobs = await s.deps.client.listExportJobs();
+      while (jobs[0]?.status !== "CANCELLED" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        jobs = await s.deps.client.listExportJobs();
+      }
+      expect(jobs.map((j) => j.status), flags.join(" ")).toEqual(["CANCELLED"]);
+    }
   });
 });
 

@@ -113,7 +113,9 @@ describe("a hostile Clari echoing the apikey in every encoding, against the buil
     for (const name of ["clari_list_export_jobs", "clari_get_limits", "clari_list_audit_events", "clari_get_export_job", "clari_get_opportunities"]) {
       expect(byName.get(name)?.result?.isError, `${name}: ${JSON.stringify(byName.get(name))}`).toBeUndefined();
     }
-    for (const name of ["clari_get_forecast", "clari_get_ingest_job"]) expect(byName.get(name)?.result?.isError).toBe(true);
+    expect(byName.get("clari_get_forecast")?.result?.isError).toBe(true);
+    // No partner key, so the ingest tools are not listed: calling one is a protocol error (-32602).
+    expect(byName.get("clari_get_ingest_job")?.error).toMatchObject({ code: -32602 });
     expect(JSON.stringify(replies)).toMatch(/\[redacted\]/);
   });
 

@@ -1,0 +1,83 @@
+/**
+ * The MCP conformance suite (@modelcontextprotocol/conformance, a dev dependency) against the
+ * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22, fetched
+ * once from npm by scripts/node22.mjs; the server runs on the Node running the tests (20).
+ * --conformance-fixtures adds the three tools server-stateless calls by name.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error -- a plain .mjs script without types
+import { node22 } from "../../scripts/node22.mjs";
+import { CLI, cleanEnv } from "../e2e/binary.js";
+
+const run = promisify(execFile);
+const SUITE = path.join(path.dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
+/** Where the suite writes its results/ folder (its working directory), removed afterwards. */
+const WORK = mkdtempSync(path.join(tmpdir(), "clari-conformance-"));
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill();
+  rmSync(WORK, { recursive: true, force: true });
+});
+
+async function startServer(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", "--conformance-fixtures", ...args], { env: cleanEnv() });
+  children.push(child);
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!/at (http:\/\/\S+\/mcp)/.test(stderr)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return stderr.match(/at (http:\/\/\S+\/mcp)/)![1]!;
+}
+
+interface Outcome {
+  passed: number;
+  total: number;
+  failed: number;
+  output: string;
+}
+
+async function scenario(node: string, url: string, name: string): Promise<Outcome> {
+  const { stdout, stderr } = await run(node, [SUITE, "server", "--url", url, "--scenario", name], { cwd: WORK, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 }).catch(
+    (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),
+  );
+  const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, "");
+  const counts = output.match(/Passed: (\d+)\/(\d+), (\d+) failed/);
+  if (!counts) throw new Error(`no results from ${name}:\n${output}`);
+  return { passed: Number(counts[1]), total: Number(counts[2]), failed: Number(counts[3]), output };
+}
+
+/** Both eras' scenarios; the session ones apply only where the server keeps sessions. */
+const COMMON = ["server-initialize", "ping", "tools-list", "resources-list", "prompts-list", "dns-rebinding-protection", "sep-2164-resource-not-found", "server-stateless", "caching", "http-header-validation"];
+const SESSIONS = ["server-session-lifecycle", "server-sse-multiple-streams"];
+
+describe("MCP conformance suite", () => {
+  let node = "";
+  beforeAll(async () => {
+    node = (await node22()) as string;
+  }, 300_000);
+
+  for (const [mode, flags, scenarios] of [
+    ["stateful", [], [...COMMON, ...SESSIONS]],
+    ["stateless", ["--stateless"], COMMON],
+  ] as const) {
+    it(`passes every check of ${scenarios.length} server scenarios over ${mode} HTTP`, async () => {
+      const url = await startServer([...flags]);
+      const failures: string[] = [];
+      for (const name of scenarios) {
+        const outcome = await scenario(node, url, name);
+        if (outcome.failed > 0 || outcome.total === 0 || outcome.passed !== outcome.total) failures.push(`${name}: ${outcome.passed}/${outcome.total}\n${outcome.output}`);
+      }
+      expect(failures).toEqual([]);
+    }, 300_000);
+  }
+});

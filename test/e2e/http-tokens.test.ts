@@ -1,0 +1,64 @@
+/**
+ * Named bearer tokens on the built binary: each token opens the door, each log line of a request
+ * names its token (on both protocol eras), no token is ever printed, a session belongs to the
+ * token that opened it, and /healthz still answers without one.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { startHttpServer } from "./http-server.js";
+
+const DESKTOP = "tok-desktop-SECRET-0123456789";
+const CI = "tok-ci-SECRET-9876543210abcd";
+
+const closers: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+});
+
+async function connect(url: string, token: string, modern: boolean): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const client = new Client({ name: "e2e-tokens", version: "1.0.0" }, modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  await client.connect(transport);
+  closers.push(() => client.close());
+  return { client, transport };
+}
+
+describe("named bearer tokens over HTTP", () => {
+  it("labels each request's log lines with its token's name, on both eras, and never prints a token", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "clari-tokens-"));
+    const tokensFile = path.join(dir, "tokens");
+    writeFileSync(tokensFile, `# clients\ndesktop:${DESKTOP}\n`, { mode: 0o600 });
+    const server = await startHttpServer(["--sandbox", "--no-cache", "--log-level", "debug", "--http-tokens-file", tokensFile], { CLARI_MCP_HTTP_TOKENS: `ci:${CI}` });
+    closers.push(server.close);
+
+    const legacy = await connect(server.url, DESKTOP, false);
+    await legacy.client.callTool({ name: "clari_get_limits", arguments: {} });
+    const modern = await connect(server.url, CI, true);
+    await modern.client.callTool({ name: "clari_get_limits", arguments: {} });
+
+    const lines = server.stderr().split("\n");
+    expect(lines.some((l) => /^clari-mcp debug: \[token desktop\] clari_get_limits answered/.test(l))).toBe(true);
+    expect(lines.some((l) => /^clari-mcp debug: \[token ci\] clari_get_limits answered/.test(l))).toBe(true);
+    expect(lines.find((l) => l.includes("serving MCP"))).toMatch(/bearer token required: desktop, ci/);
+    expect(server.stderr()).not.toContain(DESKTOP);
+    expect(server.stderr()).not.toContain(CI);
+
+    // The desktop token's session is no session for the ci token, and no token is no entry.
+    const sessionId = legacy.transport.sessionId!;
+    const asCi = await fetch(server.url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${CI}`, "mcp-session-id": sessionId, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list" }),
+    });
+    expect(asCi.status).toBe(404);
+    expect(await asCi.json()).toMatchObject({ id: 7, error: { code: -32001 } });
+    const none = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(none.status).toBe(401);
+    expect(await none.text()).not.toMatch(/tok-/);
+    const health = await fetch(server.url.replace(/\/mcp$/, "/healthz"));
+    expect(await health.json()).toEqual({ status: "ok", version: expect.any(String) });
+  }, 60_000);
+});
