@@ -11,6 +11,8 @@ import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
+import { registerTasks } from "./tasks/register-tasks.js";
+import { TASKS_EXTENSION } from "./tasks/job-tasks.js";
 import { registerTools } from "./tools/register-tools.js";
 import { VERSION } from "./version.js";
 
@@ -38,7 +40,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
     {
       instructions: SERVER_INSTRUCTIONS,
       // The tools and prompts are fixed by the configuration; the resources list the store.
-      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: true } },
+      // Job tools answer Tasks clients with a task (src/tasks).
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: true }, extensions: { [TASKS_EXTENSION]: {} } },
       cacheHints: CATALOGUE_CACHE_HINTS,
       jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
     },
@@ -49,6 +52,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
   const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
   if (deps.config.conformanceFixtures) registerConformanceFixtures(server, listed);
   registerResources(server, deps);
+  registerTasks(server, deps);
   registerPrompts(server);
 
   const unsubscribe =

@@ -3,16 +3,16 @@
  * whose handler adapts the SDK's request context (cancellation, progress) to our CallContext, and
  * tools/list is answered from the catalogue rendered once (listing.ts).
  *
- * Later protocol features plug in here without touching the tools: a job tool answering with a
- * task (`resultType: "task"`, the io.modelcontextprotocol/tasks extension) returns it from
- * `answerCall`, and the extension's `tasks/get` / `tasks/cancel` go beside tools/list through
- * `server.server.setRequestHandler`.
+ * A job tool called by a client that declares the Tasks extension answers with a task
+ * (src/tasks/job-tasks.ts): such tools are registered without an output schema for the SDK to
+ * check (a task has no structuredContent), and their answers are checked against it here instead.
  */
-import type { CallToolResult, McpServer, ServerContext, Tool } from "@modelcontextprotocol/server";
+import { CLIENT_CAPABILITIES_META_KEY, type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { CallContext, Deps } from "../deps.js";
 import { runTool, type ToolDefinition } from "./define-tool.js";
 import { toolListing } from "./listing.js";
+import { isJobTaskTool, startJobTask, TASKS_EXTENSION } from "../tasks/job-tasks.js";
 
 /**
  * Each tool's zod objects, built once per process: every HTTP session (and, on the 2026 path,
@@ -40,9 +40,25 @@ function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext 
   };
 }
 
-/** What a tools/call answers: today always the tool's result (a task handle later, for job tools). */
-function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, call: CallContext): Promise<CallToolResult> {
-  return runTool(tool, args, deps, call);
+/** True when this request's client capabilities (2026-07-28 `_meta` envelope) include the Tasks extension. */
+function declaresTasks(ctx: ServerContext): boolean {
+  const capabilities = (ctx.mcpReq.envelope as Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/** What a tools/call answers: the tool's result, or for a job tool and a Tasks client, maybe a task. */
+async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext): Promise<CallToolResult> {
+  if (!isJobTaskTool(tool.name)) return runTool(tool, args, deps, call);
+  if (declaresTasks(ctx)) {
+    const owner = ctx.http?.authInfo?.clientId ?? "";
+    return (await startJobTask(tool as ToolDefinition & { name: typeof tool.name }, args as Record<string, unknown>, deps, call, owner)) as CallToolResult;
+  }
+  const result = await runTool(tool, args, deps, call);
+  // The check the SDK makes for every other tool (these are registered without their output schema).
+  if (!result.isError && !schemasOf(tool).output.safeParse(result.structuredContent).success) {
+    return { content: [{ type: "text", text: `Output validation error: ${tool.name} gave structured content that does not fit its output schema.` }], isError: true };
+  }
+  return result;
 }
 
 /** Registers the tools and answers tools/list with the catalogue; returns that answer (test fixtures extend it). */
@@ -53,8 +69,8 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
     const { input, output } = schemasOf(tool);
     const registered = server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: input, outputSchema: output, annotations: tool.annotations },
-      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, callContext(ctx, isClosing)),
+      { title: tool.title, description: tool.description, inputSchema: input, ...(isJobTaskTool(tool.name) ? {} : { outputSchema: output }), annotations: tool.annotations },
+      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing)),
     );
     // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
     registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { CLI, cleanEnv } from "./binary.js";
 
-export async function startHttpServer(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stderr(): string; close(): Promise<void> }> {
+export async function startHttpServer(args: string[], env: Record<string, string> = {}): Promise<{ url: string; pid: number; stderr(): string; close(signal?: NodeJS.Signals): Promise<void> }> {
   const child = spawn(process.execPath, [CLI, "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
@@ -14,11 +14,11 @@ export async function startHttpServer(args: string[], env: Record<string, string
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const close = async () => {
-    if (child.exitCode !== null) return;
+  const close = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill();
+    child.kill(signal);
     await exited;
   };
-  return { url: stderr.match(/at (http:\/\/\S+\/mcp)/)![1]!, stderr: () => stderr, close };
+  return { url: stderr.match(/at (http:\/\/\S+\/mcp)/)![1]!, pid: child.pid ?? 0, stderr: () => stderr, close };
 }

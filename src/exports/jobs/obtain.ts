@@ -18,7 +18,7 @@ import { ExportJobError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, SELF, type JournalRecord } from "./journal.js";
 import { findQueuedJob } from "./reconcile.js";
 import { canonical, requestKey } from "./request-key.js";
-import { joinWaiters, otherWaiters } from "./waiters.js";
+import { allWaiters, joinWaiters, otherWaiters } from "./waiters.js";
 
 export interface ExportRequest {
   kind: ExportKind;
@@ -288,6 +288,19 @@ function mayHaveQueued(error: unknown): boolean {
   if (error instanceof ClariApiError) return error.status >= 500;
   if (error instanceof ClariNetworkError) return error.mayHaveReachedServer;
   return !(error instanceof ClariConfigError);
+}
+
+/**
+ * Cancel a job on behalf of one who no longer waits (a cancelled task), under the rule a
+ * cancelled call follows: only when nobody else waits on it here or in another process.
+ */
+export async function cancelUnlessWaited(deps: Deps, jobId: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
+  const record = await deps.journal.findJob(jobId);
+  const othersWaiting = await allWaiters(deps, jobId, record);
+  if (othersWaiting > 0) return { cancelConfirmed: false, othersWaiting };
+  const cancelConfirmed = await cancelQuietly(jobId, deps);
+  if (cancelConfirmed) await forget(deps, jobId, record?.requestKey);
+  return { cancelConfirmed, othersWaiting };
 }
 
 /** A job cancelled or refused by Clari: nothing is left to resume. */

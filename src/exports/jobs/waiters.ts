@@ -37,6 +37,12 @@ export async function otherWaiters(deps: Deps, jobId: string, record: JournalRec
   return here + liveWaiters({ ...(record as JournalRecord), waiters: others });
 }
 
+/** Everyone waiting on the job, in this process and in others (asked by one who is not among them). */
+export async function allWaiters(deps: Deps, jobId: string, record: JournalRecord | undefined): Promise<number> {
+  const { [SELF.token]: _self, ...others } = record?.waiters ?? {};
+  return (countsOf(deps).get(jobId) ?? 0) + liveWaiters({ ...(record as JournalRecord), waiters: others });
+}
+
 /** Write this process's count into the record (best effort: a missing record has nothing to mirror). */
 async function mirror(deps: Deps, requestKey: string | undefined, jobId: string): Promise<void> {
   if (!requestKey) return;
