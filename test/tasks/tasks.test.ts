@@ -80,13 +80,17 @@ describe("Clari jobs as MCP Tasks", () => {
     expect((await getTask(url, task.taskId)).result).toEqual(done.result);
   });
 
-  it("keeps the bounded wait for a client without the extension", async () => {
+  it("keeps the bounded wait for a client without the extension; its handle continued by a Tasks client is a task", async () => {
     const { url } = await server();
     const result = await callTool(url, "clari_export_forecast", { ...EXPORT, fresh: true, waitSeconds: 1 }, { tasks: false });
     expect(result.resultType).not.toBe("task");
     const structured = result.structuredContent as { outcome: string; jobId: string; next?: { tool: string } };
     expect(structured.outcome).toBe("running");
     expect(structured.next?.tool).toBe("clari_wait_for_job");
+    // The handle it gave, continued by a Tasks client, becomes a task on the same job.
+    const task = expectTask(await callTool(url, "clari_wait_for_job", { jobId: structured.jobId }));
+    const done = await settle(url, task.taskId);
+    expect((done.result as { structuredContent: { jobId: string; outcome: string } }).structuredContent).toMatchObject({ jobId: structured.jobId, outcome: "done" });
   });
 
   it("tasks/cancel cancels the Clari job and gives its quota back", async () => {
