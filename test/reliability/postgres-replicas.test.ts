@@ -98,7 +98,9 @@ describe.sequential("replicas on one Postgres", () => {
     expect(stored.answer?.isError, stored.answer?.text).toBe(false);
     const [file] = await rows(url, "SELECT f.bytes, count(c.seq)::int AS chunks FROM clari_mcp_files f JOIN clari_mcp_chunks c USING (upload_id) GROUP BY f.bytes");
     expect(Number(file!.bytes)).toBeGreaterThan(2.9 * MB);
-    expect(file!.chunks).toBe(3);
+    // Chunks of at least 1 MB each (a chunk is written once 1 MB is pending), the last one shorter.
+    expect(file!.chunks).toBeGreaterThanOrEqual(3);
+    expect(file!.chunks).toBeLessThanOrEqual(Math.ceil(Number(file!.bytes) / MB));
 
     // Over the cap with no declared size: counted, refused, and nothing of it is left.
     fake!.faults.results = { kind: "drip", chunkBytes: 256 * 1024, everyMs: 5 };
