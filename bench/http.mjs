@@ -16,9 +16,11 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSandbox } from "../dist/sandbox/index.js";
 import { CLI, ROOT, TMP, cleanEnv, figure, log, median, nowMs, percentile, round, sleep, startHttpBinary, track, withTimeout } from "./lib.mjs";
 
-const CLIENT_LIMIT_PER_S = 100 / 1.05;
+/** The client's own limiter, per server process: 100 requests per rolling 1.05 s. */
+export const CLIENT_LIMIT_PER_S = 100 / 1.05;
 
-async function loadRun(url, { clients, calls, op }) {
+/** One run: `clients` fresh SDK clients connect, then each makes `calls` sequential calls (op "ping" or clari_get_limits). */
+export async function loadRun(url, { clients, calls, op }) {
   const sessions = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new Client({ name: "bench-http", version: "1.0.0" });
@@ -62,7 +64,7 @@ async function loadRun(url, { clients, calls, op }) {
   };
 }
 
-function summarise(label, runs) {
+export function summarise(label, runs) {
   const m = (k) => round(median(runs.map((r) => r[k])), 2);
   return {
     label,
@@ -76,7 +78,8 @@ function summarise(label, runs) {
   };
 }
 
-async function scenario(label, server, options, runs) {
+/** `runs` load runs against server.url, then server.stop(); the summary of the runs. */
+export async function scenario(label, server, options, runs) {
   const results = [];
   try {
     for (let r = 0; r < runs; r++) {

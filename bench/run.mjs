@@ -22,6 +22,7 @@ const SECTIONS = [
   { key: "polling", title: "4. Job polling", module: "./polling.mjs" },
   { key: "largeExports", title: "5. Large exports", module: "./large-exports.mjs" },
   { key: "http", title: "6. Streamable HTTP under load", module: "./http.mjs" },
+  { key: "httpReplicas", title: "6b. Streamable HTTP on Postgres: one process, two replicas", module: "./http-replicas.mjs" },
   { key: "query", title: "7. Questions over a stored export", module: "./query.mjs" },
   { key: "queryLarge", title: "8. A question over a 5M-row export", module: "./query-large.mjs" },
 ];
@@ -118,6 +119,20 @@ function detailTables() {
     for (const s of [h.builtIn, h.watched, h.own, h.ping]) {
       if (!s) continue;
       out.push(`| ${s.label} | ${s.throughput} | ${s.p50} ms | ${s.p99} ms | ${s.errors} of ${s.calls} | ${s.sandboxStatuses ? JSON.stringify(s.sandboxStatuses) : ""} |`);
+    }
+    out.push("");
+  }
+  const r = results.sections.httpReplicas;
+  if (r) {
+    out.push(
+      `### HTTP on Postgres (${r.clients} clients x ${r.callsPerClient} calls, ${r.runs} runs, protocol ${r.protocol}; each process's limiter allows ${r.clientLimitPerSecondPerProcess} req/s)`,
+      "",
+      "| Server | calls/s | p50 | p99 | errors | requests per replica | sandbox answers |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const s of [r.single, r.two]) {
+      if (!s) continue;
+      out.push(`| ${s.label} | ${s.throughput} | ${s.p50} ms | ${s.p99} ms | ${s.errors} of ${s.calls} | ${s.servedPerReplica ? s.servedPerReplica.join(" / ") : ""} | ${s.sandboxStatuses ? JSON.stringify(s.sandboxStatuses) : ""} |`);
     }
     out.push("");
   }
