@@ -7,23 +7,23 @@
 import { readFile } from "node:fs/promises";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { STATIC_RESOURCE_HINT } from "../cache-hints.js";
+import { firstExisting } from "../package-file.js";
 import { FORECAST_VIEW_URI, MCP_APP_MIME_TYPE } from "./uris.js";
 
 /** ext-apps' McpUiResourceMeta: no connect, resource or frame domains; a border from the host. */
 export const VIEW_UI_META = { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] }, prefersBorder: true };
 
-/** Beside the built server (dist/view), or, running from source (tests), the build's copy. */
-const VIEW_FILES = [new URL("../view/forecast-view.html", import.meta.url), new URL("../../dist/view/forecast-view.html", import.meta.url)];
+/** Beside the built server (dist/view, seen from dist/resources, dist/ or dist/chunks), or, running from source (tests), the build's copy. */
+const VIEW_PATHS = ["../view/forecast-view.html", "./view/forecast-view.html", "../../dist/view/forecast-view.html"];
 let html: Promise<string> | undefined;
 
 /** The built view, read once on first use (a failed read is retried on the next request). */
 export function viewHtml(): Promise<string> {
-  html ??= readFile(VIEW_FILES[0]!, "utf8")
-    .catch(() => readFile(VIEW_FILES[1]!, "utf8"))
-    .catch((error: unknown) => {
-      html = undefined;
-      throw new Error(`The forecast view is not built (npm run build): ${(error as Error).message}`);
-    });
+  const file = firstExisting(import.meta.url, VIEW_PATHS);
+  html ??= (file ? readFile(file, "utf8") : Promise.reject(new Error(`none of ${VIEW_PATHS.join(", ")} exists`))).catch((error: unknown) => {
+    html = undefined;
+    throw new Error(`The forecast view is not built (npm run build): ${(error as Error).message}`);
+  });
   return html;
 }
 

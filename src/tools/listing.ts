@@ -6,6 +6,7 @@
  * 36 schemas before the first tools/list can be answered.
  */
 import { readFileSync } from "node:fs";
+import { firstExisting } from "../package-file.js";
 import type { Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { MCP_APP_LEGACY_URI_KEY } from "../resources/uris.js";
@@ -50,7 +51,10 @@ const rendered = new Map<string, Tool[]>();
 /** The build's rendering of every tool, by name (absent when running from source). */
 const prebuilt: Map<string, Tool> | undefined = (() => {
   try {
-    const tools = JSON.parse(readFileSync(new URL("./listing.json", import.meta.url), "utf8")) as Tool[];
+    // Beside dist/tools/listing.js; from the bundled binary, dist/tools/ seen from dist/ or dist/chunks/.
+    const file = firstExisting(import.meta.url, ["./listing.json", "./tools/listing.json", "../tools/listing.json"]);
+    if (!file) return undefined;
+    const tools = JSON.parse(readFileSync(file, "utf8")) as Tool[];
     return new Map(tools.map((t) => [t.name, t]));
   } catch {
     return undefined;

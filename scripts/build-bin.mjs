@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * Part of `npm run build`, after tsc: the binary (dist/cli.js) bundled with esbuild into one
+ * file plus lazily loaded chunks (dist/chunks/), so a start reads a handful of files instead of
+ * some 450 modules (ours, the SDK's and zod's): the cold start this saves is measured by
+ * `npm run bench` (bench/cold-start.mjs). The other dist/ modules stay as tsc wrote them, for the
+ * tests and benchmarks that import them. Native or optional-native packages stay outside
+ * (DuckDB's binding, pg), as does undici (loaded on the first Clari call).
+ */
+import { rmSync } from "node:fs";
+import { build } from "esbuild";
+
+const here = (p) => new URL(`../${p}`, import.meta.url).pathname;
+
+rmSync(here("dist/chunks"), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: here("dist/cli.js") },
+  outdir: here("dist"),
+  allowOverwrite: true,
+  bundle: true,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: ["@duckdb/node-api", "pg", "undici"],
+  // Bundled CommonJS packages (proper-lockfile and its helpers) call require for Node's builtins.
+  banner: { js: 'import { createRequire as __clariRequire } from "node:module"; const require = __clariRequire(import.meta.url);' },
+  legalComments: "none",
+  logLevel: "warning",
+});
