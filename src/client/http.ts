@@ -3,6 +3,7 @@
  * auth headers, the client-side rate limiter, a per-call time budget, and the mapping of every
  * failure to the client's error classes. Callers get parsed JSON or a body stream.
  */
+import { callBudget } from "./call-budget.js";
 import type { Dispatcher, FormData } from "undici";
 import type { Readable } from "node:stream";
 import { ClariConfigError, ClariNetworkError, ClariResponseError } from "./errors.js";
@@ -187,9 +188,8 @@ export class HttpClient {
     await this.resolveBaseUrls();
     const url = this.baseUrl(req.api).replace(/\/+$/, "") + req.path + buildQuery(req.query);
     // A streamed download is bounded by the Agent's body timeout instead of the call budget.
-    const budget = keepOpen ? undefined : AbortSignal.timeout(this.callTimeoutMs);
-    const signal = [req.signal, budget].filter((s): s is AbortSignal => s !== undefined);
-    const combined = signal.length > 1 ? AbortSignal.any(signal) : signal[0];
+    const budget = keepOpen ? undefined : callBudget(req.signal, this.callTimeoutMs);
+    const combined = budget?.signal ?? req.signal;
     const started = Date.now();
     let status: number | "error" = "error";
     try {
@@ -223,6 +223,7 @@ export class HttpClient {
         retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
       });
     } finally {
+      budget?.release();
       if (!keepOpen || status === "error") this.options.onCall?.({ operation: req.operation, method: req.method, status, ms: Date.now() - started });
     }
   }
