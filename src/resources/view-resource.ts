@@ -19,8 +19,9 @@ let html: Promise<string> | undefined;
 
 /** The built view, read once on first use (a failed read is retried on the next request). */
 export function viewHtml(): Promise<string> {
+  if (html) return html;
   const file = firstExisting(import.meta.url, VIEW_PATHS);
-  html ??= (file ? readFile(file, "utf8") : Promise.reject(new Error(`none of ${VIEW_PATHS.join(", ")} exists`))).catch((error: unknown) => {
+  html = (file ? readFile(file, "utf8") : Promise.reject(new Error(`none of ${VIEW_PATHS.join(", ")} exists`))).catch((error: unknown) => {
     html = undefined;
     throw new Error(`The forecast view is not built (npm run build): ${(error as Error).message}`);
   });

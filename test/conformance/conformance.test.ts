@@ -4,7 +4,7 @@
  * once from npm by scripts/node22.mjs; the server runs on the Node running the tests (20).
  * --conformance-fixtures adds the three tools server-stateless calls by name.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,30 +13,23 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs script without types
 import { node22 } from "../../scripts/node22.mjs";
-import { CLI, cleanEnv } from "../e2e/binary.js";
+import { startHttpServer } from "../e2e/http-server.js";
 
 const run = promisify(execFile);
 const SUITE = path.join(path.dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
 /** Where the suite writes its results/ folder (its working directory), removed afterwards. */
 const WORK = mkdtempSync(path.join(tmpdir(), "clari-conformance-"));
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) child.kill();
+const servers: Array<{ close(): Promise<void> }> = [];
+afterAll(async () => {
+  for (const server of servers) await server.close();
   rmSync(WORK, { recursive: true, force: true });
 });
 
 async function startServer(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", "--conformance-fixtures", ...args], { env: cleanEnv() });
-  children.push(child);
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const deadline = Date.now() + 10_000;
-  while (!/at (http:\/\/\S+\/mcp)/.test(stderr)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return stderr.match(/at (http:\/\/\S+\/mcp)/)![1]!;
+  const server = await startHttpServer(["--sandbox", "--no-cache", "--conformance-fixtures", ...args]);
+  servers.push(server);
+  return server.url;
 }
 
 interface Outcome {

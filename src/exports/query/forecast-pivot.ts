@@ -41,7 +41,9 @@ const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNa
 function groupRows(table: ForecastTable): { groupOf: Int32Array; firstRow: Int32Array; count: number } {
   const c = table.columns;
   const n = table.length;
-  const weeks = Math.max(0, ...new Set(c.week)) + 2;
+  let maxWeek = 0;
+  for (const week of c.week) if (week > maxWeek) maxWeek = week;
+  const weeks = maxWeek + 2;
   const radix = [table.periodCount, table.fields.values.length, table.spanCount, weeks].map((x) => Math.max(1, x));
   const exact = radix.reduce((a, b) => a * b, Math.max(1, table.personCount)) < Number.MAX_SAFE_INTEGER;
   const index = new Map<number | string, number>();

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { StoredExport } from "../store/store.js";
 import type { ForecastPerson, ForecastTable } from "../table/forecast-table.js";
 import { appendNumericChunks, appendRows, day, text, type NumericChunk } from "./append.js";
-import { pivotForecast } from "./forecast-pivot.js";
+import { pivotForecast, type ForecastFacts } from "./forecast-pivot.js";
 
 interface Person {
   userId: string;
@@ -79,6 +79,26 @@ function* reportsTo(exportId: string, people: Person[]): Generator<[string, stri
   }
 }
 
+/** raw.forecast_facts after its export_no: each column's name, type and where a pivoted chunk holds it. */
+const FACT_COLUMNS: ReadonlyArray<readonly [name: string, type: "INTEGER" | "DOUBLE", of: (f: ForecastFacts) => ArrayLike<number>]> = [
+  ["person", "INTEGER", (f) => f.person],
+  ["period", "INTEGER", (f) => f.period],
+  ["field", "INTEGER", (f) => f.field],
+  ["span", "INTEGER", (f) => f.span],
+  ["week", "INTEGER", (f) => f.week],
+  ["is_latest", "INTEGER", (f) => f.isLatest],
+  ["value", "DOUBLE", (f) => f.value],
+  ["adjustment", "DOUBLE", (f) => f.adjustment],
+  ["updated", "INTEGER", (f) => f.updated],
+  ["updated_by", "INTEGER", (f) => f.updatedBy],
+  ["updated_on", "DOUBLE", (f) => f.updatedOn],
+  ["adjusted_by", "INTEGER", (f) => f.adjustedBy],
+  ["adjusted_on", "DOUBLE", (f) => f.adjustedOn],
+  ["crm_total", "DOUBLE", (f) => f.crmTotal],
+  ["crm_closed", "DOUBLE", (f) => f.crmClosed],
+  ["currency", "INTEGER", (f) => f.currency],
+];
+
 /** The raw tables the `forecast` view joins (database.ts); each row carries its export's number. */
 export const FORECAST_RAW_TABLES = {
   "raw.forecast_exports": "export_no INTEGER, export_id VARCHAR, forecast_id VARCHAR",
@@ -88,10 +108,7 @@ export const FORECAST_RAW_TABLES = {
   "raw.forecast_spans": "export_no INTEGER, code INTEGER, week_start DATE, week_end DATE",
   "raw.forecast_changers": "export_no INTEGER, code INTEGER, user_id VARCHAR",
   "raw.forecast_currencies": "export_no INTEGER, code INTEGER, name VARCHAR",
-  "raw.forecast_facts":
-    "export_no INTEGER, person INTEGER, period INTEGER, field INTEGER, span INTEGER, week INTEGER, is_latest INTEGER, " +
-    "value DOUBLE, adjustment DOUBLE, updated INTEGER, updated_by INTEGER, updated_on DOUBLE, adjusted_by INTEGER, adjusted_on DOUBLE, " +
-    "crm_total DOUBLE, crm_closed DOUBLE, currency INTEGER",
+  "raw.forecast_facts": `export_no INTEGER, ${FACT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")}`,
 } as const;
 
 /**
@@ -158,18 +175,14 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
   await appendRows(con, "raw.forecast_changers", table.changers.values.map((id, code) => [no, code, text(id)]));
   await appendRows(con, "raw.forecast_currencies", table.currencies.values.map((name, code) => [no, code, text(name)]));
 
-  const types = ["INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "INTEGER", "DOUBLE", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "INTEGER", "DOUBLE", "DOUBLE", "DOUBLE", "INTEGER"] as const;
   let exportNo: Float64Array | undefined;
   const chunks = function* (): Generator<NumericChunk> {
     for (const f of pivotForecast(table)) {
       exportNo ??= new Float64Array(f.person.length).fill(no);
-      yield {
-        length: f.length,
-        columns: [exportNo, f.person, f.period, f.field, f.span, f.week, f.isLatest, f.value, f.adjustment, f.updated, f.updatedBy, f.updatedOn, f.adjustedBy, f.adjustedOn, f.crmTotal, f.crmClosed, f.currency],
-      };
+      yield { length: f.length, columns: [exportNo, ...FACT_COLUMNS.map(([, , of]) => of(f))] };
     }
   };
-  const rows = await appendNumericChunks(con, "raw.forecast_facts", types, chunks());
+  const rows = await appendNumericChunks(con, "raw.forecast_facts", ["INTEGER", ...FACT_COLUMNS.map(([, type]) => type)], chunks());
   const periods = await con.runAndReadAll("SELECT min(time_period) FROM raw.forecast_periods WHERE export_no = $no", { no });
   const period = periods.getRows()[0]?.[0];
   return { rows, timePeriod: typeof period === "string" ? period : undefined };
