@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { ClariClient } from "./client/clari-client.js";
-import { registerSecret } from "./client/redact.js";
+import { registerSecret } from "./security/redact.js";
 import type { Config } from "./config.js";
 import { Journal } from "./exports/jobs/journal.js";
 import { QueryEngine } from "./exports/query/engine.js";
@@ -17,7 +17,7 @@ import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox/index.js";
 import type { StateBackend } from "./state/backend.js";
 import { openFolderBackend } from "./state/folder.js";
-import { memoryTasks, type TaskRecords } from "./state/tasks.js";
+import { memoryTasks, type TaskRecords } from "./state/task-records.js";
 import { VERSION } from "./version.js";
 
 /** What every tool, resource and the export life cycle receive. */

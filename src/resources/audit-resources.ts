@@ -6,7 +6,7 @@ import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
 import type { AuditFilters } from "../client/clari-client.js";
 import type { Deps } from "../deps.js";
 import { AUDIT_EVENTS_URI, AUDIT_PAGE_TEMPLATE, auditPageUri } from "./uris.js";
-import { readAuditPage } from "../tools/shared/observed-reads.js";
+import { readAuditPage } from "../exports/observed/observed-reads.js";
 import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
 interface PageToken {

@@ -1,8 +1,8 @@
 /** Small helpers shared by the resource handlers. */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ReadResourceResult } from "@modelcontextprotocol/server";
 import { ClariApiError } from "../client/errors.js";
-import { redactSecrets } from "../client/redact.js";
-import { jobIdInput } from "../tools/shared/common-inputs.js";
+import { redactSecrets } from "../security/redact.js";
+import { jobIdInput } from "../tools/kit/common-inputs.js";
 
 /** Resource text leaves the process: scrub secrets an upstream may have echoed. */
 export function textContent(uri: string, mimeType: string, text: string): ReadResourceResult {

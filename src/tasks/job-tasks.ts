@@ -11,10 +11,10 @@ import { ProtocolError, ProtocolErrorCode, type CallToolResult } from "@modelcon
 import type { CallContext, Deps } from "../deps.js";
 import { cancelUnlessWaited } from "../exports/jobs/obtain.js";
 import { EXPORT_LIFETIME_MS } from "../exports/store/store.js";
-import type { TaskRecord, TaskStatus } from "../state/tasks.js";
-import { TaskExistsError } from "../state/tasks.js";
-import { runTool, type ToolDefinition } from "../tools/define-tool.js";
-import { waitForJobTool } from "../tools/wait-for-job.js";
+import type { TaskRecord, TaskStatus } from "../state/task-records.js";
+import { TaskExistsError } from "../state/task-records.js";
+import { runTool, type ToolDefinition } from "../tools/kit/define-tool.js";
+import { waitForJobTool } from "../tools/catalog/wait-for-job.js";
 import { JOB_TASK_TOOLS, openTaskId, sealTaskId, taskIdKey, type JobTaskTool, type TaskHandle } from "./task-id.js";
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";

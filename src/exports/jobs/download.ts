@@ -7,8 +7,8 @@
  */
 import { Transform, type Readable } from "node:stream";
 import { ClariResponseError } from "../../client/errors.js";
-import { redactDeep } from "../../client/redact.js";
-import { createRedactingTransform } from "../../client/redact-stream.js";
+import { redactDeep } from "../../security/redact.js";
+import { createRedactingTransform } from "../../security/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
 import type { Deps } from "../../deps.js";
 import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";

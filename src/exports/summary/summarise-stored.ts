@@ -3,7 +3,7 @@ import { summariseEvents } from "./summarise-events.js";
 import { summariseForecast } from "./summarise-forecast.js";
 import type { StoredExport } from "../store/store.js";
 import type { Deps } from "../../deps.js";
-import type { Summarised } from "../../tools/shared/export-answer.js";
+import type { Summarised } from "../../tools/kit/export-answer.js";
 import { forecastSummaryLines } from "./forecast-summary-lines.js";
 
 export async function summariseStored(entry: StoredExport, deps: Deps): Promise<Summarised> {
