@@ -5,13 +5,13 @@
  */
 import { McpServer, type Tool } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
-import { CATALOGUE_CACHE_HINTS } from "./cache-hints.js";
+import { CATALOGUE_CACHE_HINTS } from "./resources/cache-hints.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
 import { registerTasks } from "./tasks/register-tasks.js";
-import { TASKS_EXTENSION } from "./tasks/job-tasks.js";
+import { jobTaskStarter, TASKS_EXTENSION } from "./tasks/job-tasks.js";
 import { registerTools } from "./tools/kit/register-tools.js";
 import { VERSION } from "./version.js";
 
@@ -59,7 +59,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps));
   for (const extend of extensions) extend(server, listed);
   registerResources(server, deps);
   registerTasks(server, deps);

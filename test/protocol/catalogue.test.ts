@@ -57,7 +57,7 @@ describe("tools/list", () => {
       const file = `${tool.name.replace(/^clari_/, "").replace(/_/g, "-")}.ts`;
       const module = (await import(`../../src/tools/catalog/${file.replace(/\.ts$/, ".js")}`)) as Record<string, unknown>;
       const tools = Object.values(module).filter((v) => typeof v === "object" && v !== null && "handler" in v && "inputSchema" in v);
-      expect(tools.map((t) => (t as { name: string }).name), file).toEqual([tool.name]);
+      expect(tools.map((t) => (t as unknown as { name: string }).name), file).toEqual([tool.name]);
     }
   });
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ClariApiError } from "../../client/errors.js";
-import { forgetJob } from "../../exports/jobs/obtain.js";
 import { jobIdInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
+import { forgetJob } from "../../exports/index.js";
 
 export const cancelExportJob = defineTool({
   name: "clari_cancel_export_job",

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { eventRows } from "../../exports/summary/summarise-events.js";
 import { jobIdInput } from "../kit/common-inputs.js";
 import { defineTool, resourceLink } from "../kit/define-tool.js";
 import { exportUri } from "../../resources/uris.js";
-import { storedExport } from "../../exports/jobs/download.js";
+import { eventRows, storedExport } from "../../exports/index.js";
 
 export const getExportResults = defineTool({
   name: "clari_get_export_results",

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { summariseForecast } from "../../exports/summary/summarise-forecast.js";
+import { readCurrentForecast } from "../../exports/index.js";
 import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
-import { forecastSummaryLines } from "../../exports/summary/forecast-summary-lines.js";
 
 export const getForecast = defineTool({
   name: "clari_get_forecast",
@@ -24,10 +23,7 @@ export const getForecast = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ forecastId, ...params }, deps, call) {
-    const data = await deps.client.getForecast(forecastId, params, { signal: call.signal });
-    const { normaliseForecast } = await import("../../exports/read/normalise-forecast.js");
-    const table = normaliseForecast(JSON.stringify(data ?? {}));
-    const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }), table);
+    const summarised = await readCurrentForecast(deps, forecastId, params, call.signal);
     return {
       text: [`Forecast ${forecastId}, current week:`, ...summarised.lines, ...(summarised.warnings ?? []).map((w) => `Warning: ${w}`)].join("\n"),
       structured: { forecastId, summary: summarised.summary, ...(summarised.warnings?.length ? { warnings: summarised.warnings } : {}) },

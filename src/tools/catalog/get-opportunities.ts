@@ -2,7 +2,7 @@ import { z } from "zod";
 import { redactDeep } from "../../security/redact.js";
 import type { Opportunity } from "../../client/schemas.js";
 import { defineTool } from "../kit/define-tool.js";
-import { lookUpOpportunities } from "../../exports/observed/observed-reads.js";
+import { lookUpOpportunities } from "../../exports/index.js";
 
 /** The columns a lookup shows unless `fields` says otherwise. */
 const DEFAULT_FIELDS = ["name", "account", "stage", "amount", "closeDate", "owner", "score", "scoreMessage"];

@@ -1,17 +1,17 @@
 import path from "node:path";
 import { z } from "zod";
-import { entityInput, ingestOptionsShape } from "../kit/common-inputs.js";
+import { entityInput, ingestDatasetInput, ingestOptionsShape } from "../kit/common-inputs.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
-import { reportedOutcome, waitWithProgress } from "../../exports/jobs/obtain.js";
 import { waitSecondsInput } from "../kit/export-answer.js";
-import { ingestDatasetInput } from "./ingest-records.js";
 import { readIngestFile } from "../kit/read-ingest-file.js";
+import { reportedOutcome, waitWithProgress } from "../../exports/index.js";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 export const ingestBulk = defineTool({
   name: "clari_ingest_bulk",
+  task: { jobKind: () => "ingest" },
   title: "Bulk upload entity data",
   description:
     "Partner ingest: upload account/opportunity fields as one JSON file (inline datasets or filePath in the ingest folder; max 10 MB) and wait.",

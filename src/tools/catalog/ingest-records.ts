@@ -1,21 +1,7 @@
 import { z } from "zod";
-import { entityInput, ingestOptionsShape } from "../kit/common-inputs.js";
+import { entityInput, ingestDatasetInput, ingestOptionsShape } from "../kit/common-inputs.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
-
-const recordInput = z
-  .object({
-    id: z.string().min(1).max(64).describe("CRM id"),
-    createdAt: z.number().int().min(0).max(1e13).describe("Epoch ms"),
-    updatedAt: z.number().int().min(0).max(1e13).describe("Epoch ms, >= createdAt"),
-  })
-  .catchall(z.unknown())
-  .refine((r) => r.updatedAt >= r.createdAt, "updatedAt must be greater than or equal to createdAt");
-
-export const ingestDatasetInput = z.object({
-  sourceEntity: z.string().min(1).max(100),
-  records: z.array(recordInput).min(1),
-});
 
 export const ingestRecords = defineTool({
   name: "clari_ingest_records",

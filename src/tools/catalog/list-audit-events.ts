@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { auditFilterShape } from "../kit/audit-filters.js";
-import { readAuditPage } from "../../exports/observed/observed-reads.js";
-import { decodeCursor, encodeCursor } from "../kit/cursor.js";
+import { readAuditEvents } from "../../exports/index.js";
+import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
+
+/** Opaque cursors: Clari's nextLink travels as base64url so assistants pass it back untouched (the client checks where it points). */
+function encodeCursor(nextLink: string): string {
+  return Buffer.from(nextLink, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new ToolInputError("The cursor is not one this server issued; pass nextCursor exactly as returned, or omit it to start again.");
+  return Buffer.from(cursor, "base64url").toString("utf8");
+}
 
 export const listAuditEvents = defineTool({
   name: "clari_list_audit_events",
@@ -27,10 +37,8 @@ export const listAuditEvents = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ cursor, limit, ...filters }, deps, call) {
-    const page = await readAuditPage(deps, cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, call.signal);
-    const { normaliseAudit } = await import("../../exports/read/normalise-audit.js");
-    const events = normaliseAudit(page);
-    const nextCursor = page.nextLink ? encodeCursor(page.nextLink) : undefined;
+    const { events, nextLink } = await readAuditEvents(deps, cursor ? { nextLink: decodeCursor(cursor) } : { ...filters, limit }, call.signal);
+    const nextCursor = nextLink ? encodeCursor(nextLink) : undefined;
     const lines = events.slice(0, 10).map((e) => `${e.eventTimestamp ?? "?"} ${e.event || "?"} by ${e.actorName || e.actorId || "?"}`);
     return {
       text: `${events.length} audit event(s)${events.length > 10 ? " (first 10 shown)" : ""}:\n${lines.join("\n")}${nextCursor ? "\nMore pages: pass nextCursor as cursor." : "\nNo more pages."}`,

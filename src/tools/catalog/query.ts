@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { DEFAULT_ROWS, MAX_ROWS } from "../../exports/query/engine.js";
-import type { BoundedResult } from "../../exports/query/bounded.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
+import { DEFAULT_ROWS, MAX_ROWS, QueryError, type BoundedResult } from "../../exports/index.js";
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -56,8 +55,7 @@ export const query = defineTool({
     try {
       result = await deps.query.query(sql, limit);
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === "QueryRefused" || name === "QueryFailed" || name === "QueryTimedOut") throw new ToolInputError((error as Error).message);
+      if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;
     }
     const { warnings, ...table } = result;

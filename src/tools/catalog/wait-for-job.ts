@@ -2,11 +2,11 @@ import { z } from "zod";
 import { jobIdInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
 import { answerExport, exportResultShape, waitSecondsInput } from "../kit/export-answer.js";
-import { reportedOutcome, resumeExport, waitWithProgress } from "../../exports/jobs/obtain.js";
-import { KIND_LABEL, summariseStored } from "../../exports/summary/summarise-stored.js";
+import { KIND_LABEL, reportedOutcome, resumeExport, summariseStored, waitWithProgress } from "../../exports/index.js";
 
 export const waitForJobTool = defineTool({
   name: "clari_wait_for_job",
+  task: { jobKind: (args) => (args.kind === "ingest" ? "ingest" : "export") },
   title: "Wait for a job",
   description:
     "Wait again on a running export (or kind:ingest, bulk ingest) job and summarise it when done. Use when a tool returned outcome running. Never queues a job.",

@@ -3,15 +3,16 @@
  * malformed id is refused before any request is made (path encoding guards again below).
  */
 import { z } from "zod";
+import { FORECAST_ID, JOB_ID } from "../../client/ids.js";
 
 export const jobIdInput = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "a jobId is letters, digits, '-' or '_' (Clari's are 24 hex characters)")
+  .regex(JOB_ID, "a jobId is letters, digits, '-' or '_' (Clari's are 24 hex characters)")
   .describe("From an export tool or clari_list_export_jobs");
 
 export const forecastIdInput = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,100}$/, "a forecastId is letters, digits, '_', '-' or '.', as in the Forecast Tab's URL")
+  .regex(FORECAST_ID, "a forecastId is letters, digits, '_', '-' or '.', as in the Forecast Tab's URL")
   .describe("Forecast Tab id from its URL, e.g. net_bookings");
 
 export const timePeriodInput = z
@@ -37,3 +38,18 @@ export const ingestOptionsShape = {
 export const isoDateInput = z
   .string()
   .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), "use an ISO date such as 2026-11-01 or 2026-11-01T00:00:00Z");
+
+/** One dataset of partner ingest records (clari_ingest_records, clari_ingest_bulk). */
+const recordInput = z
+  .object({
+    id: z.string().min(1).max(64).describe("CRM id"),
+    createdAt: z.number().int().min(0).max(1e13).describe("Epoch ms"),
+    updatedAt: z.number().int().min(0).max(1e13).describe("Epoch ms, >= createdAt"),
+  })
+  .catchall(z.unknown())
+  .refine((r) => r.updatedAt >= r.createdAt, "updatedAt must be greater than or equal to createdAt");
+
+export const ingestDatasetInput = z.object({
+  sourceEntity: z.string().min(1).max(100),
+  records: z.array(recordInput).min(1),
+});

@@ -6,11 +6,9 @@
 import type { z } from "zod";
 import type { ClariClient } from "../../client/clari-client.js";
 import type { Toolset } from "../../config.js";
-import { obtainExport } from "../../exports/jobs/obtain.js";
-import type { ExportKind } from "../../exports/store/store.js";
-import { KIND_LABEL, summariseStored } from "../../exports/summary/summarise-stored.js";
 import { defineTool, type ToolDefinition } from "./define-tool.js";
 import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
+import { KIND_LABEL, obtainExport, summariseStored, type ExportKind } from "../../exports/index.js";
 
 const commonShape = { waitSeconds: waitSecondsInput, fresh: freshInput };
 type Common = typeof commonShape;
@@ -40,6 +38,7 @@ export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     writesClariData: false,
     ...(spec.uiResourceUri ? { uiResourceUri: spec.uiResourceUri } : {}),
+    task: { jobKind: () => "export" },
     async handler(args, deps, call) {
       const { waitSeconds, fresh, ...rest } = args as { waitSeconds?: number; fresh: boolean } & Record<string, unknown>;
       const params = rest as z.output<z.ZodObject<I>>;

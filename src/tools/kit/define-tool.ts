@@ -39,6 +39,11 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   writesClariData: boolean;
   /** The MCP App view a host shows with this tool's results (ext-apps `_meta.ui.resourceUri`); the result itself is unchanged. */
   uiResourceUri?: `ui://${string}`;
+  /**
+   * A job tool: a client that declares the Tasks extension gets a task for the Clari job it
+   * starts or joins (src/tasks). `jobKind` says which kind of job the call's arguments are about.
+   */
+  task?: { jobKind(args: Record<string, unknown>): "export" | "ingest" };
   handler(args: z.output<z.ZodObject<I>>, deps: Deps, call: CallContext): Promise<ToolAnswer<z.output<z.ZodObject<O>>>>;
 }
 

@@ -4,7 +4,7 @@
  */
 import { ClariApiError, ClariConfigError, ClariNetworkError, ClariResponseError } from "../../client/errors.js";
 import { redactSecrets } from "../../security/redact.js";
-import { ExportJobError, UnconfirmedQueueError, type NextStep } from "../../exports/jobs/errors.js";
+import { ExportJobError, UnconfirmedQueueError, type NextStep } from "../../exports/index.js";
 
 /** Errors a tool raises for input the schema could not catch (e.g. a path outside a folder). */
 export class ToolInputError extends Error {

@@ -4,10 +4,9 @@
  * still running. Shared by the three export tools and clari_wait_for_job.
  */
 import { z } from "zod";
-import type { StoredExport } from "../../exports/store/store.js";
 import { exportUri } from "../../resources/uris.js";
 import { resourceLink, type ToolAnswer } from "./define-tool.js";
-import type { ExportOutcome } from "../../exports/jobs/obtain.js";
+import type { ExportOutcome, StoredExport } from "../../exports/index.js";
 
 export const waitSecondsInput = z
   .number()

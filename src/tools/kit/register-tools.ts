@@ -3,16 +3,18 @@
  * whose handler adapts the SDK's request context (cancellation, progress) to our CallContext, and
  * tools/list is answered from the catalogue rendered once (listing.ts).
  *
- * A job tool called by a client that declares the Tasks extension answers with a task
- * (src/tasks/job-tasks.ts): such tools are registered without an output schema for the SDK to
- * check (a task has no structuredContent), and their answers are checked against it here instead.
+ * A job tool (one whose definition has `task`) may answer with a task instead (the caller passes
+ * the task starter, src/tasks): such tools are registered without an output schema for the SDK
+ * to check (a task has no structuredContent), and their answers are checked against it here instead.
  */
-import { CLIENT_CAPABILITIES_META_KEY, type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
+import { type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { CallContext, Deps } from "../../deps.js";
 import { runTool, type ToolDefinition } from "./define-tool.js";
 import { toolListing } from "./listing.js";
-import { isJobTaskTool, startJobTask, TASKS_EXTENSION } from "../../tasks/job-tasks.js";
+
+/** Answers a job tool's call with a task when the request is a Tasks client's; undefined otherwise. */
+export type TaskStarter = (tool: ToolDefinition, args: Record<string, unknown>, ctx: ServerContext, call: CallContext) => Promise<CallToolResult | undefined>;
 
 /**
  * Each tool's zod objects, built once per process: every HTTP session (and, on the 2026 path,
@@ -40,19 +42,11 @@ function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext 
   };
 }
 
-/** True when this request's client capabilities (2026-07-28 `_meta` envelope) include the Tasks extension. */
-function declaresTasks(ctx: ServerContext): boolean {
-  const capabilities = (ctx.mcpReq.envelope as Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
-  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
-}
-
 /** What a tools/call answers: the tool's result, or for a job tool and a Tasks client, maybe a task. */
-async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext): Promise<CallToolResult> {
-  if (!isJobTaskTool(tool.name)) return runTool(tool, args, deps, call);
-  if (declaresTasks(ctx)) {
-    const owner = ctx.http?.authInfo?.clientId ?? "";
-    return (await startJobTask(tool as ToolDefinition & { name: typeof tool.name }, args as Record<string, unknown>, deps, call, owner)) as CallToolResult;
-  }
+async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext, startTask: TaskStarter | undefined): Promise<CallToolResult> {
+  if (!tool.task) return runTool(tool, args, deps, call);
+  const task = await startTask?.(tool, args as Record<string, unknown>, ctx, call);
+  if (task) return task;
   const result = await runTool(tool, args, deps, call);
   // The check the SDK makes for every other tool (these are registered without their output schema).
   if (!result.isError && !schemasOf(tool).output.safeParse(result.structuredContent).success) {
@@ -62,15 +56,15 @@ async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: 
 }
 
 /** Registers the tools and answers tools/list with the catalogue; returns that answer (test fixtures extend it). */
-export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean): { tools: Tool[] } {
+export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean, startTask?: TaskStarter): { tools: Tool[] } {
   const listing = toolListing(tools);
   const listed = new Map<string, Tool>(listing.map((t) => [t.name, t]));
   for (const tool of tools) {
     const { input, output } = schemasOf(tool);
     const registered = server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: input, ...(isJobTaskTool(tool.name) ? {} : { outputSchema: output }), annotations: tool.annotations },
-      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing)),
+      { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations },
+      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing), startTask),
     );
     // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
     registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;
