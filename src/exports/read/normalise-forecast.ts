@@ -16,7 +16,8 @@ import { parse as parseCsvStream, CsvError } from "csv-parse";
 import { parse as parseCsvSync } from "csv-parse/sync";
 import { CsvRecordSink, CSV_OPTIONS } from "./csv-sink.js";
 import { FlatArrayReader } from "./flat-array-reader.js";
-import { ForecastTable, type ForecastShape } from "../table/forecast-table.js";
+import type { ForecastShape } from "../table/forecast-row.js";
+import { ForecastTable } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
 
 export { ForecastTable } from "../table/forecast-table.js";
