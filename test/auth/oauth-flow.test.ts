@@ -10,10 +10,10 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
+import { UnauthorizedError } from "@modelcontextprotocol/client";
 import { startAuthorizationServer, type AuthorizationServer, type Person } from "./authorization-server.js";
 import { startTeamServer, type TeamServer } from "./oauth-server.js";
-import { PersonProvider, Transcript } from "./sign-in.js";
+import { connectSignedIn, PersonProvider, Transcript } from "./sign-in.js";
 
 let as: AuthorizationServer;
 let server: TeamServer;
@@ -33,24 +33,7 @@ afterAll(async () => {
 });
 
 type Era = "2026-07-28" | "2025-11-25";
-
-function client(era: Era): Client {
-  return new Client({ name: "oauth-e2e", version: "1.0.0" }, era === "2026-07-28" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
-}
-
-/** The SDK's interactive flow: connect (401, discovery, registration, redirect: the person signs in), finish with the code, connect again. */
-async function signedInClient(person: PersonProvider, era: Era): Promise<Client> {
-  const options = { authProvider: person, fetch: transcript.fetch("client") };
-  if (!person.tokens()) {
-    const first = new StreamableHTTPClientTransport(new URL(server.url), options);
-    await expect(client(era).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(person.callback?.get("code")).toBeTruthy();
-    await first.finishAuth(person.callback!);
-  }
-  const connected = client(era);
-  await connected.connect(new StreamableHTTPClientTransport(new URL(server.url), options));
-  return connected;
-}
+const signedInClient = async (person: PersonProvider, era: Era) => (await connectSignedIn(server.url, person, era, transcript)).client;
 
 const people = new Map<Person, PersonProvider>();
 const personFor = (who: Person) => people.get(who) ?? (people.set(who, new PersonProvider(who, transcript)), people.get(who)!);

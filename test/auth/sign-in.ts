@@ -6,7 +6,7 @@
  * Every request of the flow (the client's and the browser's) is written to a transcript: method,
  * URL without its query, status. No token, code or secret is recorded.
  */
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthClientProvider, OAuthTokens } from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport, UnauthorizedError, type OAuthClientInformationMixed, type OAuthClientMetadata, type OAuthClientProvider, type OAuthTokens } from "@modelcontextprotocol/client";
 import { PEOPLE, type Person } from "./authorization-server.js";
 
 export class Transcript {
@@ -135,4 +135,27 @@ export class PersonProvider implements OAuthClientProvider {
   codeVerifier() {
     return this.verifier;
   }
+}
+
+/**
+ * The SDK's interactive flow: connect (401, discovery, registration, the person signs in), finish
+ * with the code, connect again; a person already signed in connects at once.
+ */
+export async function connectSignedIn(url: string, person: PersonProvider, era: "2026-07-28" | "2025-11-25", transcript: Transcript): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const options = { authProvider: person, fetch: transcript.fetch("client") };
+  const newClient = () => new Client({ name: "oauth-e2e", version: "1.0.0" }, era === "2026-07-28" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {});
+  if (!person.tokens()) {
+    const first = new StreamableHTTPClientTransport(new URL(url), options);
+    const refused = await newClient().connect(first).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (!(refused instanceof UnauthorizedError)) throw new Error(`expected the first connect to need sign-in, got ${String(refused)}`);
+    if (!person.callback?.get("code")) throw new Error("the sign-in brought back no authorization code");
+    await first.finishAuth(person.callback);
+  }
+  const client = newClient();
+  const transport = new StreamableHTTPClientTransport(new URL(url), options);
+  await client.connect(transport);
+  return { client, transport };
 }

@@ -99,7 +99,8 @@ export function createTokenVerifier(settings: OAuthSettings, metadata: IssuerMet
   const introspected = new Map<string, { authInfo: AuthInfo; until: number }>();
 
   function authInfoFrom(claims: Record<string, unknown>, via: "jwt" | "introspection"): AuthInfo {
-    const subject = claims.sub;
+    // A client acting for itself (client credentials) may carry no subject: the client is the caller.
+    const subject = claims.sub ?? claims.client_id;
     if (typeof subject !== "string" || !SUBJECT.test(subject)) throw invalid("The access token names no usable subject (sub).");
     if (typeof claims.exp !== "number") throw invalid("The access token has no expiry (exp).");
     const extra: Record<string, unknown> = { issuer: settings.issuer, subject, via };
