@@ -3,18 +3,17 @@
  * Dependencies (client, store, table cache, logger) are created once per process and shared by
  * every session; per-session state lives only in the SDK's transport.
  */
-import { McpServer } from "@modelcontextprotocol/server";
+import { McpServer, type Tool } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
-import { catalogueCacheHints } from "./cache-hints.js";
-import { registerConformanceFixtures } from "./conformance-fixtures.js";
+import { catalogueCacheHints } from "./resources/cache-hints.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
 import { registerTasks } from "./tasks/register-tasks.js";
-import { TASKS_EXTENSION } from "./tasks/job-tasks.js";
-import { registerTools } from "./tools/register-tools.js";
-import { resourcesNeedRead } from "./tools/scope-gate.js";
+import { jobTaskStarter, TASKS_EXTENSION } from "./tasks/job-tasks.js";
+import { registerTools } from "./tools/kit/register-tools.js";
+import { resourcesNeedRead } from "./tools/kit/scope-gate.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -24,6 +23,17 @@ export const SERVER_INSTRUCTIONS =
 
 /** One JSON Schema validator for every session's server (each would otherwise build its own). */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
+
+/** Adds tools to a server and to its tools/list answer `listed` (mutated in place). */
+export type ServerExtension = (server: McpServer, listed: { tools: Tool[] }) => void;
+const extensions: ServerExtension[] = [];
+/**
+ * Test entry points only (test/conformance/cli-with-fixtures.ts): registrations applied to every
+ * server made after this call. The shipped binary never calls it.
+ */
+export function addServerExtension(extension: ServerExtension): void {
+  extensions.push(extension);
+}
 
 export interface ServerOptions {
   /**
@@ -50,8 +60,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
-  if (deps.config.conformanceFixtures) registerConformanceFixtures(server, listed);
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps));
+  for (const extend of extensions) extend(server, listed);
   resourcesNeedRead(server, deps.config);
   registerResources(server, deps);
   registerTasks(server, deps);

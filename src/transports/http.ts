@@ -19,8 +19,8 @@ import { createServer } from "../server.js";
 import { VERSION } from "../version.js";
 import { createRequestGuard, HttpError, readJsonBody, requestIdOf, rpcError, sendJson } from "./http-guard.js";
 import { createLegacySessions } from "./legacy-sessions.js";
-import { SCOPES } from "../scopes.js";
-import { METADATA_PATH } from "./auth/oauth-config.js";
+import { SCOPES } from "../config/scopes.js";
+import { METADATA_PATH } from "../config/oauth.js";
 
 export interface HttpHandle {
   url: string;

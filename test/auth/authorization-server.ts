@@ -80,7 +80,7 @@ function configuration(keys: SigningKey[]): Configuration {
     },
     ttl: {
       AccessToken: () => 600,
-      ClientCredentials: (_ctx, _token, client) => (client.clientId === CLIENTS.shortLived.client_id ? 1 : 600),
+      ClientCredentials: (_ctx, _token, client) => (client.clientId === CLIENTS.shortLived.client_id ? 3 : 600),
       Grant: () => 3600,
       Interaction: () => 600,
       Session: () => 3600,
@@ -102,7 +102,7 @@ function configuration(keys: SigningKey[]): Configuration {
         getResourceServerInfo: (ctx, resourceIndicator, client) => ({
           scope: (ctx.oidc.session?.accountId && ctx.oidc.session.accountId in PEOPLE ? PEOPLE[ctx.oidc.session.accountId as Person].may : PERMISSIONS).join(" "),
           audience: resourceIndicator,
-          accessTokenTTL: client.clientId === CLIENTS.shortLived.client_id ? 1 : 600,
+          accessTokenTTL: client.clientId === CLIENTS.shortLived.client_id ? 3 : 600,
           accessTokenFormat: client.clientId === CLIENTS.opaque.client_id ? "opaque" : "jwt",
           jwt: { sign: { alg: "ES256" } },
         }),

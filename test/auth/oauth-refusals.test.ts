@@ -107,7 +107,7 @@ describe("refusals", () => {
   it("an expired token", async () => {
     const token = await tokenFor({ client: "shortLived" });
     expect((await post(server.url, token)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 3200));
     expectInvalidToken(await post(server.url, token), /expired/);
   });
 

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { requiredScope } from "../../src/scopes.js";
+import { requiredScope } from "../../src/config/scopes.js";
 import { ALL_TOOLS } from "../../src/tools/index.js";
-import { listingFor, scopesByName } from "../../src/tools/scope-gate.js";
-import { DEFAULT_SCOPE_NAMES, loadOAuthSettings, parseScopeNames } from "../../src/transports/auth/oauth-config.js";
+import { listingFor, scopesByName } from "../../src/tools/kit/scope-gate.js";
+import { DEFAULT_SCOPE_NAMES, loadOAuthSettings, parseScopeNames } from "../../src/config/oauth.js";
 import { callerId, scopesOf } from "../../src/transports/auth/token-verifier.js";
 
 describe("the permission each tool needs", () => {

@@ -2,7 +2,8 @@
  * The MCP conformance suite (@modelcontextprotocol/conformance, a dev dependency) against the
  * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22, fetched
  * once from npm by scripts/node22.mjs; the server runs on the Node running the tests (20).
- * --conformance-fixtures adds the three tools server-stateless calls by name.
+ * The binary under test is the product's CLI plus the three tools server-stateless calls by name,
+ * bundled by build-fixtures-cli.ts (test only; the shipped binary has no fixtures).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs script without types
 import { node22 } from "../../scripts/node22.mjs";
 import { startHttpServer } from "../e2e/http-server.js";
+import { buildFixturesCli } from "./build-fixtures-cli.js";
 
 const run = promisify(execFile);
 const SUITE = path.join(path.dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
@@ -26,8 +28,9 @@ afterAll(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
+let fixturesCli: Promise<string> | undefined;
 async function startServer(args: string[]): Promise<string> {
-  const server = await startHttpServer(["--sandbox", "--no-cache", "--conformance-fixtures", ...args]);
+  const server = await startHttpServer(["--sandbox", "--no-cache", ...args], {}, await (fixturesCli ??= buildFixturesCli()));
   servers.push(server);
   return server.url;
 }

@@ -22,9 +22,9 @@ import {
   type OAuthProtectedResourceMetadata,
 } from "@modelcontextprotocol/server";
 import type { Logger } from "../../logger.js";
-import { SCOPES } from "../../scopes.js";
+import { SCOPES } from "../../config/scopes.js";
 import { discoverIssuer, type IssuerMetadata } from "./issuer-metadata.js";
-import { METADATA_PATH, type OAuthSettings } from "./oauth-config.js";
+import { METADATA_PATH, type OAuthSettings } from "../../config/oauth.js";
 import { createTokenVerifier, type TokenVerifier } from "./token-verifier.js";
 
 /** A refusal to send: status, headers (the WWW-Authenticate challenge) and a description. */

@@ -19,9 +19,9 @@ import { createHash } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from "@modelcontextprotocol/server";
 import type { Logger } from "../../logger.js";
-import { SCOPES, withImplied, type Scope } from "../../scopes.js";
+import { SCOPES, withImplied, type Scope } from "../../config/scopes.js";
 import type { IssuerMetadata } from "./issuer-metadata.js";
-import type { OAuthSettings, ScopeNames } from "./oauth-config.js";
+import type { OAuthSettings, ScopeNames } from "../../config/oauth.js";
 
 /** Seconds an authorization server's clock may be ahead of ours (not-before, issued-at). */
 export const CLOCK_TOLERANCE_SECONDS = 30;
