@@ -180,6 +180,15 @@ describe("refusals", () => {
   });
 });
 
+describe("caching", () => {
+  it("lets 2026-07-28 clients keep a signed-in caller's tool list only privately, and briefly", async () => {
+    const answer = await rpc(server.url, "tools/list", {}, { token: await tokenFor({ scope: "clari:read" }), tasks: false });
+    const tools = (answer.result?.tools as Array<{ name: string }>).map((t) => t.name);
+    expect(tools).not.toContain("clari_export_forecast");
+    expect(answer.result).toMatchObject({ cacheScope: "private", ttlMs: 300_000 });
+  });
+});
+
 describe("one person's token on another person's session and task", () => {
   const transcript = new Transcript();
   const alice = new PersonProvider("alice", transcript);
