@@ -97,6 +97,8 @@ export function createTokenVerifier(settings: OAuthSettings, metadata: IssuerMet
   const jwks = metadata.jwksUri ? createRemoteJWKSet(new URL(metadata.jwksUri), { cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS, timeoutDuration: 5_000 }) : undefined;
   const doFetch = options.fetch ?? fetch;
   const introspected = new Map<string, { authInfo: AuthInfo; until: number }>();
+  /** Introspections under way, by token hash: concurrent requests with one token ask once. */
+  const asking = new Map<string, Promise<AuthInfo>>();
 
   function authInfoFrom(claims: Record<string, unknown>, via: "jwt" | "introspection"): AuthInfo {
     // A client acting for itself (client credentials) may carry no subject: the client is the caller.
@@ -128,13 +130,20 @@ export function createTokenVerifier(settings: OAuthSettings, metadata: IssuerMet
   }
 
   async function introspect(token: string): Promise<AuthInfo> {
-    const endpoint = metadata.introspectionEndpoint;
-    const client = settings.introspectionClient;
-    if (!endpoint || !client) throw invalid("The access token is not a JWT, and opaque tokens cannot be checked here (no introspection configured).");
+    if (!metadata.introspectionEndpoint || !settings.introspectionClient) throw invalid("The access token is not a JWT, and opaque tokens cannot be checked here (no introspection configured).");
     const key = createHash("sha256").update(token).digest("base64url");
     const cached = introspected.get(key);
     if (cached && cached.until > Date.now()) return cached.authInfo;
     if (cached) introspected.delete(key);
+    let pending = asking.get(key);
+    if (!pending) {
+      pending = askIssuer(token, key, metadata.introspectionEndpoint, settings.introspectionClient).finally(() => asking.delete(key));
+      asking.set(key, pending);
+    }
+    return pending;
+  }
+
+  async function askIssuer(token: string, key: string, endpoint: string, client: { clientId: string; clientSecret: string }): Promise<AuthInfo> {
 
     const form = new URLSearchParams({ token, token_type_hint: "access_token" });
     const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
