@@ -102,6 +102,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     deps,
     async close() {
       clearInterval(purge);
+      await query.close();
       await client.close();
       await (await sandbox?.catch(() => undefined))?.close();
       await backend?.close();

@@ -31,8 +31,10 @@ function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObj
 /** Our CallContext from the SDK's per-request context. */
 function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
+  const caller = ctx.http?.authInfo?.clientId;
   return {
     signal: ctx.mcpReq.signal,
+    ...(caller ? { caller } : {}),
     isClosing,
     progress: async ({ progress, total, message }) => {
       if (progressToken === undefined) return;
