@@ -48,6 +48,8 @@ export const DEFAULT_ROWS = 50;
 export const MAX_ROWS = 500;
 export const CELL_BYTES = 4096;
 export const TOTAL_BYTES = 128 * 1024;
+/** A stored export is loaded this long after it lands: its answer goes out first. */
+const LOAD_DELAY_MS = 100;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
 
@@ -85,6 +87,29 @@ export class QueryEngine {
   constructor(private readonly options: QueryEngineOptions) {
     this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger });
     this.turns = new FairQueue(options.concurrency ?? 2);
+    // An export that lands is loaded in the background, so the question that follows the export
+    // call finds it loaded (the engine still starts only when the first export lands or the first
+    // question comes, never at start-up).
+    options.store.onChange(() => this.loadSoon());
+  }
+
+  private loadTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Takes in the store's change shortly (after the export's own answer has gone out). */
+  private loadSoon(): void {
+    if (this.loadTimer || this.closed) return;
+    this.loadTimer = setTimeout(() => {
+      this.loadTimer = undefined;
+      this.refreshing = this.refreshing
+        .catch(() => this.generation)
+        .then(() => this.refresh())
+        .catch((error: unknown) => {
+          this.options.logger.warn(`query tables: loading in the background failed: ${(error as Error).message}`);
+          return this.generation;
+        });
+    }, LOAD_DELAY_MS);
+    this.loadTimer.unref();
   }
 
   static fromConfig(config: { queryTimeoutSeconds: number; queryMemoryMb: number }, parts: Omit<QueryEngineOptions, "timeoutSeconds" | "memoryMb">): QueryEngine {
@@ -123,6 +148,8 @@ export class QueryEngine {
 
   /** Stops the worker and any load in progress, and removes the generation files. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.loadTimer) clearTimeout(this.loadTimer);
     this.worker.close();
     await (await this.writer?.catch(() => undefined))?.generations.close();
   }
