@@ -42,6 +42,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
+  registerSecret(config.oauth?.introspectionClient?.clientSecret);
   registerSecret(stateUrlPassword(config.stateUrl));
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
