@@ -76,6 +76,10 @@ const SECTIONS: Record<string, { figures: (string | [RegExp, number])[]; numbers
     figures: ["query_5m_first_ms", "query_5m_peak_rss", "query_5m_worker_peak_rss"],
     numbers: ["rows", "fileBytes", "firstQueryMs", "peakRssMB", "workerPeakRssMB", "memoryCapMB"],
   },
+  oauth: {
+    figures: ["oauth_start", "oauth_start_ratio", "oauth_call_ratio", "oauth_call_opaque_ratio", "oauth_check_us"],
+    numbers: ["start.staticMs", "start.oauthMs", ...["static", "jwt", "opaque"].flatMap((k) => [`perCall.${k}.p50`, `perCall.${k}.p99`, `perCall.${k}.calls`]), "inProcess.microsecondsPerCheck"],
+  },
 };
 
 /** The values at a dotted path, `*` fanning out over an array (an empty or missing array yields one undefined). */
