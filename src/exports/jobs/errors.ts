@@ -1,7 +1,7 @@
 /**
  * Failures of the export life cycle that concern one known job. Each carries the jobId and, as
  * data, the next step (wait again, fetch again, or a new export), so that no failure can lose a
- * jobId: the tools' wording (tools/describe-error.ts) turns `next` into the exact call to make.
+ * jobId: the tools' wording (tools/kit/describe-error.ts) turns `next` into the exact call to make.
  */
 export type NextStep = "wait" | "ask-again" | "new-export";
 
