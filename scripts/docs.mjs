@@ -8,10 +8,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { renderToolsDoc } from "../dist/tools/tools-doc.js";
+import { TOOLSETS } from "../dist/config.js";
+import { ALL_TOOLS } from "../dist/tools/index.js";
+import { toolListing } from "../dist/tools/kit/listing.js";
+import { renderToolsDoc } from "./tools-doc.mjs";
 import { chromiumPath, screenshotForecastView } from "./view-host.mjs";
 
-writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc());
+writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing }));
 console.log("docs/TOOLS.md written");
 
 const image = fileURLToPath(new URL("../docs/img/forecast-view.png", import.meta.url));

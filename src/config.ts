@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadBearerTokens, TokenConfigError, type NamedToken } from "./transports/bearer-tokens.js";
+import { loadBearerTokens, TokenConfigError, type NamedToken } from "./config/bearer-tokens.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -59,8 +59,6 @@ export interface Config {
   /** Simulated Clari: how long its export jobs take, and the org size. */
   sandboxJobMs: number;
   sandboxUsers: number;
-  /** Test only: add the tools the MCP conformance suite calls by name (never in the product's catalogue). */
-  conformanceFixtures: boolean;
   /** clari_query: a query running longer than this is interrupted. */
   queryTimeoutSeconds: number;
   /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
@@ -188,7 +186,6 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "sandbox-users": { type: "string" },
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
-      "conformance-fixtures": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -254,7 +251,6 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     requestsPerSecond: 100,
     sandboxJobMs: integer("--sandbox-job-ms", values["sandbox-job-ms"], 3000, 0, 3_600_000),
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
-    conformanceFixtures: values["conformance-fixtures"] ?? false,
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
   };

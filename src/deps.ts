@@ -6,44 +6,21 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { ClariClient } from "./client/clari-client.js";
-import { registerSecret } from "./client/redact.js";
+import { registerSecret } from "./security/redact.js";
 import type { Config } from "./config.js";
-import { Journal } from "./exports/jobs/journal.js";
-import { QueryEngine } from "./exports/query/engine.js";
-import { Observations } from "./exports/store/observations.js";
-import { ExportStore } from "./exports/store/store.js";
-import { TableCache } from "./exports/table/table-cache.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox/index.js";
 import type { StateBackend } from "./state/backend.js";
 import { openFolderBackend } from "./state/folder.js";
-import { memoryTasks, type TaskRecords } from "./state/tasks.js";
+import { memoryTasks } from "./state/task-records.js";
 import { VERSION } from "./version.js";
+import { ExportStore, Journal, Observations, QueryEngine, TableCache, type ExportDeps } from "./exports/index.js";
 
-/** What every tool, resource and the export life cycle receive. */
-export interface Deps {
-  client: ClariClient;
+export type { CallContext } from "./exports/index.js";
+
+/** What every tool, resource and task receives: the export life cycle's own deps, and the whole configuration. */
+export interface Deps extends ExportDeps {
   config: Config;
-  store: ExportStore;
-  /** Export jobs in flight (intents and jobIds), under the store's lock. */
-  journal: Journal;
-  /** Audit pages and opportunity lookups read without an export, kept for questions. */
-  observations: Observations;
-  tables: TableCache;
-  /** clari_query's SQL engine (DuckDB loads on its first query). */
-  query: QueryEngine;
-  /** MCP Tasks' records (task id, request key or jobId, status, owner), shared like the journal. */
-  tasks: TaskRecords;
-  logger: Logger;
-}
-
-/** Per-call facilities: cancellation and (when the client asked for it) progress. */
-export interface CallContext {
-  signal: AbortSignal;
-  /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
-  progress(update: { progress: number; total?: number; message: string }): Promise<void>;
-  /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */
-  isClosing(): boolean;
 }
 
 export interface Runtime {

@@ -3,7 +3,7 @@
  * with every registered secret scrubbed.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { redactSecrets } from "./client/redact.js";
+import { redactSecrets } from "./security/redact.js";
 import type { LogLevel } from "./config.js";
 
 const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };

@@ -3,17 +3,16 @@
  * Dependencies (client, store, table cache, logger) are created once per process and shared by
  * every session; per-session state lives only in the SDK's transport.
  */
-import { McpServer } from "@modelcontextprotocol/server";
+import { McpServer, type Tool } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
-import { CATALOGUE_CACHE_HINTS } from "./cache-hints.js";
-import { registerConformanceFixtures } from "./conformance-fixtures.js";
+import { CATALOGUE_CACHE_HINTS } from "./resources/cache-hints.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
 import { selectTools } from "./tools/index.js";
 import { registerTasks } from "./tasks/register-tasks.js";
-import { TASKS_EXTENSION } from "./tasks/job-tasks.js";
-import { registerTools } from "./tools/register-tools.js";
+import { jobTaskStarter, TASKS_EXTENSION } from "./tasks/job-tasks.js";
+import { registerTools } from "./tools/kit/register-tools.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -23,6 +22,17 @@ export const SERVER_INSTRUCTIONS =
 
 /** One JSON Schema validator for every session's server (each would otherwise build its own). */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
+
+/** Adds tools to a server and to its tools/list answer `listed` (mutated in place). */
+export type ServerExtension = (server: McpServer, listed: { tools: Tool[] }) => void;
+const extensions: ServerExtension[] = [];
+/**
+ * Test entry points only (test/conformance/cli-with-fixtures.ts): registrations applied to every
+ * server made after this call. The shipped binary never calls it.
+ */
+export function addServerExtension(extension: ServerExtension): void {
+  extensions.push(extension);
+}
 
 export interface ServerOptions {
   /**
@@ -49,8 +59,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing);
-  if (deps.config.conformanceFixtures) registerConformanceFixtures(server, listed);
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps));
+  for (const extend of extensions) extend(server, listed);
   registerResources(server, deps);
   registerTasks(server, deps);
   registerPrompts(server);

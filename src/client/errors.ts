@@ -2,7 +2,7 @@
  * The client's error classes. Every failure a caller can see is one of these, so the MCP layer
  * can turn any of them into an actionable message without knowing HTTP details.
  */
-import { redactSecrets } from "./redact.js";
+import { redactSecrets } from "../security/redact.js";
 import type { IngestJob } from "./schemas.js";
 
 /** Which of Clari's four error-body families a response belonged to. */

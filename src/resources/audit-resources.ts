@@ -6,7 +6,7 @@ import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
 import type { AuditFilters } from "../client/clari-client.js";
 import type { Deps } from "../deps.js";
 import { AUDIT_EVENTS_URI, AUDIT_PAGE_TEMPLATE, auditPageUri } from "./uris.js";
-import { readAuditPage } from "../tools/shared/observed-reads.js";
+import { readAuditEvents } from "../exports/index.js";
 import { invalidUri, jsonContent, variable } from "./resource-util.js";
 
 interface PageToken {
@@ -25,14 +25,12 @@ function parseToken(text: string): PageToken {
 }
 
 async function readPage(uri: string, token: PageToken, deps: Deps) {
-  const page = await readAuditPage(deps, token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, AbortSignal.timeout(30_000));
-  const { normaliseAudit } = await import("../exports/read/normalise-audit.js");
-  const items = normaliseAudit(page);
+  const { events: items, nextLink } = await readAuditEvents(deps, token.nextLink ? { nextLink: token.nextLink } : { limit: 100, ...token.filters }, AbortSignal.timeout(30_000));
   return jsonContent(uri, {
     filters: token.filters,
     count: items.length,
     items,
-    ...(page.nextLink ? { nextUri: auditPageUri({ filters: token.filters, nextLink: page.nextLink }) } : {}),
+    ...(nextLink ? { nextUri: auditPageUri({ filters: token.filters, nextLink }) } : {}),
   });
 }
 

@@ -3,12 +3,10 @@
  * a pointer to paged views), normalised row pages, and the newest export of a forecast tab.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
-import { eventRows } from "../exports/summary/summarise-events.js";
 import type { Deps } from "../deps.js";
-import { storedExport } from "../exports/jobs/download.js";
-import { summariseStored } from "../exports/summary/summarise-stored.js";
 import { EXPORTS_URI, EXPORT_FILE_TEMPLATE, EXPORT_ROWS_TEMPLATE, FORECAST_LATEST_TEMPLATE, exportUri, rowsUri } from "./uris.js";
 import { invalidUri, jobIdVariable, jsonContent, notFound, readOrNotFound, textContent, variable } from "./resource-util.js";
+import { eventRows, storedExport, summariseStored } from "../exports/index.js";
 
 /** Files up to this size are served whole; larger ones through row pages. */
 export const RAW_LIMIT_BYTES = 1024 * 1024;

@@ -1,8 +1,8 @@
 /** Small helpers shared by the resource handlers. */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ReadResourceResult } from "@modelcontextprotocol/server";
 import { ClariApiError } from "../client/errors.js";
-import { redactSecrets } from "../client/redact.js";
-import { jobIdInput } from "../tools/shared/common-inputs.js";
+import { redactSecrets } from "../security/redact.js";
+import { JOB_ID } from "../client/ids.js";
 
 /** Resource text leaves the process: scrub secrets an upstream may have echoed. */
 export function textContent(uri: string, mimeType: string, text: string): ReadResourceResult {
@@ -51,6 +51,6 @@ export function variable(variables: Record<string, string | string[]>, name: str
 /** A jobId from a URI, held to the same rule as the tools' jobId input, before any request. */
 export function jobIdVariable(variables: Record<string, string | string[]>): string {
   const jobId = variable(variables, "jobId");
-  if (!jobIdInput.safeParse(jobId).success) throw invalidUri(`${JSON.stringify(jobId.slice(0, 80))} is not a jobId (letters, digits, '-' or '_'; Clari's are 24 hex characters).`);
+  if (!JOB_ID.test(jobId)) throw invalidUri(`${JSON.stringify(jobId.slice(0, 80))} is not a jobId (letters, digits, '-' or '_'; Clari's are 24 hex characters).`);
   return jobId;
 }

@@ -1,8 +1,8 @@
 /** clari://schema: the tables and columns clari_query answers from (the contract, as Markdown). */
 import type { McpServer } from "@modelcontextprotocol/server";
-import { STATIC_RESOURCE_HINT } from "../cache-hints.js";
-import { contractMarkdown } from "../exports/query/contract.js";
+import { STATIC_RESOURCE_HINT } from "./cache-hints.js";
 import { SCHEMA_URI } from "./uris.js";
+import { contractMarkdown } from "../exports/index.js";
 
 export function registerSchemaResource(server: McpServer): void {
   server.registerResource(

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { McpServer } from "@modelcontextprotocol/server";
-import { STATIC_RESOURCE_HINT } from "../cache-hints.js";
+import { STATIC_RESOURCE_HINT } from "./cache-hints.js";
 import { firstExisting } from "../package-file.js";
 import { FORECAST_VIEW_URI, MCP_APP_MIME_TYPE } from "./uris.js";
 

@@ -7,11 +7,11 @@
  * Without either (--no-cache, the sandbox) the store, journal and observations keep to memory.
  */
 import type { Readable } from "node:stream";
-import type { IndexRead, StoredExport } from "../exports/store/index-file.js";
-import type { StoreLock } from "../exports/store/lock.js";
-import type { TaskRecords } from "./tasks.js";
+import type { IndexRead, StoredExport } from "./index-file.js";
+import type { StoreLock } from "./lock.js";
+import type { TaskRecords } from "./task-records.js";
 
-export type { TaskRecord, TaskRecords, TaskStatus } from "./tasks.js";
+export type { TaskRecord, TaskRecords, TaskStatus } from "./task-records.js";
 
 /** The store's index: what exports are held. */
 export interface IndexStorage {

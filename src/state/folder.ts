@@ -8,10 +8,10 @@ import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } fr
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
-import { INDEX_FILE, readIndex, writeIndex } from "../exports/store/index-file.js";
-import { folderLock, type StoreLock } from "../exports/store/lock.js";
+import { INDEX_FILE, readIndex, writeIndex } from "./index-file.js";
+import { folderLock, type StoreLock } from "./lock.js";
 import { DAMAGED, type FileStorage, type HeldFile, type IndexStorage, type ObservationKind, type ObservationStorage, type Observed, type RecordStorage, type StateBackend } from "./backend.js";
-import { folderTasks } from "./tasks.js";
+import { folderTasks } from "./task-records.js";
 
 export const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -26,13 +26,13 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { redactSecrets } from "../client/redact.js";
+import { redactSecrets } from "../security/redact.js";
 import { redactStateUrl } from "../config.js";
-import { indexText, parseIndex } from "../exports/store/index-file.js";
-import { processLock, type StoreLock } from "../exports/store/lock.js";
+import { indexText, parseIndex } from "./index-file.js";
+import { processLock, type StoreLock } from "./lock.js";
 import { DAMAGED, type FileStorage, type IndexStorage, type ObservationStorage, type Observed, type RecordStorage, type StateBackend } from "./backend.js";
 import { JOB_ID } from "./folder.js";
-import { changedTask, matches, newTaskRecord, parseTask, TaskExistsError, TASK_ID, type TaskRecord, type TaskRecords } from "./tasks.js";
+import { changedTask, matches, newTaskRecord, parseTask, TaskExistsError, TASK_ID, type TaskRecord, type TaskRecords } from "./task-records.js";
 
 export const SCHEMA_VERSION = 1;
 /** Bytes per stored chunk of an export file. */

@@ -7,15 +7,15 @@
  * (only when nobody else waits on it). Task ids carry their job (task-id.ts) and the records
  * (deps.tasks) live in the shared state, so any replica and a restarted server can answer.
  */
-import { ProtocolError, ProtocolErrorCode, type CallToolResult } from "@modelcontextprotocol/server";
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
 import type { CallContext, Deps } from "../deps.js";
-import { cancelUnlessWaited } from "../exports/jobs/obtain.js";
-import { EXPORT_LIFETIME_MS } from "../exports/store/store.js";
-import type { TaskRecord, TaskStatus } from "../state/tasks.js";
-import { TaskExistsError } from "../state/tasks.js";
-import { runTool, type ToolDefinition } from "../tools/define-tool.js";
-import { waitForJobTool } from "../tools/wait-for-job.js";
-import { JOB_TASK_TOOLS, openTaskId, sealTaskId, taskIdKey, type JobTaskTool, type TaskHandle } from "./task-id.js";
+import type { TaskRecord, TaskStatus } from "../state/task-records.js";
+import { TaskExistsError } from "../state/task-records.js";
+import { runTool, type ToolDefinition } from "../tools/kit/define-tool.js";
+import { waitForJobTool } from "../tools/catalog/wait-for-job.js";
+import type { TaskStarter } from "../tools/kit/register-tools.js";
+import { openTaskId, ownerDigest, sealTaskId, taskIdKey, type TaskHandle } from "./task-id.js";
+import { cancelUnlessWaited, EXPORT_LIFETIME_MS } from "../exports/index.js";
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 /** A Clari job is looked at once per tasks/get; every 3 s is plenty for jobs of seconds to minutes. */
@@ -36,8 +36,18 @@ export interface TaskView {
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled"]);
 
-export function isJobTaskTool(name: string): name is JobTaskTool {
-  return (JOB_TASK_TOOLS as readonly string[]).includes(name);
+/** The caller a request comes from: a named token or a signed-in person ("" for stdio's one user). */
+export const ownerOf = (ctx: ServerContext): string => ctx.http?.authInfo?.clientId ?? "";
+
+/** True when this request's client capabilities (2026-07-28 `_meta` envelope) include the Tasks extension. */
+function declaresTasks(ctx: ServerContext): boolean {
+  const capabilities = (ctx.mcpReq.envelope as Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/** registerTools' task starter: a job tool called by a Tasks client may become a task. */
+export function jobTaskStarter(deps: Deps): TaskStarter {
+  return async (tool, args, ctx, call) => (declaresTasks(ctx) ? ((await startJobTask(tool, args, deps, call, ownerOf(ctx))) as CallToolResult) : undefined);
 }
 
 const keys = new WeakMap<Deps, Buffer>();
@@ -64,10 +74,6 @@ function view(taskId: string, handle: TaskHandle, status: TaskStatus, updatedAt:
   };
 }
 
-function kindOf(tool: JobTaskTool, args: Record<string, unknown>): TaskHandle["kind"] {
-  return tool === "clari_ingest_bulk" || (tool === "clari_wait_for_job" && args.kind === "ingest") ? "ingest" : "export";
-}
-
 function runningMessage(handle: TaskHandle, clariStatus: unknown): string {
   const seconds = Math.round((Date.now() - handle.createdAt) / 1000);
   return `Clari ${handle.kind} job ${handle.jobId}: ${typeof clariStatus === "string" ? clariStatus : "running"}, ${seconds}s since the task began.`;
@@ -78,12 +84,12 @@ function runningMessage(handle: TaskHandle, clariStatus: unknown): string {
  * a job still running becomes a task (recorded before the answer, so tasks/get resolves at once),
  * anything else (reused export, failure, job already ended) is the tool's answer as it is.
  */
-export async function startJobTask(tool: ToolDefinition & { name: JobTaskTool }, args: Record<string, unknown>, deps: Deps, call: CallContext, owner: string): Promise<CallToolResult | (TaskView & { resultType: "task" })> {
+export async function startJobTask(tool: ToolDefinition, args: Record<string, unknown>, deps: Deps, call: CallContext, owner: string): Promise<CallToolResult | (TaskView & { resultType: "task" })> {
   const first = await runTool(tool, { ...args, waitSeconds: 0 }, deps, call);
   const structured = first.structuredContent as { outcome?: unknown; jobId?: unknown; status?: unknown } | undefined;
   if (first.isError || structured?.outcome !== "running" || typeof structured.jobId !== "string") return first;
-  const handle: TaskHandle = { tool: tool.name, kind: kindOf(tool.name, args), jobId: structured.jobId, createdAt: Date.now() };
-  const taskId = sealTaskId(handle, keyOf(deps));
+  const handle: TaskHandle = { version: 2, tool: tool.name, kind: tool.task?.jobKind(args) ?? "export", jobId: structured.jobId, createdAt: Date.now() };
+  const taskId = sealTaskId(handle, owner, keyOf(deps));
   const statusMessage = runningMessage(handle, structured.status);
   await deps.tasks.create({ taskId, jobId: handle.jobId, status: "working", owner, detail: { tool: tool.name, kind: handle.kind, statusMessage } }).catch((error: unknown) => {
     if (!(error instanceof TaskExistsError)) throw error;
@@ -94,11 +100,16 @@ export async function startJobTask(tool: ToolDefinition & { name: JobTaskTool },
 
 /** The task's record, after checking the id is ours and the caller may see it. */
 async function lookUp(taskId: string, deps: Deps, owner: string): Promise<{ handle: TaskHandle; record: TaskRecord | undefined }> {
-  const handle = openTaskId(taskId, keyOf(deps));
+  const key = keyOf(deps);
+  const handle = openTaskId(taskId, key);
   if (!handle) throw unknownTask(taskId);
+  // The owner is sealed into the id: another caller's task is unknown to this one, record or not.
+  if (handle.version === 2 && handle.ownerDigest !== ownerDigest(owner, key)) throw unknownTask(taskId);
   const record = await deps.tasks.get(taskId);
-  // A task made under another bearer token is not this caller's to see.
-  if (record && record.owner !== "" && record.owner !== owner) throw unknownTask(taskId);
+  if (handle.version === 1) {
+    // Ids from before the owner was sealed: only their record can say whose they are.
+    if (!record || (record.owner !== "" && record.owner !== owner)) throw unknownTask(taskId);
+  } else if (record && record.owner !== owner) throw unknownTask(taskId);
   return { handle, record };
 }
 

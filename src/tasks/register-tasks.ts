@@ -2,14 +2,12 @@
  * The Tasks extension's methods on a server: `tasks/get` and `tasks/cancel` (job-tasks.ts).
  * No task of ours ever needs input, so `tasks/update` is not served (method not found).
  */
-import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
-import { cancelJobTask, getJobTask } from "./job-tasks.js";
+import { cancelJobTask, getJobTask, ownerOf } from "./job-tasks.js";
 
 const taskParams = z.looseObject({ taskId: z.string().min(1).max(256) });
-
-const ownerOf = (ctx: ServerContext): string => ctx.http?.authInfo?.clientId ?? "";
 
 export function registerTasks(server: McpServer, deps: Deps): void {
   server.server.setRequestHandler("tasks/get", { params: taskParams }, (params, ctx) => getJobTask(params.taskId, deps, ctx.mcpReq.signal, ownerOf(ctx)));

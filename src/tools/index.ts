@@ -3,25 +3,25 @@
  * (--toolsets, --tools, --read-only; ingest only with a partner key).
  */
 import type { Config } from "../config.js";
-import { addPicklistValues } from "./add-picklist-values.js";
-import { cancelExportJob } from "./cancel-export-job.js";
-import { isWriteTool, type ToolDefinition } from "./define-tool.js";
-import { exportActivity } from "./export-activity.js";
-import { exportAuditEvents } from "./export-audit-events.js";
-import { exportForecast } from "./export-forecast.js";
-import { getExportJob } from "./get-export-job.js";
-import { getExportResults } from "./get-export-results.js";
-import { getForecast } from "./get-forecast.js";
-import { getIngestJob } from "./get-ingest-job.js";
-import { getLimits } from "./get-limits.js";
-import { getOpportunities } from "./get-opportunities.js";
-import { getPicklistValues } from "./get-picklist-values.js";
-import { ingestBulk } from "./ingest-bulk.js";
-import { ingestRecords } from "./ingest-records.js";
-import { listAuditEvents } from "./list-audit-events.js";
-import { listExportJobs } from "./list-export-jobs.js";
-import { query } from "./query.js";
-import { waitForJobTool } from "./wait-for-job.js";
+import { addPicklistValues } from "./catalog/add-picklist-values.js";
+import { cancelExportJob } from "./catalog/cancel-export-job.js";
+import { isWriteTool, type ToolDefinition } from "./kit/define-tool.js";
+import { exportActivity } from "./catalog/export-activity.js";
+import { exportAuditEvents } from "./catalog/export-audit-events.js";
+import { exportForecast } from "./catalog/export-forecast.js";
+import { getExportJob } from "./catalog/get-export-job.js";
+import { getExportResults } from "./catalog/get-export-results.js";
+import { getForecast } from "./catalog/get-forecast.js";
+import { getIngestJob } from "./catalog/get-ingest-job.js";
+import { getLimits } from "./catalog/get-limits.js";
+import { getOpportunities } from "./catalog/get-opportunities.js";
+import { getPicklistValues } from "./catalog/get-picklist-values.js";
+import { ingestBulk } from "./catalog/ingest-bulk.js";
+import { ingestRecords } from "./catalog/ingest-records.js";
+import { listAuditEvents } from "./catalog/list-audit-events.js";
+import { listExportJobs } from "./catalog/list-export-jobs.js";
+import { query } from "./catalog/query.js";
+import { waitForJobTool } from "./catalog/wait-for-job.js";
 
 export const ALL_TOOLS: readonly ToolDefinition[] = [
   exportForecast,

@@ -8,8 +8,8 @@ import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createRedactingTransform } from "../../src/client/redact-stream.js";
-import { redactDeep, redactionPasses, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/client/redact.js";
+import { createRedactingTransform } from "../../src/security/redact-stream.js";
+import { redactDeep, redactionPasses, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/security/redact.js";
 
 const KEY = "Zq8/vL2+xW9mN4pR7tY1uA3sD6fG0hJ=";
 const PARTNER = "partner-Key_77 \"quoted\" é";

@@ -12,7 +12,7 @@ import { ClariClient } from "../../src/client/clari-client.js";
 import { waitForJob } from "../../src/client/jobs.js";
 import { API_KEY, PARTNER_KEY, apiError } from "../helpers/clari.js";
 import { harnessPerTest, textOf } from "../helpers/harness.js";
-import { timeContext, timeContextLine } from "../../src/tools/shared/time-context.js";
+import { timeContext, timeContextLine } from "../../src/tools/kit/time-context.js";
 
 // ---- The spec's examples: GET /ingest/job/{jobId} ----
 

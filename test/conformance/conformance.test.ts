@@ -4,7 +4,8 @@
  * the Node 24 that `npm ci` installs from the lockfile (the clari-mcp-node24 dev dependency,
  * scripts/node24), never on one downloaded during the test, and it has no skip: a machine without
  * that Node fails here, naming its platform. The server runs on the Node running the tests (20).
- * --conformance-fixtures adds the three tools server-stateless calls by name.
+ * The binary under test is the product's CLI plus the three tools server-stateless calls by name,
+ * bundled by build-fixtures-cli.ts (test only; the shipped binary has no fixtures).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node24 } from "clari-mcp-node24";
 import { startHttpServer } from "../e2e/http-server.js";
+import { buildFixturesCli } from "./build-fixtures-cli.js";
 
 const run = promisify(execFile);
 const SUITE = path.join(path.dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
@@ -27,8 +29,9 @@ afterAll(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
+let fixturesCli: Promise<string> | undefined;
 async function startServer(args: string[]): Promise<string> {
-  const server = await startHttpServer(["--sandbox", "--no-cache", "--conformance-fixtures", ...args]);
+  const server = await startHttpServer(["--sandbox", "--no-cache", ...args], {}, await (fixturesCli ??= buildFixturesCli()));
   servers.push(server);
   return server.url;
 }

@@ -2,8 +2,9 @@
 import { spawn } from "node:child_process";
 import { CLI, cleanEnv } from "./binary.js";
 
-export async function startHttpServer(args: string[], env: Record<string, string> = {}): Promise<{ url: string; pid: number; stderr(): string; close(signal?: NodeJS.Signals): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
+/** `cli` defaults to the built binary; the conformance test passes its own entry point. */
+export async function startHttpServer(args: string[], env: Record<string, string> = {}, cli: string = CLI): Promise<{ url: string; pid: number; stderr(): string; close(signal?: NodeJS.Signals): Promise<void> }> {
+  const child = spawn(process.execPath, [cli, "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 10_000;

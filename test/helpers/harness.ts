@@ -16,7 +16,7 @@ import { QueryEngine } from "../../src/exports/query/engine.js";
 import { Observations } from "../../src/exports/store/observations.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { TableCache } from "../../src/exports/table/table-cache.js";
-import { memoryTasks } from "../../src/state/tasks.js";
+import { memoryTasks } from "../../src/state/task-records.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLSETS } from "../../src/config.js";
 import { ALL_TOOLS } from "../../src/tools/index.js";
-import { renderListing } from "../../src/tools/listing.js";
+import { renderListing } from "../../src/tools/kit/listing.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 describe("tools/list", () => {
@@ -47,13 +47,17 @@ describe("tools/list", () => {
     }
   });
 
-  it("keeps each tool in its own file named after it, in a known toolset", async () => {
+  it("keeps each tool in its own file named after it under src/tools/catalog/, and nothing else there", async () => {
     const { readdir } = await import("node:fs/promises");
-    const files = new Set(await readdir(new URL("../../src/tools/", import.meta.url)));
+    const files = (await readdir(new URL("../../src/tools/catalog/", import.meta.url))).sort();
+    const expected = ALL_TOOLS.map((tool) => `${tool.name.replace(/^clari_/, "").replace(/_/g, "-")}.ts`).sort();
+    expect(files).toEqual(expected);
     for (const tool of ALL_TOOLS) {
       expect(TOOLSETS).toContain(tool.toolset);
       const file = `${tool.name.replace(/^clari_/, "").replace(/_/g, "-")}.ts`;
-      expect(files.has(file), `${tool.name} -> ${file}`).toBe(true);
+      const module = (await import(`../../src/tools/catalog/${file.replace(/\.ts$/, ".js")}`)) as Record<string, unknown>;
+      const tools = Object.values(module).filter((v) => typeof v === "object" && v !== null && "handler" in v && "inputSchema" in v);
+      expect(tools.map((t) => (t as unknown as { name: string }).name), file).toEqual([tool.name]);
     }
   });
 

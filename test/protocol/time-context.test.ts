@@ -1,6 +1,6 @@
 /** Every answer states today's date (UTC) and the current quarter; forecast answers add their week. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timeContext, timeContextLine } from "../../src/tools/shared/time-context.js";
+import { timeContext, timeContextLine } from "../../src/tools/kit/time-context.js";
 import { startHarness, textOf, type Harness } from "../helpers/harness.js";
 
 describe("timeContext", () => {

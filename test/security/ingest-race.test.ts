@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { lstat, mkdir, rename, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { readIngestFile } from "../../src/tools/shared/read-ingest-file.js";
+import { readIngestFile } from "../../src/tools/kit/read-ingest-file.js";
 import { startHarness, tempDir, textOf } from "../helpers/harness.js";
 
 const SECRET = "TOP-SECRET-OUTSIDE-CONTENT";

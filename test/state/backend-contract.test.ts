@@ -15,12 +15,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerSecret, resetSecrets } from "../../src/client/redact.js";
+import { registerSecret, resetSecrets } from "../../src/security/redact.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { DAMAGED, type StateBackend } from "../../src/state/backend.js";
 import { openFolderBackend } from "../../src/state/folder.js";
 import { openPostgresBackend, SCHEMA_VERSION, StateDatabaseError } from "../../src/state/postgres.js";
-import { TaskExistsError } from "../../src/state/tasks.js";
+import { TaskExistsError } from "../../src/state/task-records.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/harness.js";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { errorFromResponse } from "../../src/client/error-body.js";
 import { ClariApiError } from "../../src/client/errors.js";
-import { describeError } from "../../src/tools/describe-error.js";
+import { describeError } from "../../src/tools/kit/describe-error.js";
 
 const exportError = (status: number, code: string, message: string, operation = "POST /export/forecast/{forecastId}") =>
   errorFromResponse({ status, operation, bodyText: JSON.stringify({ code, message, errorId: "e-1" }) });

@@ -7,10 +7,10 @@
  */
 import { Transform, type Readable } from "node:stream";
 import { ClariResponseError } from "../../client/errors.js";
-import { redactDeep } from "../../client/redact.js";
-import { createRedactingTransform } from "../../client/redact-stream.js";
+import { redactDeep } from "../../security/redact.js";
+import { createRedactingTransform } from "../../security/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
-import type { Deps } from "../../deps.js";
+import type { ExportDeps } from "../context.js";
 import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";
 import { DownloadTooLargeError, ExportJobError } from "./errors.js";
 import { KIND_OF_MODULE } from "./reconcile.js";
@@ -34,7 +34,7 @@ export interface DownloadOptions {
 }
 
 /** Resolves with the stored entry, or undefined when the caller's `until` came first (the download goes on). */
-export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: Deps, options: DownloadOptions = {}): Promise<StoredExport | undefined> {
+export async function downloadExport(jobId: string, job: ExportJob | undefined, deps: ExportDeps, options: DownloadOptions = {}): Promise<StoredExport | undefined> {
   await deps.store.sync();
   const existing = deps.store.get(jobId);
   if (existing) return existing;
@@ -86,7 +86,7 @@ async function attach(shared: SharedDownload, options: DownloadOptions): Promise
   }
 }
 
-async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: Deps, signal: AbortSignal): Promise<StoredExport> {
+async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: ExportDeps, signal: AbortSignal): Promise<StoredExport> {
   const record = await deps.journal.findJob(jobId);
   const info = job ?? (await deps.client.getExportJob(jobId, { signal }));
   if (info.status !== "DONE") {
@@ -175,7 +175,7 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
 }
 
 /** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-async function findDamage(entry: StoredExport, deps: Deps): Promise<string | undefined> {
+async function findDamage(entry: StoredExport, deps: ExportDeps): Promise<string | undefined> {
   try {
     if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
     JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
@@ -186,7 +186,7 @@ async function findDamage(entry: StoredExport, deps: Deps): Promise<string | und
 }
 
 /** A stored export, downloaded first when needed: for the resources and tools that read one. */
-export async function storedExport(jobId: string, deps: Deps, signal?: AbortSignal): Promise<StoredExport> {
+export async function storedExport(jobId: string, deps: ExportDeps, signal?: AbortSignal): Promise<StoredExport> {
   const entry = await downloadExport(jobId, undefined, deps, { signal });
   if (!entry) throw new ExportJobError(jobId, `The download of export ${jobId} was cancelled.`, "ask-again");
   return entry;

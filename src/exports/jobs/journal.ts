@@ -9,9 +9,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { redactDeep } from "../../client/redact.js";
-import { exportKinds } from "../store/index-file.js";
-import type { StoreLock } from "../store/lock.js";
+import { redactDeep } from "../../security/redact.js";
+import { exportKinds } from "../../state/index-file.js";
+import type { StoreLock } from "../../state/lock.js";
 import { DAMAGED, type RecordStorage } from "../../state/backend.js";
 import { folderRecords } from "../../state/folder.js";
 

@@ -11,7 +11,7 @@
 import { ClariApiError, ClariConfigError, ClariNetworkError } from "../../client/errors.js";
 import { waitForJob, type JobKind, type WaitResult } from "../../client/jobs.js";
 import type { ExportJob } from "../../client/schemas.js";
-import type { CallContext, Deps } from "../../deps.js";
+import type { CallContext, ExportDeps } from "../context.js";
 import type { ExportKind, StoredExport } from "../store/store.js";
 import { downloadExport } from "./download.js";
 import { ExportJobError, UnconfirmedQueueError } from "./errors.js";
@@ -52,7 +52,7 @@ const DOWNLOAD_GRACE_MS = 3000;
 /** How often a caller looks again while another process is sending the same POST. */
 const WATCH_MS = 200;
 
-export async function obtainExport(req: ExportRequest, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   const request = canonical(req.request) as Record<string, unknown>;
   const key = requestKey(req.kind, request);
   const until = Date.now() + req.waitSeconds * 1000;
@@ -85,7 +85,7 @@ export async function obtainExport(req: ExportRequest, deps: Deps, call: CallCon
 }
 
 /** clari_wait_for_job's way in: a known jobId, waited on again; it never queues and never cancels. */
-export async function resumeExport(jobId: string, waitSeconds: number, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+export async function resumeExport(jobId: string, waitSeconds: number, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   await deps.store.sync();
   const stored = deps.store.get(jobId);
   if (stored) return { outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt, notes: [] };
@@ -102,7 +102,7 @@ type Step =
   | { kind: "watch" };
 
 /** Under the lock: what this request should do, from the index and the journal as they are now. */
-async function decide(req: ExportRequest, key: string, request: Record<string, unknown>, deps: Deps, notes: string[]): Promise<Step> {
+async function decide(req: ExportRequest, key: string, request: Record<string, unknown>, deps: ExportDeps, notes: string[]): Promise<Step> {
   await deps.store.sync({ underLock: true });
   if (!req.fresh) {
     const entry = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
@@ -128,7 +128,7 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
 }
 
 /** The POST, bounded; then the jobId into the journal. The call's own cancellation never stops it: once sent, the id must come back. */
-async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: Deps, notes: string[]): Promise<string> {
+async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: ExportDeps, notes: string[]): Promise<string> {
   let jobId: string;
   const bound = AbortSignal.timeout(deps.config.queueTimeoutSeconds * 1000);
   try {
@@ -146,7 +146,7 @@ async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: D
 }
 
 /** A POST that ended without an answer: mark it unconfirmed, look for its job at once, and say what was found. */
-async function settleUnanswered(intent: JournalRecord, reason: string, error: unknown, deps: Deps, notes: string[]): Promise<string> {
+async function settleUnanswered(intent: JournalRecord, reason: string, error: unknown, deps: ExportDeps, notes: string[]): Promise<string> {
   const unconfirmed: JournalRecord = { ...intent, unconfirmed: true };
   await deps.store.lock.run(() => journalOrNote(deps, unconfirmed, notes, "the unanswered request"));
   const jobId = await reconcile(unconfirmed, deps, notes).catch(() => undefined);
@@ -165,7 +165,7 @@ async function settleUnanswered(intent: JournalRecord, reason: string, error: un
  * Returns the jobId found (now journalled); undefined when the intent was taken over for a new POST
  * (the grace has passed with no job shown); throws while the grace is still running.
  */
-async function reconcile(record: JournalRecord, deps: Deps, notes: string[]): Promise<string | undefined> {
+async function reconcile(record: JournalRecord, deps: ExportDeps, notes: string[]): Promise<string | undefined> {
   const known = new Set<string>();
   for (const other of await deps.journal.all()) if (other.jobId) known.add(other.jobId);
   for (const entry of deps.store.list()) known.add(entry.jobId);
@@ -208,7 +208,7 @@ interface WaitOptions extends Told {
 }
 
 /** Wait on a known export job; on DONE bring its file into the store. */
-export async function waitOn(jobId: string, options: WaitOptions, deps: Deps, call: CallContext): Promise<ExportOutcome> {
+export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   const { notes, resumed } = options;
   const leave = await joinWaiters(deps, jobId, options.key);
   try {
@@ -244,7 +244,7 @@ export async function waitOn(jobId: string, options: WaitOptions, deps: Deps, ca
 }
 
 /** waitForJob with progress; a failed status check ends the wait only once Clari has said twice that the job is gone. */
-async function pollUntilEnd(jobId: string, options: WaitOptions, deps: Deps, call: CallContext): Promise<WaitResult> {
+async function pollUntilEnd(jobId: string, options: WaitOptions, deps: ExportDeps, call: CallContext): Promise<WaitResult> {
   for (let looks = 0; ; looks++) {
     try {
       return await waitWithProgress("export", jobId, Math.max(0, options.until - Date.now()) / 1000, deps, call, options.since);
@@ -267,7 +267,7 @@ export function reportedOutcome(wait: WaitResult): "done" | "running" | "cancell
   return wait.outcome === "done" ? "done" : wait.outcome === "timeout" ? "running" : wait.outcome === "aborted" ? "cancelled" : "failed";
 }
 
-export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: Deps, call: CallContext, since?: number): Promise<WaitResult> {
+export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds: number, deps: ExportDeps, call: CallContext, since?: number): Promise<WaitResult> {
   return waitForJob(deps.client, kind, jobId, {
     timeoutMs: waitSeconds * 1000,
     signal: call.signal,
@@ -294,7 +294,7 @@ function mayHaveQueued(error: unknown): boolean {
  * Cancel a job on behalf of one who no longer waits (a cancelled task), under the rule a
  * cancelled call follows: only when nobody else waits on it here or in another process.
  */
-export async function cancelUnlessWaited(deps: Deps, jobId: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
+export async function cancelUnlessWaited(deps: ExportDeps, jobId: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
   const record = await deps.journal.findJob(jobId);
   const othersWaiting = await allWaiters(deps, jobId, record);
   if (othersWaiting > 0) return { cancelConfirmed: false, othersWaiting };
@@ -304,25 +304,25 @@ export async function cancelUnlessWaited(deps: Deps, jobId: string): Promise<{ c
 }
 
 /** A job cancelled or refused by Clari: nothing is left to resume. */
-export async function forgetJob(deps: Deps, jobId: string): Promise<void> {
+export async function forgetJob(deps: ExportDeps, jobId: string): Promise<void> {
   await forget(deps, jobId, undefined);
 }
 
 /** Take a job's record out of the journal (its end is confirmed). */
-async function forget(deps: Deps, jobId: string, key: string | undefined): Promise<void> {
+async function forget(deps: ExportDeps, jobId: string, key: string | undefined): Promise<void> {
   await deps.store.lock.run(async () => {
     const record = key ? await deps.journal.get(key) : await deps.journal.findJob(jobId);
     if (record && record.jobId === jobId) await deps.journal.remove(record.requestKey);
   });
 }
 
-async function removeIfSame(deps: Deps, intent: JournalRecord): Promise<void> {
+async function removeIfSame(deps: ExportDeps, intent: JournalRecord): Promise<void> {
   const record = await deps.journal.get(intent.requestKey);
   if (record && record.state === "intent" && record.intentAt === intent.intentAt && record.owner.token === intent.owner.token) await deps.journal.remove(intent.requestKey);
 }
 
 /** Write a record; when the disk refuses even after retries, carry on and tell the caller. */
-async function journalOrNote(deps: Deps, record: JournalRecord, notes: string[], what: string): Promise<void> {
+async function journalOrNote(deps: ExportDeps, record: JournalRecord, notes: string[], what: string): Promise<void> {
   try {
     await deps.journal.put(record);
   } catch (error) {
@@ -333,7 +333,7 @@ async function journalOrNote(deps: Deps, record: JournalRecord, notes: string[],
 }
 
 /** Adds to a quota refusal which limit was hit, what remains and which jobs hold the slots. */
-async function explainQuota(error: ClariApiError, deps: Deps): Promise<ClariApiError> {
+async function explainQuota(error: ClariApiError, deps: ExportDeps): Promise<ClariApiError> {
   let detail = "";
   try {
     const limits = await deps.client.getLimits({ signal: AbortSignal.timeout(5000) });
@@ -356,7 +356,7 @@ async function explainQuota(error: ClariApiError, deps: Deps): Promise<ClariApiE
   return new ClariApiError({ status: error.status, code: error.code, family: error.family, errorId: error.errorId, operation: error.operation, message: `${error.message}\n${detail}`, hint: undefined });
 }
 
-async function cancelQuietly(jobId: string, deps: Deps): Promise<boolean> {
+async function cancelQuietly(jobId: string, deps: ExportDeps): Promise<boolean> {
   try {
     const result = await deps.client.cancelExportJob(jobId, { signal: AbortSignal.timeout(5000) });
     deps.logger.info(`cancelled Clari job ${jobId}: every caller waiting on it cancelled`);

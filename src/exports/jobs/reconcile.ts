@@ -6,7 +6,7 @@
  */
 import type { ClariClient } from "../../client/clari-client.js";
 import type { ExportJob } from "../../client/schemas.js";
-import type { ExportKind } from "../store/index-file.js";
+import type { ExportKind } from "../../state/index-file.js";
 import type { JournalRecord } from "./journal.js";
 
 export const MODULE_OF: Record<ExportKind, string> = { forecast: "FORECAST", audit: "AUDIT", activity: "ACTIVITY" };

@@ -3,19 +3,19 @@
  * sessions, two processes on one folder) is cancelled only when every one of them has cancelled:
  * callers in this process are counted here, callers in other processes in the job's journal record.
  */
-import type { Deps } from "../../deps.js";
+import type { ExportDeps } from "../context.js";
 import { liveWaiters, SELF, type JournalRecord } from "./journal.js";
 
 const active = new WeakMap<object, Map<string, number>>();
 
-function countsOf(deps: Deps): Map<string, number> {
+function countsOf(deps: ExportDeps): Map<string, number> {
   let counts = active.get(deps.store);
   if (!counts) active.set(deps.store, (counts = new Map()));
   return counts;
 }
 
 /** Count a caller in; the returned function counts it out. Both are mirrored into the journal record. */
-export async function joinWaiters(deps: Deps, jobId: string, requestKey: string | undefined): Promise<() => Promise<void>> {
+export async function joinWaiters(deps: ExportDeps, jobId: string, requestKey: string | undefined): Promise<() => Promise<void>> {
   const counts = countsOf(deps);
   counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
   await mirror(deps, requestKey, jobId);
@@ -31,20 +31,20 @@ export async function joinWaiters(deps: Deps, jobId: string, requestKey: string 
 }
 
 /** Callers still waiting on the job besides the one asking, in this process and in others. */
-export async function otherWaiters(deps: Deps, jobId: string, record: JournalRecord | undefined): Promise<number> {
+export async function otherWaiters(deps: ExportDeps, jobId: string, record: JournalRecord | undefined): Promise<number> {
   const here = (countsOf(deps).get(jobId) ?? 1) - 1;
   const { [SELF.token]: _self, ...others } = record?.waiters ?? {};
   return here + liveWaiters({ ...(record as JournalRecord), waiters: others });
 }
 
 /** Everyone waiting on the job, in this process and in others (asked by one who is not among them). */
-export async function allWaiters(deps: Deps, jobId: string, record: JournalRecord | undefined): Promise<number> {
+export async function allWaiters(deps: ExportDeps, jobId: string, record: JournalRecord | undefined): Promise<number> {
   const { [SELF.token]: _self, ...others } = record?.waiters ?? {};
   return (countsOf(deps).get(jobId) ?? 0) + liveWaiters({ ...(record as JournalRecord), waiters: others });
 }
 
 /** Write this process's count into the record (best effort: a missing record has nothing to mirror). */
-async function mirror(deps: Deps, requestKey: string | undefined, jobId: string): Promise<void> {
+async function mirror(deps: ExportDeps, requestKey: string | undefined, jobId: string): Promise<void> {
   if (!requestKey) return;
   const count = countsOf(deps).get(jobId) ?? 0;
   await deps.store.lock

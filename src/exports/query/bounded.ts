@@ -19,6 +19,7 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { QueryTimedOut } from "./errors.js";
 
 export type Cell = string | number | boolean | null | Cell[] | { [key: string]: Cell };
 
@@ -30,10 +31,6 @@ export interface BoundedResult {
   truncated: boolean;
 }
 
-/** Thrown when the time limit interrupted the query. */
-export class QueryTimedOut extends Error {
-  override readonly name = "QueryTimedOut";
-}
 
 function isoFromMicros(micros: bigint): string {
   const ms = Number(micros / 1000n);

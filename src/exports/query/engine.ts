@@ -12,6 +12,7 @@ import type { ExportStore, StoredExport } from "../store/store.js";
 import type { TableCache } from "../table/table-cache.js";
 import type { BoundedResult } from "./bounded.js";
 import { schemaHint } from "./contract.js";
+import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 
 export interface QueryEngineOptions {
   store: ExportStore;
@@ -22,10 +23,6 @@ export interface QueryEngineOptions {
   memoryMb: number;
 }
 
-/** An SQL error, with DuckDB's message and the part of the schema it concerns. */
-export class QueryFailed extends Error {
-  override readonly name = "QueryFailed";
-}
 
 export const DEFAULT_ROWS = 50;
 export const MAX_ROWS = 500;
@@ -102,14 +99,14 @@ export class QueryEngine {
     try {
       prepared = await m.lockdown.prepareReadOnly(con, sql);
     } catch (error) {
-      if (error instanceof m.lockdown.QueryRefused) throw error;
+      if (error instanceof QueryRefused) throw error;
       throw new QueryFailed(`${(error as Error).message}\n\n${schemaHint(sql)}`);
     }
     try {
       const result = await m.bounded.runBounded(con, prepared, { limit, timeoutMs: this.options.timeoutSeconds * 1000 });
       return { ...result, warnings: [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`) };
     } catch (error) {
-      if (error instanceof m.bounded.QueryTimedOut) throw error;
+      if (error instanceof QueryTimedOut) throw error;
       const message = (error as Error).message;
       if (/out of memory/i.test(message)) {
         throw new QueryFailed(`${message.split("\n")[0]}\n\nThe query memory cap is ${this.options.memoryMb} MB (--query-memory-mb): aggregate, filter or limit earlier.`);

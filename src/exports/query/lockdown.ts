@@ -4,11 +4,7 @@
  * be exactly one read-only statement by DuckDB's own parser before it runs.
  */
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
-
-/** Refused before it ran: the message says why and what to do. */
-export class QueryRefused extends Error {
-  override readonly name = "QueryRefused";
-}
+import { QueryRefused } from "./errors.js";
 
 /** Options DuckDB is opened with: the memory cap, and no extension fetched or loaded by itself. */
 export function openOptions(memoryMb: number): Record<string, string> {

@@ -12,10 +12,10 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { StateBackend } from "../../state/backend.js";
 import { openFolderBackend } from "../../state/folder.js";
-import type { ExportKind, IndexRead, StoredExport } from "./index-file.js";
-import { processLock, type StoreLock } from "./lock.js";
+import type { ExportKind, IndexRead, StoredExport } from "../../state/index-file.js";
+import { processLock, type StoreLock } from "../../state/lock.js";
 
-export type { ExportKind, StoredExport } from "./index-file.js";
+export type { ExportKind, StoredExport } from "../../state/index-file.js";
 
 export const EXPORT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_STORE_BYTES = 2048 * 1024 * 1024;

@@ -1,6 +1,6 @@
 /** The few lines of text an assistant reads first about a forecast export. */
 import type { ForecastSummary } from "./summarise-forecast.js";
-import type { Summarised } from "../../tools/shared/export-answer.js";
+import type { Summarised } from "./summarised.js";
 
 /** $1.2M style: enough precision for a sentence; exact figures stay in structured data. */
 export function shortMoney(n: number, currency: string | null): string {

@@ -2,11 +2,11 @@
 import { summariseEvents } from "./summarise-events.js";
 import { summariseForecast } from "./summarise-forecast.js";
 import type { StoredExport } from "../store/store.js";
-import type { Deps } from "../../deps.js";
-import type { Summarised } from "../../tools/shared/export-answer.js";
+import type { ExportDeps } from "../context.js";
+import type { Summarised } from "./summarised.js";
 import { forecastSummaryLines } from "./forecast-summary-lines.js";
 
-export async function summariseStored(entry: StoredExport, deps: Deps): Promise<Summarised> {
+export async function summariseStored(entry: StoredExport, deps: ExportDeps): Promise<Summarised> {
   if (entry.kind === "forecast") {
     const table = await deps.tables.get(entry.jobId);
     const requested = typeof entry.request.timePeriod === "string" ? entry.request.timePeriod : undefined;

@@ -1,0 +1,8 @@
+/** A stored export described for an answer: a few lines, the same facts as data, and warnings. */
+export interface Summarised {
+  lines: string[];
+  summary: Record<string, unknown>;
+  warnings?: string[];
+  /** Forecast summaries: the week their numbers are for ("week 9 of 2026_Q4, starting 2026-11-23"). */
+  context?: { forecastWeek?: string };
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { ToolInputError } from "../kit/describe-error.js";
+import { FORECAST_VIEW_URI } from "../../resources/uris.js";
+import { defineTool } from "../kit/define-tool.js";
+import { DEFAULT_ROWS, MAX_ROWS, QueryError, type BoundedResult } from "../../exports/index.js";
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  const s = typeof value === "string" ? value : JSON.stringify(value);
+  return s.replace(/\|/g, "/").replace(/\s*\n\s*/g, " ");
+}
+
+/** One compact table: a line on the count, the header, the rows. */
+export function queryText(result: BoundedResult & { warnings: string[] }): string {
+  const { columns, rows, row_count, truncated } = result;
+  const lines = [`${row_count} row(s)${truncated ? `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)` : ""}.`];
+  if (rows.length > 0) {
+    lines.push(`| ${columns.map((c) => c.name).join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`);
+    for (const row of rows) lines.push(`| ${row.map(cell).join(" | ")} |`);
+  }
+  for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
+  return lines.join("\n");
+}
+
+export const query = defineTool({
+  name: "clari_query",
+  title: "Ask SQL of the stored data",
+  description:
+    "One read-only DuckDB SELECT over everything stored (exports, audit pages, opportunity lookups); bounded table. Tables (columns: clari://schema): " +
+    "exports, people(export_id,user_id,name,role,manager_user_id,manager_name,level,is_rep), reports_to(export_id,leader_user_id,user_id,depth), " +
+    "forecast(export_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_on), audit_events(event_time,actor_name,event,...), " +
+    "activities(+activity_accounts,_opportunities,_participants), opportunities, opportunity_fields. A leader's value is their own call: never add levels. " +
+    "Examples: commit vs quota per manager: SELECT p.manager_name, sum(value) FILTER (field='Commit') c, sum(value) FILTER (field='Quota') q FROM forecast JOIN people p USING (export_id,user_id) WHERE is_latest_week AND p.is_rep GROUP BY 1; " +
+    "not updated: ... WHERE is_latest_week AND NOT updated; " +
+    "a VP's roll-up: JOIN reports_to r ON r.user_id=f.user_id WHERE r.leader_user_id='...'; " +
+    "audit changes by person: SELECT actor_name, event, count(*) FROM audit_events GROUP BY ALL.",
+  toolset: "forecast",
+  inputSchema: {
+    sql: z.string().min(1).max(20_000).describe("One DuckDB SELECT"),
+    limit: z.number().int().min(1).max(MAX_ROWS).default(DEFAULT_ROWS).describe(`Rows returned (default ${DEFAULT_ROWS})`),
+  },
+  outputSchema: {
+    columns: z.array(z.object({ name: z.string(), type: z.string() })),
+    rows: z.array(z.array(z.unknown())),
+    row_count: z.number(),
+    truncated: z.boolean(),
+    warnings: z.array(z.string()).optional(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writesClariData: false,
+  uiResourceUri: FORECAST_VIEW_URI,
+  async handler({ sql, limit }, deps) {
+    let result;
+    try {
+      result = await deps.query.query(sql, limit);
+    } catch (error) {
+      if (error instanceof QueryError) throw new ToolInputError(error.message);
+      throw error;
+    }
+    const { warnings, ...table } = result;
+    return { text: queryText(result), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}) } };
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * Read one file from the ingest folder (--ingest-dir) for upload, refusing anything whose content
+ * does not live inside that folder, even when the folder changes during the call.
+ *
+ * Checking a path and then reading it by name is a race: a folder on the way can be swapped for a
+ * symlink to somewhere else between the two. So the path is only used to open one descriptor
+ * (O_NOFOLLOW: a symlink as the last component is refused; O_NONBLOCK: a FIFO cannot hang the open),
+ * and every check after that is about the descriptor: fstat (a regular file of at most 10 MB), the
+ * kernel's own path of the opened file (/proc/self/fd/N, where there is a /proc), and its device and
+ * inode against a walk from the real root that follows no symlink. The content is read from that
+ * same descriptor, never by name.
+ */
+import { constants, type BigIntStats } from "node:fs";
+import { lstat, open, readlink, realpath, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { ToolInputError } from "./describe-error.js";
+
+/** Clari's limit for one bulk upload. */
+export const MAX_INGEST_FILE_BYTES = 10 * 1024 * 1024;
+
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+const notConfigured = (): ToolInputError =>
+  new ToolInputError("Reading files is disabled: start the server with --ingest-dir DIR (or CLARI_MCP_INGEST_DIR) to allow uploads from that folder, or pass the records inline.");
+const notFound = (filePath: string): ToolInputError => new ToolInputError(`File not found in the ingest folder: ${filePath}`);
+const outside = (filePath: string): ToolInputError => new ToolInputError(`${filePath} is outside the ingest folder; only files under it can be uploaded.`);
+const notAFile = (filePath: string): ToolInputError => new ToolInputError(`${filePath} is not a file.`);
+const tooBig = (filePath: string, bytes: number): ToolInputError =>
+  new ToolInputError(`${filePath} is ${bytes} bytes; Clari accepts at most 10 MB per bulk upload. Split it into batches.`);
+
+const isInside = (root: string, candidate: string): boolean => candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+const sameFile = (a: BigIntStats, b: BigIntStats): boolean => a.dev === b.dev && a.ino === b.ino;
+const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
+export async function readIngestFile(root: string | undefined, filePath: string): Promise<{ content: Buffer; fileName: string }> {
+  if (!root) throw notConfigured();
+  const realRoot = await realpath(root);
+  // Where the name leads now: only a first filter (and what lets an inside symlink to an inside file
+  // work); nothing below trusts it without checking the opened descriptor.
+  let target: string;
+  try {
+    target = await realpath(path.resolve(realRoot, filePath));
+  } catch {
+    throw notFound(filePath);
+  }
+  if (!isInside(realRoot, target)) throw outside(filePath);
+  const relative = path.relative(realRoot, target);
+  const components = relative === "" ? [] : relative.split(path.sep);
+  // Refuse what is plainly no regular file before opening it (opening a device can do things).
+  const seen = await lstat(target, { bigint: true }).catch(() => undefined);
+  if (!seen) throw notFound(filePath);
+  if (!seen.isFile()) throw seen.isSymbolicLink() ? outside(filePath) : notAFile(filePath);
+
+  let handle: FileHandle;
+  try {
+    handle = await open(target, OPEN_FLAGS);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === "ELOOP" || code === "EMLINK") throw outside(filePath); // the last component became a symlink
+    if (code === "ENOENT" || code === "ENOTDIR") throw notFound(filePath);
+    if (code === "ENXIO" || code === "EISDIR") throw notAFile(filePath);
+    throw error;
+  }
+  try {
+    const opened = await handle.stat({ bigint: true });
+    if (!opened.isFile()) throw notAFile(filePath);
+    if (opened.size > BigInt(MAX_INGEST_FILE_BYTES)) throw tooBig(filePath, Number(opened.size));
+    await checkInside(handle.fd, opened, realRoot, components, filePath);
+    const content = await readBounded(handle, MAX_INGEST_FILE_BYTES + 1);
+    if (content.length > MAX_INGEST_FILE_BYTES) throw tooBig(filePath, content.length);
+    return { content, fileName: path.basename(filePath) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Is the opened descriptor a file inside the real root? Both checks describe the descriptor itself. */
+async function checkInside(fd: number, opened: BigIntStats, realRoot: string, components: string[], filePath: string): Promise<void> {
+  // 1. The kernel's path of the open file (Linux): what was opened, whatever the names do now.
+  const kernelPath = await readlink(`/proc/self/fd/${fd}`).catch(() => undefined);
+  if (kernelPath !== undefined && path.isAbsolute(kernelPath) && !isInside(realRoot, kernelPath)) throw outside(filePath);
+  // 2. Everywhere: walk from the real root without following symlinks; the file reached must be the
+  //    one opened (same device and inode), and no folder on the way may be a symlink.
+  let at = realRoot;
+  for (const [i, name] of components.entries()) {
+    at = path.join(at, name);
+    const step = await lstat(at, { bigint: true }).catch(() => undefined);
+    if (!step || step.isSymbolicLink()) throw outside(filePath);
+    const last = i === components.length - 1;
+    if (last ? !sameFile(step, opened) : !step.isDirectory()) throw outside(filePath);
+  }
+  if (components.length === 0) throw notAFile(filePath);
+}
+
+/** Read at most `limit` bytes from the handle's start. */
+async function readBounded(handle: FileHandle, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, limit - total));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+    if (bytesRead === 0) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
+}

@@ -1,0 +1,78 @@
+/**
+ * The tool layer's one meeting point with the SDK: each catalogue entry becomes a registered tool
+ * whose handler adapts the SDK's request context (cancellation, progress) to our CallContext, and
+ * tools/list is answered from the catalogue rendered once (listing.ts).
+ *
+ * A job tool (one whose definition has `task`) may answer with a task instead (the caller passes
+ * the task starter, src/tasks): such tools are registered without an output schema for the SDK
+ * to check (a task has no structuredContent), and their answers are checked against it here instead.
+ */
+import { type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import type { CallContext, Deps } from "../../deps.js";
+import { runTool, type ToolDefinition } from "./define-tool.js";
+import { toolListing } from "./listing.js";
+
+/** Answers a job tool's call with a task when the request is a Tasks client's; undefined otherwise. */
+export type TaskStarter = (tool: ToolDefinition, args: Record<string, unknown>, ctx: ServerContext, call: CallContext) => Promise<CallToolResult | undefined>;
+
+/**
+ * Each tool's zod objects, built once per process: every HTTP session (and, on the 2026 path,
+ * every request) registers the same objects instead of building its own.
+ */
+const objectSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject }>();
+function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
+  let schemas = objectSchemas.get(tool);
+  if (!schemas) objectSchemas.set(tool, (schemas = { input: z.object(tool.inputSchema), output: z.object(tool.outputSchema) }));
+  return schemas;
+}
+
+/** Our CallContext from the SDK's per-request context. */
+function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  return {
+    signal: ctx.mcpReq.signal,
+    isClosing,
+    progress: async ({ progress, total, message }) => {
+      if (progressToken === undefined) return;
+      await ctx.mcpReq
+        .notify({ method: "notifications/progress", params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message } })
+        .catch(() => undefined); // a client that went away must not fail the tool
+    },
+  };
+}
+
+/** What a tools/call answers: the tool's result, or for a job tool and a Tasks client, maybe a task. */
+async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext, startTask: TaskStarter | undefined): Promise<CallToolResult> {
+  if (!tool.task) return runTool(tool, args, deps, call);
+  const task = await startTask?.(tool, args as Record<string, unknown>, ctx, call);
+  if (task) return task;
+  const result = await runTool(tool, args, deps, call);
+  // The check the SDK makes for every other tool (these are registered without their output schema).
+  if (!result.isError && !schemasOf(tool).output.safeParse(result.structuredContent).success) {
+    return { content: [{ type: "text", text: `Output validation error: ${tool.name} gave structured content that does not fit its output schema.` }], isError: true };
+  }
+  return result;
+}
+
+/** Registers the tools and answers tools/list with the catalogue; returns that answer (test fixtures extend it). */
+export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean, startTask?: TaskStarter): { tools: Tool[] } {
+  const listing = toolListing(tools);
+  const listed = new Map<string, Tool>(listing.map((t) => [t.name, t]));
+  for (const tool of tools) {
+    const { input, output } = schemasOf(tool);
+    const registered = server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations },
+      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing), startTask),
+    );
+    // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
+    registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;
+  }
+  // After every registerTool (the first one installs the SDK's own tools/list): the catalogue as
+  // rendered once. The 2026 path checks Mcp-Param-* headers against the same listed input schemas.
+  const result = { tools: listing };
+  server.server.setRequestHandler("tools/list", () => result);
+  server.toolInputSchemaJson = (name: string) => listed.get(name)?.inputSchema as Record<string, unknown> | undefined;
+  return result;
+}
