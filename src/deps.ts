@@ -42,6 +42,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
+  registerSecret(config.oauth?.introspectionClient?.clientSecret);
   registerSecret(stateUrlPassword(config.stateUrl));
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
@@ -101,6 +102,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     deps,
     async close() {
       clearInterval(purge);
+      await query.close();
       await client.close();
       await (await sandbox?.catch(() => undefined))?.close();
       await backend?.close();
