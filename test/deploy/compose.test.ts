@@ -20,7 +20,7 @@ const read = (file: string) => readFileSync(file, "utf8");
  * tokens: CLARI_MCP_HTTP_TOKENS / --http-tokens-file). Until src/config.ts reads them, a replica
  * ignores them; once it does, remove them from here.
  */
-const PENDING_ENV = new Set<string>(["CLARI_MCP_OAUTH_ISSUER"]);
+const PENDING_ENV = new Set<string>();
 
 interface Service {
   image?: string;
