@@ -7,7 +7,7 @@
  * and a one-line refusal without a token.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdtemp, rm, stat, symlink } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
