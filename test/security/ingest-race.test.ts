@@ -6,8 +6,9 @@
  *
  * The direct cases run three times: with this machine's checks, and with the checks macOS and
  * Windows get (the platform passed in): no /proc/self/fd on either, no O_NOFOLLOW on Windows. There
- * the symlink-free dev/inode walk is the whole guarantee, and the same races show it holds, the last
- * component swapped too (what O_NOFOLLOW would otherwise refuse at the open).
+ * a file directly in the folder is checked by the dev/inode of its one name (the file itself swapped
+ * for a symlink to an outside file, the race O_NOFOLLOW would otherwise stop at the open, is raced
+ * too), and a file in a sub-folder is refused, saying why: the walk alone lost that race here.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -24,10 +25,13 @@ const insideData = JSON.stringify([{ sourceEntity: "Account", records: [{ id: "I
 const outsideData = JSON.stringify([
   { sourceEntity: SECRET, records: [{ id: SECRET, createdAt: 1, updatedAt: 2 }, { id: `${SECRET}-2`, createdAt: 1, updatedAt: 2 }] },
 ]);
-const REFUSED = /outside the ingest folder|not found|not a file|10 MB/;
+const REFUSED = /outside the ingest folder|not found|not a file|10 MB|sub-folder/;
 const posix = process.platform !== "win32";
 /** This machine's checks, and those of the platforms without /proc (macOS) or O_NOFOLLOW (Windows). */
 const PLATFORMS = [...new Set([process.platform, "darwin", "win32"] as NodeJS.Platform[])];
+/** Where the kernel's path of an open file is read (/proc/self/fd): sub-folders can be read there. */
+const withProc = (platform: NodeJS.Platform) => platform === "linux" && process.platform === "linux";
+const NESTED = /is in a sub-folder of the ingest folder, and on this system \(no \/proc\) only files directly in the ingest folder can be uploaded/;
 
 let tmp: { dir: string; remove(): Promise<void> };
 let root: string; // the ingest folder
@@ -41,6 +45,7 @@ beforeAll(async () => {
   await mkdir(path.join(root, "plain"));
   await mkdir(outside);
   await writeFile(path.join(root, "good.json"), insideData);
+  await writeFile(path.join(root, "swap.json"), insideData);
   await writeFile(path.join(root, "plain", "inner.json"), insideData);
   await writeFile(path.join(root, "sub", "data.json"), insideData);
   await writeFile(path.join(outside, "data.json"), outsideData);
@@ -134,25 +139,36 @@ describe.each(PLATFORMS)("readIngestFile with %s's checks reads", (platform) => 
   const refusal = (filePath: string, dir: string | undefined = root) => refusalOn(filePath, dir, platform);
   const readIngestFile = (dir: string | undefined, filePath: string) => readOn(dir, filePath, platform);
   it("files inside the folder: directly, in a sub-folder, via .., through inside symlinks, by absolute path", async () => {
-    const cases: Array<[string, string]> = [
-      ["good.json", "good.json"],
-      ["sub/data.json", "data.json"],
-      ["./plain/../good.json", "good.json"],
-      ["link-in.json", "link-in.json"],
-      ["linkdir-in/inner.json", "inner.json"],
-      [path.join(root, "good.json"), "good.json"],
+    const cases: Array<[string, string, boolean]> = [
+      ["good.json", "good.json", false],
+      ["sub/data.json", "data.json", true],
+      ["./plain/../good.json", "good.json", false],
+      ["link-in.json", "link-in.json", false],
+      ["linkdir-in/inner.json", "inner.json", true],
+      [path.join(root, "good.json"), "good.json", false],
     ];
-    for (const [filePath, fileName] of cases) {
+    for (const [filePath, fileName, inSubFolder] of cases) {
+      if (inSubFolder && !withProc(platform)) {
+        expect(await refusal(filePath), filePath).toMatch(NESTED);
+        continue;
+      }
       const read = await readIngestFile(root, filePath);
       expect(read.content.toString(), filePath).toBe(insideData);
       expect(read.fileName).toBe(fileName);
     }
   });
 
+  it.runIf(!withProc(platform))("no file in a sub-folder, saying why (the documented refusal without /proc)", async () => {
+    expect(await refusal("sub/data.json")).toBe(
+      "sub/data.json is in a sub-folder of the ingest folder, and on this system (no /proc) only files directly in the ingest folder can be uploaded: a sub-folder swapped for a link during the read could not be detected. Move the file into the ingest folder itself, or pass the records inline.",
+    );
+  });
+
   it("through a configured folder that is itself reached by a symlink", async () => {
     const alias = path.join(tmp.dir, `alias-${platform}`);
     await symlink(root, alias);
-    expect((await readIngestFile(alias, "sub/data.json")).content.toString()).toBe(insideData);
+    expect((await readIngestFile(alias, "good.json")).content.toString()).toBe(insideData);
+    if (withProc(platform)) expect((await readIngestFile(alias, "sub/data.json")).content.toString()).toBe(insideData);
     expect(await refusal("linkdir/data.json", alias)).toMatch(/outside the ingest folder/);
   });
 });
@@ -238,15 +254,17 @@ describe.each(PLATFORMS)("with %s's checks, the read cannot be raced out of the 
     expect(counts.outside).toBe(0);
     // The swapper really ran during the reads: some were refused, and the folder is intact after.
     expect(counts.refused).toBeGreaterThan(0);
-    expect((await readIngestFile(root, "sub/data.json", platform)).content.toString()).toBe(insideData);
+    if (withProc(platform)) expect((await readIngestFile(root, "sub/data.json", platform)).content.toString()).toBe(insideData);
+    else expect(counts.inside).toBe(0); // every sub-folder read refused
   }, 60_000);
 
-  it("1,000 direct reads while the file itself is swapped for a symlink to an outside file: none returns the outside content", async () => {
-    const counts = await race("plain/inner.json", platform, await startSwapper(path.join(root, "plain", "inner.json"), path.join(outside, "data.json")));
+  it("1,000 direct reads while a file in the folder is swapped for a symlink to an outside file: none returns the outside content", async () => {
+    const counts = await race("swap.json", platform, await startSwapper(path.join(root, "swap.json"), path.join(outside, "data.json")));
     expect(counts.inside + counts.outside + counts.refused).toBe(1000);
     expect(counts.outside).toBe(0);
     expect(counts.refused).toBeGreaterThan(0);
-    expect((await readIngestFile(root, "plain/inner.json", platform)).content.toString()).toBe(insideData);
+    expect(counts.inside).toBeGreaterThan(0);
+    expect((await readIngestFile(root, "swap.json", platform)).content.toString()).toBe(insideData);
   }, 60_000);
 });
 

@@ -10,12 +10,15 @@
  * a walk from the real root that follows no symlink. The content is read from that same descriptor,
  * never by name.
  *
- * The walk is the guarantee on every platform: it passes only when the opened file (by device and
- * inode) is, after the open, reachable from the real root through real folders, so whatever the
- * open went through, the bytes read are those of a file inside the folder. /proc (Linux only) and
- * O_NOFOLLOW (not on Windows) add to it where they exist. What the walk needs is file identity: a
- * file system that reports none (inode 0, as FAT and some network shares do on Windows) cannot be
- * checked, and reading from it is refused, saying so.
+ * Without the kernel's path (macOS, Windows, a Linux without /proc) the walk alone is not enough for
+ * a file in a sub-folder: its steps are separate lstat calls, and a folder swapped for a symlink
+ * between two of them lets the last step reach the outside file the open reached (the race tests
+ * show it). For a file directly in the folder there is no such step: the one lstat of its name
+ * (which never follows a symlink) must find the very file opened (device and inode), so that file is
+ * in the folder, whatever the open went through (Windows has no O_NOFOLLOW; this check does not need
+ * it). So there, only files directly in the ingest folder are read, and a sub-folder path is refused,
+ * saying why. The walk needs file identity: a file system that reports none (inode 0, as FAT and some
+ * network shares do on Windows) cannot be checked, and reading from it is refused, saying so.
  */
 import { constants, type BigIntStats } from "node:fs";
 import { lstat, open, readlink, realpath, type FileHandle } from "node:fs/promises";
@@ -36,6 +39,8 @@ const outside = (filePath: string): ToolInputError => new ToolInputError(`${file
 const notAFile = (filePath: string): ToolInputError => new ToolInputError(`${filePath} is not a file.`);
 const noIdentity = (filePath: string): ToolInputError =>
   new ToolInputError(`${filePath} cannot be checked: the ingest folder's file system gives files no identity (inode), so the server cannot tell the file it opened is inside the folder. Move the folder to another drive (NTFS, APFS, ext4...) or pass the records inline.`);
+const nested = (filePath: string): ToolInputError =>
+  new ToolInputError(`${filePath} is in a sub-folder of the ingest folder, and on this system (no /proc) only files directly in the ingest folder can be uploaded: a sub-folder swapped for a link during the read could not be detected. Move the file into the ingest folder itself, or pass the records inline.`);
 const tooBig = (filePath: string, bytes: number): ToolInputError =>
   new ToolInputError(`${filePath} is ${bytes} bytes; Clari accepts at most 10 MB per bulk upload. Split it into batches.`);
 
@@ -93,10 +98,11 @@ export async function readIngestFile(root: string | undefined, filePath: string,
 export async function checkInside(fd: number, opened: BigIntStats, realRoot: string, components: string[], filePath: string, platform: NodeJS.Platform): Promise<void> {
   if (opened.ino === 0n) throw noIdentity(filePath);
   // 1. The kernel's path of the open file (Linux): what was opened, whatever the names do now.
-  if (platform === "linux") {
-    const kernelPath = await readlink(`/proc/self/fd/${fd}`).catch(() => undefined);
-    if (kernelPath !== undefined && path.isAbsolute(kernelPath) && !isInside(realRoot, kernelPath)) throw outside(filePath);
-  }
+  //    Without it, only a file directly in the folder can be checked (see the top of this file).
+  const kernelPath = platform === "linux" ? await readlink(`/proc/self/fd/${fd}`).catch(() => undefined) : undefined;
+  if (kernelPath !== undefined && path.isAbsolute(kernelPath)) {
+    if (!isInside(realRoot, kernelPath)) throw outside(filePath);
+  } else if (components.length > 1) throw nested(filePath);
   // 2. Everywhere: walk from the real root without following symlinks; the file reached must be the
   //    one opened (same device and inode), and no folder on the way may be a symlink.
   let at = realRoot;
