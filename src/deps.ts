@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { ClariClient } from "./client/clari-client.js";
+import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -28,6 +28,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * How the Clari client behaves beyond what the configuration says. Only tests set it (quick
+ * retries, short call budgets); where the client points and with which keys stays the configuration's.
+ */
+export type ClientTuning = Pick<ClariClientOptions, "retry" | "callTimeoutMs" | "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs" | "requestsPerSecond">;
+
+export interface RuntimeOptions {
+  client?: ClientTuning;
+}
+
 export const SANDBOX_API_KEY = "sandbox";
 /** Expired exports leave the store this often while the server runs (and at every start). */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -38,7 +48,7 @@ export function credentialFolder(baseUrl: string, apiKey: string | undefined): s
 }
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
@@ -71,6 +81,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     requestsPerSecond: config.requestsPerSecond,
     userAgent: `clari-mcp/${VERSION}`,
     onCall: ({ operation, status, ms }) => logger.debug(`${operation} -> ${status} in ${ms} ms`),
+    ...options.client,
   });
   // A sandbox's store is scratch data: keep it apart from (and never mixed with) a real org's.
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
