@@ -13,6 +13,8 @@ afterAll(() => h.close());
 describe("clari_get_export_job", () => {
   it("gives a running job and then the same job finished, as the sandbox reports each", async () => {
     const jobId = await rawQueueForecast(h, "net_arr");
+    // A stuck job is SCHEDULED briefly, then STARTED for good: ask once it stays put.
+    while ((await raw<{ job: RawJob }>("GET", `${h.sandbox.v4Url}/export/jobs/${jobId}`)).job.status !== "STARTED") await new Promise((r) => setTimeout(r, 20));
     for (const finish of [false, true]) {
       if (finish) h.sandbox.finishJob(jobId, "DONE");
       const { out, text } = await call(h, getExportJob, { jobId });
