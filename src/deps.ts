@@ -52,6 +52,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
+  registerSecret(config.oauth?.introspectionClient?.clientSecret);
   registerSecret(stateUrlPassword(config.stateUrl));
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
@@ -112,6 +113,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     deps,
     async close() {
       clearInterval(purge);
+      await query.close();
       await client.close();
       await (await sandbox?.catch(() => undefined))?.close();
       await backend?.close();

@@ -31,6 +31,6 @@ export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./obs
 
 // Questions over everything stored.
 export { DEFAULT_ROWS, MAX_ROWS, QueryEngine } from "./query/engine.js";
-export type { BoundedResult } from "./query/bounded.js";
+export type { QueryAnswer, QueryOptions } from "./query/engine.js";
 export { QueryError } from "./query/errors.js";
 export { contractMarkdown } from "./query/contract.js";

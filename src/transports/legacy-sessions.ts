@@ -1,8 +1,9 @@
 /**
  * 2025-era Streamable HTTP sessions (initialize, Mcp-Session-Id, GET streams, DELETE), as Claude
  * Desktop, VS Code and the Inspector use them: one McpServer per session in a bounded table that
- * evicts idle sessions (session-table.ts). A session belongs to the bearer token that opened it;
- * another token's request for it is answered as for a session that does not exist.
+ * evicts idle sessions (session-table.ts). A session belongs to the caller that opened it (a
+ * static token's name, or a signed-in person's id: `authInfo.clientId`); another caller's request
+ * for it is answered as for a session that does not exist.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
