@@ -14,8 +14,16 @@
  */
 import { defineConfig } from "vitest/config";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Set for the fast tier: the harness keeps clari_query in process (no worker process). */
+    queriesInProcess?: boolean;
+  }
+}
+
 const FAST = [
   "test/answers/**/*.test.ts",
+  "test/auth/permissions.test.ts",
   "test/client/**/*.test.ts",
   "test/config/**/*.test.ts",
   "test/deploy/round-robin-proxy.test.ts",
@@ -49,7 +57,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "fast", include: FAST, isolate: false } },
+      // queriesInProcess: the harness runs clari_query in process even where dist/ holds a built query worker.
+      { extends: true, test: { name: "fast", include: FAST, isolate: false, provide: { queriesInProcess: true } } },
       { extends: true, test: { name: "system", include: ["test/**/*.test.ts"], exclude: [...FAST, ...RELEASE] } },
       { extends: true, test: { name: "release", include: RELEASE } },
     ],

@@ -36,6 +36,8 @@ export type ClientTuning = Pick<ClariClientOptions, "retry" | "callTimeoutMs" | 
 
 export interface RuntimeOptions {
   client?: ClientTuning;
+  /** clari_query in this process, never in a worker process (the fast tests). */
+  queriesInProcess?: boolean;
 }
 
 export const SANDBOX_API_KEY = "sandbox";
@@ -107,7 +109,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend ? backend.tasks : memoryTasks();
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, inProcess: options.queriesInProcess ?? false });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,

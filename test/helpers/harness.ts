@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, inject } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/client";
 import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
@@ -54,7 +54,8 @@ export async function startRuntime(
   const { v4BaseUrl = sandbox.v4Url, v2BaseUrl = sandbox.v2Url, ...tuning } = options.client ?? {};
   const env = { CLARI_API_KEY: API_KEY, CLARI_BASE_URL: v4BaseUrl, CLARI_INGEST_BASE_URL: v2BaseUrl, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) };
   const config = loadConfig(flags, env);
-  const runtime = await createRuntime(config, options.logger ?? silentLogger, { client: { retry: TEST_RETRY, ...tuning } });
+  // The fast tier (vitest.config.ts) runs no child process: its queries run in process, from the sources.
+  const runtime = await createRuntime(config, options.logger ?? silentLogger, { client: { retry: TEST_RETRY, ...tuning }, queriesInProcess: inject("queriesInProcess") === true });
   return { runtime, config };
 }
 
