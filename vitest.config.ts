@@ -10,7 +10,8 @@
  *   and no test changes process-wide settings.
  * - release: what ships and how: pack, the Desktop bundle, the Dockerfile, deploy files, conformance.
  * - system: everything else: real processes (the built binary over stdio and HTTP), Postgres,
- *   Chromium, the lint check. A new test file lands here unless it is listed in fast or release.
+ *   Chromium, the lint check. A new test file lands here unless it is listed in fast or release
+ *   (test/unit/ is fast, but for the files listed in release).
  */
 import { defineConfig } from "vitest/config";
 
@@ -39,16 +40,18 @@ const FAST = [
   "test/security/http-isolation.test.ts",
   "test/security/injection.test.ts",
   "test/tools/**/*.test.ts",
+  "test/unit/**/*.test.ts",
 ];
 
+/** Listed here, a file is release even where a FAST pattern matches it too. */
 const RELEASE = [
   "test/release/**/*.test.ts",
   "test/conformance/**/*.test.ts",
   "test/deploy/compose.test.ts",
-  "test/e2e/bundle.test.ts",
   "test/e2e/desktop-bundle.test.ts",
-  "test/e2e/dockerfile.test.ts",
   "test/e2e/pack.test.ts",
+  "test/unit/bundle-check.test.ts",
+  "test/unit/node24-runtime.test.ts",
 ];
 
 export default defineConfig({
@@ -58,7 +61,7 @@ export default defineConfig({
     pool: "forks",
     projects: [
       // queriesInProcess: the harness runs clari_query in process even where dist/ holds a built query worker.
-      { extends: true, test: { name: "fast", include: FAST, isolate: false, provide: { queriesInProcess: true } } },
+      { extends: true, test: { name: "fast", include: FAST, exclude: RELEASE, isolate: false, provide: { queriesInProcess: true } } },
       { extends: true, test: { name: "system", include: ["test/**/*.test.ts"], exclude: [...FAST, ...RELEASE] } },
       { extends: true, test: { name: "release", include: RELEASE } },
     ],
