@@ -29,6 +29,8 @@ export interface QueryWorkerOptions {
   memoryMb: number;
   threads: number;
   logger: Logger;
+  /** Serve queries in this process even where a built worker exists (the fast tests: the sources, no child process). */
+  inProcess?: boolean;
 }
 
 interface Pending {
@@ -142,7 +144,7 @@ export class QueryWorker {
   }
 
   private async launch(): Promise<void> {
-    const script = firstExisting(import.meta.url, WORKER_PATHS);
+    const script = this.options.inProcess ? undefined : firstExisting(import.meta.url, WORKER_PATHS);
     // Started outside any request, so what the worker writes is never labelled with a caller.
     this.channel = script ? await withoutLogLabel(() => this.spawnProcess(fileURLToPath(script))) : await this.inProcess();
     if (this.latest) await this.sendOpen(this.latest.generation, this.latest.file);
