@@ -90,7 +90,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     await client.close();
     throw error;
   }
-  const journal = backend ? Journal.on(backend.journal, store.lock, warn) : Journal.open(undefined, store.lock, warn);
+  const journal = backend ? Journal.on(backend.journal, store.lock, warn, backend.budgets) : Journal.open(undefined, store.lock, warn);
   const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
