@@ -40,3 +40,22 @@ export class DownloadTooLargeError extends Error {
     super(`larger than the ${Math.round(limitBytes / 1048576)} MB download cap`);
   }
 }
+
+/**
+ * A request that was not sent to Clari because what it needs first could not be had: its intent
+ * could not be recorded (a full disk, the state database unreachable). Nothing was queued, so
+ * asking again once the cause is gone is safe and spends nothing twice.
+ */
+export class NotQueuedError extends Error {
+  override readonly name = "NotQueuedError";
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+/** A storage failure in a few words for an answer: quoted file paths (this machine's layout) left out. */
+export function faultText(error: unknown): string {
+  const e = error as { message?: unknown; code?: unknown };
+  const message = typeof e?.message === "string" && e.message ? e.message : typeof e?.code === "string" ? e.code : String(error);
+  return message.replace(/,? *(?:\w+ )?'[^']*'/g, "").trim();
+}
