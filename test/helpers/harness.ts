@@ -16,6 +16,7 @@ import { QueryEngine } from "../../src/exports/query/engine.js";
 import { Observations } from "../../src/exports/store/observations.js";
 import { ExportStore } from "../../src/exports/store/store.js";
 import { TableCache } from "../../src/exports/table/table-cache.js";
+import { memoryAudit } from "../../src/state/audit-trail.js";
 import { memoryTasks } from "../../src/state/task-records.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
@@ -51,7 +52,7 @@ export async function depsFor(client: ClariClient, config: Config, logger: Logge
   const observations = Observations.open(config.cacheDir);
   const tables = new TableCache(store);
   const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
-  return { client, config, store, journal, observations, tables, query, tasks: store.backend?.tasks ?? memoryTasks(), logger };
+  return { client, config, store, journal, observations, tables, query, tasks: store.backend?.tasks ?? memoryTasks(), logger, audit: store.backend?.audit ?? memoryAudit() };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

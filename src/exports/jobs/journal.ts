@@ -103,7 +103,7 @@ export class Journal {
    * the budget was spent already and nothing was written. A failed attempt spends nothing and is retried.
    */
   async putSpending(record: JournalRecord, spend: BudgetSpend): Promise<number | undefined> {
-    const clean = redactDeep({ ...record, budget: { holder: spend.holder, window: spend.window } });
+    const clean = redactDeep(record);
     return retry(() => this.budgets.spendAndRecord(spend, { name: nameOf(record.requestKey), value: clean }));
   }
 

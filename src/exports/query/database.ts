@@ -4,7 +4,7 @@
  * on the first query only: DuckDB never loads at start-up.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { CONTRACT, type ContractTable } from "./contract.js";
+import { columnsDdl, CONTRACT } from "./contract.js";
 import { FORECAST_RAW_TABLES, FORECAST_VIEW } from "./load-forecast.js";
 
 /** Contract tables kept as views over raw tables (de-duplicated across sources). */
@@ -32,13 +32,13 @@ const RAW_SOURCE: Record<string, string> = {
 /** The catalog the tables live in (the assistant's default): every generation file is named after it. */
 export const CATALOG = "clari";
 
-const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
 
 /** Creates the schema in a new, empty database (the writer's connection). */
 export async function createSchema(con: DuckDBConnection): Promise<void> {
   await con.run("CREATE SCHEMA raw");
   for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) await con.run(`CREATE TABLE ${name} (${columns})`);
   for (const table of CONTRACT) {
+    if (table.perCaller) continue; // never in a file every caller reads
     if (table.name === "forecast") {
       await con.run(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
       continue;

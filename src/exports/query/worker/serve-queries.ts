@@ -8,6 +8,7 @@ import { QueryRefused } from "../errors.js";
 import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
 import { runBounded } from "../reader/run-bounded.js";
+import { createCallsTable } from "./calls-table.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
 interface Generation {
@@ -67,6 +68,8 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     try {
       con = await generation.instance.connect();
       running.set(message.id, con);
+      // Before the caller's SQL: the audit rows this caller may see, on this connection only.
+      if (message.calls) await createCallsTable(con, message.calls);
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql) : await con.prepare(message.sql);
       try {
         send({ type: "result", id: message.id, result: await runBounded(prepared, message.bounds) });
