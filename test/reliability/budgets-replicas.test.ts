@@ -17,7 +17,7 @@ import { findLeaks, encodingsOf } from "../helpers/key-encodings.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { callTool } from "../tasks/task-client.js";
 import { startFakeClari, type FakeClari } from "./fake-clari.js";
-import { nextUtcMidnight, stopAll, tempDir } from "./server-process.js";
+import { nextUtcMidnight, sleep, stopAll, tempDir } from "./server-process.js";
 
 const TOKENS = { alice: "alice-token-5f0c1d2e3a4b6978", bob: "bob-token-9a8b7c6d5e4f3021", carol: "carol-token-1122aabbccddeeff" } as const;
 type Person = keyof typeof TOKENS;
@@ -40,14 +40,14 @@ afterAll(async () => {
 });
 
 /** Two replicas on a fresh database; returns their /mcp URLs and the database URL. */
-async function replicas(budget: string): Promise<{ db: string; a: string; b: string }> {
+async function replicas(budget: string, flags: string[] = []): Promise<{ db: string; a: string; b: string }> {
   const db = await cluster.createDatabase();
   const dir = await tempDir();
   const tokens = path.join(dir, "tokens");
   writeFileSync(tokens, Object.entries(TOKENS).map(([name, token]) => `${name}:${token}`).join("\n"), { mode: 0o600 });
   const env = { CLARI_API_KEY: fake.apiKey, CLARI_BASE_URL: fake.v4Url, CLARI_INGEST_BASE_URL: fake.v2Url };
   const started = await Promise.all(
-    ["a", "b"].map(async (name) => startHttpServer(["--stateless", "--cache-dir", await tempDir(`clari-${name}-`), "--state", db, "--http-tokens-file", tokens, "--export-budget", budget], env)),
+    ["a", "b"].map(async (name) => startHttpServer(["--stateless", "--cache-dir", await tempDir(`clari-${name}-`), "--state", db, "--http-tokens-file", tokens, "--export-budget", budget, ...flags], env)),
   );
   servers.push(...started);
   return { db, a: started[0]!.url, b: started[1]!.url };
@@ -75,6 +75,17 @@ async function rows(db: string, sql: string, values: unknown[] = []): Promise<Ar
   } finally {
     await client.end();
   }
+}
+
+/** The next queue POST is answered `status` (and creates no job). */
+function refuseNextPost(status: number): void {
+  fake.faults.hook = (request, _req, res) => {
+    if (request.method !== "POST" || !request.path.startsWith("/v4/export/forecast/")) return false;
+    fake.faults.hook = undefined;
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify({ code: status === 400 ? "invalid_request" : "service_unavailable", message: `refused with ${status}` }));
+    return true;
+  };
 }
 
 const refused = (answer: Answer): boolean => answer.isError && /export budget \(\w+\) is spent/.test(answer.text);
@@ -152,17 +163,8 @@ describe.sequential("export budgets across replicas on one Postgres", () => {
   it("gives a unit back when Clari refused the POST, and keeps it when the POST got no answer", async () => {
     await nextUtcMidnight();
     const { db, a, b } = await replicas("1/day");
-    const refuseNext = (status: number): void => {
-      fake.faults.hook = (request, _req, res) => {
-        if (request.method !== "POST" || !request.path.startsWith("/v4/export/forecast/")) return false;
-        fake.faults.hook = undefined;
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify({ code: status === 400 ? "invalid_request" : "service_unavailable", message: `refused with ${status}` }));
-        return true;
-      };
-    };
-    // Refused (400): no job can exist, so the unit comes back and the next export is queued.
-    refuseNext(400);
+        // Refused (400): no job can exist, so the unit comes back and the next export is queued.
+    refuseNextPost(400);
     const no = await call(a, "alice", "clari_export_forecast", exportOf("net_bookings"));
     expect(no.isError, no.text).toBe(true);
     expect(no.text).toMatch(/refused with 400/);
@@ -174,7 +176,7 @@ describe.sequential("export budgets across replicas on one Postgres", () => {
     expect(await rows(db, "SELECT spent FROM clari_mcp_budgets WHERE holder = 'alice'")).toEqual([{ spent: 1 }]);
 
     // A 503 may have queued a job: nothing is confirmed, so bob's unit stays spent.
-    refuseNext(503);
+    refuseNextPost(503);
     const unknown = await call(a, "bob", "clari_export_forecast", exportOf("net_bookings", "2026_Q3"));
     expect(unknown.isError, unknown.text).toBe(true);
     expect(await rows(db, "SELECT spent FROM clari_mcp_budgets WHERE holder = 'bob'")).toEqual([{ spent: 1 }]);
@@ -184,6 +186,25 @@ describe.sequential("export budgets across replicas on one Postgres", () => {
       ["alice", "ok", 1],
       ["bob", "error", 1],
     ]);
+  });
+
+  it("gives the unit of an unanswered POST back once its job has not shown up in the grace time, and the retry spends one", async () => {
+    await nextUtcMidnight();
+    const { db, a, b } = await replicas("1/day", ["--intent-grace-seconds", "1"]);
+    refuseNextPost(503);
+    const unknown = await call(a, "alice", "clari_export_forecast", exportOf("net_bookings"));
+    expect(unknown.isError, unknown.text).toBe(true);
+    expect(unknown.text).toMatch(/may or may not have queued it/);
+    expect(await rows(db, "SELECT spent FROM clari_mcp_budgets WHERE holder = 'alice'")).toEqual([{ spent: 1 }]);
+    await sleep(1500);
+    // Asked again on the other replica: Clari's list shows no job, so the request is taken over,
+    // its unit given back, and the new POST spends one: with 1/day, it is not refused.
+    const jobs = fake.jobs().length;
+    const again = await call(b, "alice", "clari_export_forecast", exportOf("net_bookings"));
+    expect(again.isError, again.text).toBe(false);
+    expect(again.text).toMatch(/never reached Clari, so the export is queued now/);
+    expect(fake.jobs().length - jobs).toBe(1);
+    expect(await rows(db, "SELECT spent FROM clari_mcp_budgets WHERE holder = 'alice'")).toEqual([{ spent: 1 }]);
   });
 
   it("keeps no key, token or password in any table, in any encoding, even when a call's arguments carried them", async () => {
