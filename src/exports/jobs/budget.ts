@@ -27,7 +27,10 @@ export function budgetExhausted(budget: CallerBudget, spend: BudgetSpend, kind: 
   const refill = new Date(spend.windowEnd).toISOString();
   const { units, period } = budget.limit;
   const who = budget.holder ? ` (${budget.holder})` : "";
-  const spentWords = units === 0 ? `Your export budget${who} allows no exports` : `Your export budget${who} is spent: ${units} of ${budgetText(budget.limit)} used ${PERIOD_WORD[period]} (UTC)`;
+  const spentWords =
+    units === 0
+      ? `Your export budget${who} allows no exports (${budgetText(budget.limit)}); ask whoever runs this server for one`
+      : `Your export budget${who} is spent: ${units} of ${budgetText(budget.limit)} used ${PERIOD_WORD[period]} (UTC); it refills at ${refill}`;
   const stored = sameKind(deps.store.list(), kind, request);
   const shown = stored.slice(0, SHOWN).map(describe);
   const tab = kind === "forecast" && typeof request.forecastId === "string" ? ` of the ${request.forecastId} tab` : "";
@@ -35,7 +38,7 @@ export function budgetExhausted(budget: CallerBudget, spend: BudgetSpend, kind: 
     ? `Already stored${tab}, free to use now: ${shown.join("; ")}${stored.length > SHOWN ? `; and ${stored.length - SHOWN} more (clari://exports)` : ""}. Ask questions of them with clari_query (WHERE export_id = '<jobId>') or read clari://exports/<jobId>.`
     : `No ${kind} export${tab} is stored yet.`;
   return new BudgetExhaustedError(
-    `${spentWords}; it refills at ${refill}. Nothing was queued. ${storedWords} Joining an identical export already running, or reusing one stored, spends nothing.`,
+    `${spentWords}. Nothing was queued. ${storedWords} Joining an identical export already running, or reusing one stored, spends nothing.`,
     spend.windowEnd,
   );
 }
