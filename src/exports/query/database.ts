@@ -33,7 +33,6 @@ const RAW_SOURCE: Record<string, string> = {
 /** The catalog the tables live in (the assistant's default): every generation file is named after it. */
 export const CATALOG = "clari";
 
-
 /** The statements that make the schema in a new, empty database. */
 export function schemaStatements(): string[] {
   const statements = ["CREATE SCHEMA raw"];
