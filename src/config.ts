@@ -6,7 +6,8 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadBearerTokens, TokenConfigError, type NamedToken } from "./config/bearer-tokens.js";
-import { loadOAuthSettings, OAuthConfigError, type OAuthSettings } from "./config/oauth.js";
+import { BudgetConfigError, loadBudgetSettings, type BudgetSettings } from "./config/budgets.js";
+import { loadOAuthSettings, OAuthConfigError, scopesFileJson, type OAuthSettings } from "./config/oauth.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -66,6 +67,10 @@ export interface Config {
   queryTimeoutSeconds: number;
   /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
   queryMemoryMb: number;
+  /** Exports each caller may queue per day, week or month (--export-budget and the mapping file's overrides). */
+  exportBudgets: BudgetSettings;
+  /** How long the audit trail of tool calls is kept. */
+  auditDays: number;
 }
 
 export class ConfigError extends Error {
@@ -93,7 +98,11 @@ Options:
   --public-url URL          the URL clients reach /mcp at (tokens must be issued for it)
   --oauth-audience A,B      further accepted token audiences (e.g. Entra ID's application ID URI)
   --oauth-introspection-client FILE  client_id/client_secret JSON for introspecting opaque tokens
-  --oauth-scopes-file FILE  JSON mapping this server's permissions to the IdP's scope names
+  --oauth-scopes-file FILE  JSON mapping this server's permissions to the IdP's scope names, and
+                            per-permission or per-caller export budgets
+  --export-budget N/PERIOD  exports each caller may queue per day, week or month (e.g. 20/day;
+                            default unlimited)
+  --audit-days N            how long the audit trail of tool calls is kept (default 90)
   --stateless               HTTP without sessions, for many replicas behind a load balancer
   --allowed-hosts a,b       extra Host header values accepted over HTTP
   --allowed-origins a,b     extra Origin values accepted over HTTP
@@ -124,7 +133,7 @@ Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE
 CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_OAUTH_ISSUER, CLARI_MCP_PUBLIC_URL, CLARI_MCP_OAUTH_AUDIENCE,
 CLARI_MCP_OAUTH_INTROSPECTION_CLIENT, CLARI_MCP_OAUTH_SCOPES_FILE, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
-CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
+CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_EXPORT_BUDGET, CLARI_MCP_AUDIT_DAYS.`;
 
 export function helpText(): string {
   return HELP;
@@ -209,6 +218,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "sandbox-users": { type: "string" },
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
+      "export-budget": { type: "string" },
+      "audit-days": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -239,16 +250,20 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     throw error;
   }
   let oauth: OAuthSettings | undefined;
+  let exportBudgets: BudgetSettings;
   try {
+    const scopesFile = (values["oauth-scopes-file"] ?? env.CLARI_MCP_OAUTH_SCOPES_FILE) || undefined;
     oauth = loadOAuthSettings({
       issuer: (values["oauth-issuer"] ?? env.CLARI_MCP_OAUTH_ISSUER) || undefined,
       publicUrl: (values["public-url"] ?? env.CLARI_MCP_PUBLIC_URL) || undefined,
       audience: (values["oauth-audience"] ?? env.CLARI_MCP_OAUTH_AUDIENCE) || undefined,
       introspectionClientFile: (values["oauth-introspection-client"] ?? env.CLARI_MCP_OAUTH_INTROSPECTION_CLIENT) || undefined,
-      scopesFile: (values["oauth-scopes-file"] ?? env.CLARI_MCP_OAUTH_SCOPES_FILE) || undefined,
+      scopesFile,
     });
+    const file = scopesFile ? { json: scopesFileJson(scopesFile), where: `--oauth-scopes-file ${scopesFile}` } : undefined;
+    exportBudgets = loadBudgetSettings((values["export-budget"] ?? env.CLARI_MCP_EXPORT_BUDGET) || undefined, file);
   } catch (error) {
-    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    if (error instanceof OAuthConfigError || error instanceof BudgetConfigError) throw new ConfigError(error.message);
     throw error;
   }
   // CLARI_MCP_SANDBOX: the Claude Desktop bundle's "try with simulated data" setting, which a
@@ -293,6 +308,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
+    exportBudgets,
+    auditDays: integer("--audit-days", values["audit-days"] ?? env.CLARI_MCP_AUDIT_DAYS, 90, 1, 3650),
   };
 
   for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey]] as const) {
