@@ -59,7 +59,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps));
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps, server));
   for (const extend of extensions) extend(server, listed);
   registerResources(server, deps);
   registerTasks(server, deps);
