@@ -6,7 +6,7 @@
  * the first round is a discarded warm-up (disk cache).
  */
 import path from "node:path";
-import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs, round } from "./lib.mjs";
+import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs, round, sized } from "./lib.mjs";
 
 const VARIANTS = [
   { key: "baseline", label: "bare SDK server, 1 tool", args: [path.join(BENCH_DIR, "baseline-server.mjs")], env: cleanEnv() },
@@ -37,7 +37,7 @@ async function once(variant) {
   return { connectMs: t1 - t0, answerMs: arrived - t0, clientProcessingMs: t2 - arrived, totalMs: t2 - t0, tools: tools.length };
 }
 
-export async function run({ runs = 7 } = {}) {
+export async function run({ runs = sized(7, 1) } = {}) {
   const samples = Object.fromEntries(VARIANTS.map((v) => [v.key, []]));
   for (let round_ = 0; round_ <= runs; round_++) {
     for (const variant of VARIANTS) {

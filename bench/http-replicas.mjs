@@ -18,11 +18,11 @@ import { startSandbox } from "../dist/sandbox/index.js";
 import { startPostgres } from "../scripts/postgres-cluster.mjs";
 import { startRoundRobinProxy } from "../scripts/round-robin-proxy.mjs";
 import { CLIENT_LIMIT_PER_S, scenario } from "./http.mjs";
-import { TMP, cleanEnv, figure, round, startHttpBinary } from "./lib.mjs";
+import { TMP, cleanEnv, figure, round, sized, startHttpBinary } from "./lib.mjs";
 
 const stateless = (stateUrl, name) => ["--stateless", "--state", stateUrl, "--cache-dir", path.join(TMP, `cache-replicas-${name}`)];
 
-export async function run({ clients = 50, calls = 20, runs = 3 } = {}) {
+export async function run({ clients = sized(50, 3), calls = sized(20, 3), runs = sized(3, 1) } = {}) {
   const options = { clients, calls, op: "tool" };
   const statuses = {};
   const sandbox = await startSandbox({

@@ -14,7 +14,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/client";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSandbox } from "../dist/sandbox/index.js";
-import { CLI, ROOT, TMP, cleanEnv, figure, log, median, nowMs, percentile, round, sleep, startHttpBinary, track, withTimeout } from "./lib.mjs";
+import { CLI, ROOT, TMP, cleanEnv, figure, log, median, nowMs, percentile, round, sized, sleep, startHttpBinary, track, withTimeout } from "./lib.mjs";
 
 /** The client's own limiter, per server process: 100 requests per rolling 1.05 s. */
 export const CLIENT_LIMIT_PER_S = 100 / 1.05;
@@ -147,7 +147,7 @@ async function ownSandbox(rateLimitPerSecond) {
   return { sandbox, statuses, env, args: ["--cache-dir", path.join(TMP, "cache-http")] };
 }
 
-export async function run({ clients = 50, calls = 20, runs = 3 } = {}) {
+export async function run({ clients = sized(50, 3), calls = sized(20, 3), runs = sized(3, 1) } = {}) {
   const options = { clients, calls };
   const builtIn = await scenario("--sandbox (its sandbox allows 100 req/s)", await startHttpBinary(["--sandbox"]), { ...options, op: "tool" }, runs);
 

@@ -12,7 +12,18 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH_DIR);
 export const CLI = path.join(ROOT, "dist", "cli.js");
-export const TMP = path.join(BENCH_DIR, "tmp");
+
+/**
+ * CLARI_BENCH_SMOKE=1: every section runs at a tiny size (few users, rows, calls and runs) and
+ * still reports every figure, so a test can run them all in minutes and catch a section that no
+ * longer runs. Its timings mean nothing; run.mjs never writes them over bench/RESULTS.md.
+ */
+export const SMOKE = process.env.CLARI_BENCH_SMOKE === "1";
+/** `normal`, or `smoke` in a smoke run. */
+export const sized = (normal, smoke) => (SMOKE ? smoke : normal);
+
+/** Scratch files (generated exports, stores, caches); CLARI_BENCH_TMP moves them (the smoke test uses a temporary folder). */
+export const TMP = process.env.CLARI_BENCH_TMP ? path.resolve(process.env.CLARI_BENCH_TMP) : path.join(BENCH_DIR, "tmp");
 mkdirSync(TMP, { recursive: true });
 
 /** Children started by the benchmarks (HTTP servers, generators); stopped on exit. */

@@ -27,8 +27,8 @@ const report = (extra) => {
 if (arg === "--idle") {
   report({ mode: "idle" });
 } else {
-  const { normaliseForecastFile } = await import("../dist/exports/normalise-forecast.js");
-  const { summariseForecast } = await import("../dist/exports/summarise-forecast.js");
+  const { normaliseForecastFile } = await import("../dist/exports/read/normalise-forecast.js");
+  const { summariseForecast } = await import("../dist/exports/summary/summarise-forecast.js");
   if (arg === "--loaded") {
     report({ mode: "loaded" });
   } else {

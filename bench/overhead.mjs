@@ -14,11 +14,11 @@
 import path from "node:path";
 import { Agent, request } from "undici";
 import { startSandbox } from "../dist/sandbox/index.js";
-import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs, percentile, round, sleep } from "./lib.mjs";
+import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs, percentile, round, sized, sleep } from "./lib.mjs";
 
 const PACE_MS = 12; // 83 tool calls/s: under the client's 100 per rolling 1.05 s
 
-export async function run({ n = 300, rounds = 3, warmup = 50 } = {}) {
+export async function run({ n = sized(300, 10), rounds = sized(3, 1), warmup = sized(50, 2) } = {}) {
   const sandbox = await startSandbox({ rateLimitPerSecond: 100_000, monthlyQuota: 100_000 });
   const env = cleanEnv({ CLARI_API_KEY: "sandbox", CLARI_BASE_URL: sandbox.v4Url, CLARI_INGEST_BASE_URL: sandbox.v2Url });
   const session = await connectStdio({ args: [CLI, "--cache-dir", path.join(TMP, "cache-overhead")], env });

@@ -4,16 +4,22 @@
  * bench/results.json and bench/RESULTS.md, and prints the table.
  *
  *   node bench/run.mjs                 everything
- *   node bench/run.mjs --only polling  some sections (comma separated keys below)
+ *   node bench/run.mjs --only polling  some sections (comma separated keys below); the other
+ *                                      sections' last results are kept in results.json and RESULTS.md
+ *   node bench/run.mjs --out DIR       write results.json and RESULTS.md into DIR instead
+ *   CLARI_BENCH_SMOKE=1 node bench/run.mjs --out DIR
+ *                                      every section at a tiny size (lib.mjs), every figure still
+ *                                      reported; never written to bench/ (default DIR: TMP/smoke)
  *
- * A watchdog stops the whole run after 20 minutes, writing what was measured so far.
+ * A watchdog stops the whole run after 20 minutes (a smoke run after 7), writing what was
+ * measured so far.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BENCH_DIR, killChildren, log, round } from "./lib.mjs";
+import { BENCH_DIR, SMOKE, TMP, killChildren, log, round } from "./lib.mjs";
 
 const SECTIONS = [
   { key: "coldStart", title: "1. Cold start (stdio)", module: "./cold-start.mjs" },
@@ -24,13 +30,24 @@ const SECTIONS = [
   { key: "http", title: "6. Streamable HTTP under load", module: "./http.mjs" },
   { key: "httpReplicas", title: "6b. Streamable HTTP on Postgres: one process, two replicas", module: "./http-replicas.mjs" },
   { key: "query", title: "7. Questions over a stored export", module: "./query.mjs" },
-  { key: "queryLarge", title: "8. A question over a 5M-row export", module: "./query-large.mjs" },
+  { key: "queryLarge", title: `8. A question over a ${SMOKE ? "20k" : "5M"}-row export`, module: "./query-large.mjs" },
+  { key: "oauth", title: "9. Sign-in (OAuth) cost against static tokens", module: "./oauth.mjs" },
 ];
 
-const WATCHDOG_MS = 1_200_000;
+const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
-const { values } = parseArgs({ options: { only: { type: "string" } } });
+const WATCHDOG_MS = SMOKE ? 420_000 : 1_200_000;
+
+const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined;
+const unknown = [...(only ?? [])].filter((key) => !SECTION_KEYS.includes(key));
+if (unknown.length) {
+  process.stderr.write(`Unknown section ${unknown.join(", ")}; the sections are ${SECTION_KEYS.join(", ")}.\n`);
+  process.exit(2);
+}
+// A smoke run's timings mean nothing: they never replace the real results in bench/.
+const OUT_DIR = path.resolve(values.out ?? (SMOKE ? path.join(TMP, "smoke") : BENCH_DIR));
+mkdirSync(OUT_DIR, { recursive: true });
 
 /** The commit measured, and how many files under src/ differed from it (the build includes them). */
 function sourceVersion() {
@@ -46,6 +63,7 @@ function sourceVersion() {
 const started = Date.now();
 const results = {
   startedAt: new Date(started).toISOString(),
+  smoke: SMOKE,
   source: sourceVersion(),
   machine: {
     node: process.version,
@@ -136,6 +154,20 @@ function detailTables() {
     }
     out.push("");
   }
+  const o = results.sections.oauth;
+  if (o) {
+    out.push(
+      `### Sign-in (${o.runs} start runs; per call ${o.perCall.static.calls} pings per credential, taking turns, after ${o.callsPerBlock} warm-up rounds)`,
+      "",
+      "| Measure | Static token | JWT (jose) | Opaque (introspected, then remembered) |",
+      "| --- | --- | --- | --- |",
+      `| spawn to first tools/list | ${o.start.staticMs} ms | ${o.start.oauthMs} ms | |`,
+      `| ping p50 | ${o.perCall.static.p50} ms | ${o.perCall.jwt.p50} ms | ${o.perCall.opaque.p50} ms |`,
+      `| ping p99 | ${o.perCall.static.p99} ms | ${o.perCall.jwt.p99} ms | ${o.perCall.opaque.p99} ms |`,
+      `| one check in process | | ${o.inProcess.microsecondsPerCheck} µs | |`,
+      "",
+    );
+  }
   return out.join("\n");
 }
 
@@ -144,6 +176,8 @@ function markdown() {
   return [
     "# clari-mcp benchmark results",
     "",
+    ...(SMOKE ? ["**Smoke run** (CLARI_BENCH_SMOKE=1): every section at a tiny size; it shows each figure is still produced, and its timings mean nothing.", ""] : []),
+    ...(results.partial ? [`Sections ${results.partial.updated.join(", ")} measured ${results.partial.at} on commit ${results.partial.commit} with \`--only\` (machine and timing below are that run's); the other sections are from the full run of ${results.partial.base.startedAt} on commit ${results.partial.base.commit}.`, ""] : []),
     `Run ${results.startedAt} on commit ${results.source.commit}${results.source.uncommittedSrcFiles ? ` (+${results.source.uncommittedSrcFiles} uncommitted files under src/)` : ""}, ${results.complete ? "complete" : "INCOMPLETE"}, wall time ${results.wallSeconds} s (the build before it, in ${"`npm run bench`"}, is not counted).`,
     `Machine: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.platform}; 1-min load average ${m.loadAverageAtStart} at start, ${m.loadAverageAtEnd} at end.`,
     "Every timing is a median over several runs; each baseline was measured in the same run. See bench/README.md for what each figure means.",
@@ -159,11 +193,36 @@ function markdown() {
   ].join("\n");
 }
 
+/**
+ * With --only, the sections not run keep their last results (and figures, in section order); the
+ * header says which sections this run updated, when and on which commit.
+ */
+function keepOtherSections() {
+  const file = path.join(OUT_DIR, "results.json");
+  if (!only || !existsSync(file)) return;
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return;
+  }
+  const ran = new Set(SECTIONS.filter((s) => only.has(s.key)).map((s) => s.key));
+  const newIds = new Set(results.figures.map((f) => f.id));
+  // Figures of runs before sections were recorded carry no section: kept unless measured again.
+  const kept = (previous.figures ?? []).filter((f) => !(f.section && ran.has(f.section)) && !newIds.has(f.id));
+  const figures = kept.filter((f) => !f.section);
+  for (const section of SECTIONS) figures.push(...(ran.has(section.key) ? results.figures : kept).filter((f) => f.section === section.key));
+  results.figures = figures;
+  for (const [key, details] of Object.entries(previous.sections ?? {})) if (!ran.has(key)) results.sections[key] = details;
+  const base = previous.partial?.base ?? { startedAt: previous.startedAt, commit: previous.source?.commit, machine: previous.machine };
+  results.partial = { updated: [...ran], at: results.startedAt, commit: results.source.commit, base };
+}
+
 function write() {
   results.machine.loadAverageAtEnd = round(os.loadavg()[0], 2);
   results.wallSeconds = Math.round((Date.now() - started) / 100) / 10;
-  writeFileSync(path.join(BENCH_DIR, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), `${markdown()}\n`);
+  writeFileSync(path.join(OUT_DIR, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(OUT_DIR, "RESULTS.md"), `${markdown()}\n`);
 }
 
 const watchdog = setTimeout(() => {
@@ -182,7 +241,7 @@ for (const section of SECTIONS) {
     const { run } = await import(section.module);
     const { figures, details } = await run();
     results.sections[section.key] = details;
-    results.figures.push(...figures);
+    results.figures.push(...figures.map((f) => ({ ...f, section: section.key })));
   } catch (error) {
     log(`${section.title} FAILED: ${error?.stack ?? error}`);
     results.errors.push({ section: section.key, message: String(error?.message ?? error) });
@@ -191,7 +250,8 @@ for (const section of SECTIONS) {
 }
 clearTimeout(watchdog);
 results.complete = results.errors.length === 0;
+keepOtherSections();
 write();
-process.stdout.write(`\n${table()}\n\nWall time ${results.wallSeconds} s. Written bench/results.json and bench/RESULTS.md.\n`);
+process.stdout.write(`\n${table()}\n\nWall time ${results.wallSeconds} s. Written ${path.join(OUT_DIR, "results.json")} and RESULTS.md beside it.\n`);
 killChildren();
 process.exit(results.errors.length ? 1 : 0);

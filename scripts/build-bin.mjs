@@ -14,7 +14,8 @@ const here = (p) => new URL(`../${p}`, import.meta.url).pathname;
 
 rmSync(here("dist/chunks"), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: here("dist/cli.js") },
+  // The query worker (a child process the server starts on the first clari_query) is its own entry.
+  entryPoints: { cli: here("dist/cli.js"), "query-worker": here("dist/exports/query/worker/worker-main.js") },
   outdir: here("dist"),
   allowOverwrite: true,
   bundle: true,

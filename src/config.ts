@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadBearerTokens, TokenConfigError, type NamedToken } from "./config/bearer-tokens.js";
+import { loadOAuthSettings, OAuthConfigError, type OAuthSettings } from "./config/oauth.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -24,6 +25,8 @@ export interface Config {
   port: number;
   /** Bearer tokens accepted over HTTP, each with the name logs show; empty = no token required. */
   httpTokens: NamedToken[];
+  /** OAuth 2.1 resource server (people sign in with the team's identity provider); undefined = off. */
+  oauth: OAuthSettings | undefined;
   stateless: boolean;
   /** Extra Host header values accepted in HTTP mode (besides the bind address and localhost). */
   allowedHosts: string[];
@@ -80,11 +83,17 @@ Usage:
   clari-mcp sandbox [--port N]        run the simulated Clari API alone over HTTP
 
 Options:
-  --sandbox                 use the in-process simulated Clari
+  --sandbox                 use the in-process simulated Clari (also CLARI_MCP_SANDBOX=true)
   --transport stdio|http    MCP transport (default stdio)
   --host H --port N         HTTP bind address (default 127.0.0.1:3000)
   --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
   --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name)
+  --oauth-issuer URL        accept access tokens from this OAuth authorization server (sign-in
+                            with the team's identity provider); needs --public-url
+  --public-url URL          the URL clients reach /mcp at (tokens must be issued for it)
+  --oauth-audience A,B      further accepted token audiences (e.g. Entra ID's application ID URI)
+  --oauth-introspection-client FILE  client_id/client_secret JSON for introspecting opaque tokens
+  --oauth-scopes-file FILE  JSON mapping this server's permissions to the IdP's scope names
   --stateless               HTTP without sessions, for many replicas behind a load balancer
   --allowed-hosts a,b       extra Host header values accepted over HTTP
   --allowed-origins a,b     extra Origin values accepted over HTTP
@@ -112,7 +121,8 @@ Options:
   -h, --help / -v, --version
 
 Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE_URL,
-CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
+CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_OAUTH_ISSUER, CLARI_MCP_PUBLIC_URL, CLARI_MCP_OAUTH_AUDIENCE,
+CLARI_MCP_OAUTH_INTROSPECTION_CLIENT, CLARI_MCP_OAUTH_SCOPES_FILE, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
 CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
 
@@ -129,6 +139,14 @@ function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 
 function list(value: string | undefined): string[] {
   return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** An on/off setting from the environment: true/1/yes or false/0/no, any case; unset or empty is `fallback`. */
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (/^(true|1|yes)$/i.test(value.trim())) return true;
+  if (/^(false|0|no)$/i.test(value.trim())) return false;
+  throw new ConfigError(`${name} must be true or false (got ${JSON.stringify(value)}).`);
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -164,6 +182,11 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       port: { type: "string" },
       "http-token": { type: "string" },
       "http-tokens-file": { type: "string" },
+      "oauth-issuer": { type: "string" },
+      "public-url": { type: "string" },
+      "oauth-audience": { type: "string" },
+      "oauth-introspection-client": { type: "string" },
+      "oauth-scopes-file": { type: "string" },
       stateless: { type: "boolean" },
       "allowed-hosts": { type: "string" },
       "allowed-origins": { type: "string" },
@@ -215,7 +238,22 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (error instanceof TokenConfigError) throw new ConfigError(error.message);
     throw error;
   }
-  const sandbox = values.sandbox ?? false;
+  let oauth: OAuthSettings | undefined;
+  try {
+    oauth = loadOAuthSettings({
+      issuer: (values["oauth-issuer"] ?? env.CLARI_MCP_OAUTH_ISSUER) || undefined,
+      publicUrl: (values["public-url"] ?? env.CLARI_MCP_PUBLIC_URL) || undefined,
+      audience: (values["oauth-audience"] ?? env.CLARI_MCP_OAUTH_AUDIENCE) || undefined,
+      introspectionClientFile: (values["oauth-introspection-client"] ?? env.CLARI_MCP_OAUTH_INTROSPECTION_CLIENT) || undefined,
+      scopesFile: (values["oauth-scopes-file"] ?? env.CLARI_MCP_OAUTH_SCOPES_FILE) || undefined,
+    });
+  } catch (error) {
+    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  // CLARI_MCP_SANDBOX: the Claude Desktop bundle's "try with simulated data" setting, which a
+  // host passes as "true" or "false" (a bundle's arguments cannot add a flag conditionally).
+  const sandbox = values.sandbox ?? flag("CLARI_MCP_SANDBOX", env.CLARI_MCP_SANDBOX, false);
   const apiKey = env.CLARI_API_KEY || undefined;
 
   const config: Config = {
@@ -229,8 +267,10 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     host,
     port: integer("--port", values.port, command === "sandbox" ? 4010 : 3000, 0, 65535),
     httpTokens,
+    oauth,
     stateless: values.stateless ?? false,
-    allowedHosts: list(values["allowed-hosts"]),
+    // Behind a proxy on the same machine, the public URL's host is the Host this loopback server sees.
+    allowedHosts: [...list(values["allowed-hosts"]), ...(oauth && isLoopback(host) ? [new URL(oauth.resource).host] : [])],
     allowedOrigins: list(values["allowed-origins"]),
     // Room for clari_ingest_bulk's inline datasets (Clari takes up to 10 MB) plus JSON-RPC framing.
     maxBodyBytes: 12 * 1024 * 1024,
@@ -268,9 +308,10 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (!sandbox && !apiKey) {
       throw new ConfigError("CLARI_API_KEY is not set. Create a token in Clari (Settings > API Token) and set CLARI_API_KEY, or run with --sandbox to try the simulated Clari.");
     }
-    if (transport === "http" && !isLoopback(host) && config.httpTokens.length === 0) {
-      throw new ConfigError(`Refusing to listen on ${host} without a bearer token: set --http-token, --http-tokens-file, CLARI_MCP_HTTP_TOKEN or CLARI_MCP_HTTP_TOKENS, or bind 127.0.0.1.`);
+    if (transport === "http" && !isLoopback(host) && config.httpTokens.length === 0 && !oauth) {
+      throw new ConfigError(`Refusing to listen on ${host} without a bearer token or sign-in: set --http-token, --http-tokens-file, CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS or --oauth-issuer, or bind 127.0.0.1.`);
     }
+    if (oauth && transport !== "http") throw new ConfigError("--oauth-issuer is for the HTTP transport (--transport http); over stdio the client starts the server and no sign-in is needed.");
   }
   return config;
 }

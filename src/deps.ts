@@ -42,6 +42,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
+  registerSecret(config.oauth?.introspectionClient?.clientSecret);
   for (const password of stateUrlPasswords(config.stateUrl)) registerSecret(password);
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
@@ -95,12 +96,15 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend ? backend.tasks : memoryTasks();
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  // The query tables are kept in the cache folder for the next run (memory mode keeps none).
+  const keptQueryTables = backend && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,
     async close() {
       clearInterval(purge);
+      await query.close();
       await client.close();
       await (await sandbox?.catch(() => undefined))?.close();
       await backend?.close();
@@ -113,7 +117,7 @@ async function openBackend(config: Config, scope: string, warn: (message: string
   if (config.sandbox) return undefined;
   if (config.stateUrl) {
     // node-postgres loads only when a database is used.
-    const { openPostgresBackend } = await import("./state/postgres.js");
+    const { openPostgresBackend } = await import("./state/postgres/open.js");
     return openPostgresBackend({ url: config.stateUrl, scope, warn });
   }
   return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;

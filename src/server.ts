@@ -5,7 +5,7 @@
  */
 import { McpServer, type Tool } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
-import { CATALOGUE_CACHE_HINTS } from "./resources/cache-hints.js";
+import { catalogueCacheHints } from "./resources/cache-hints.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
 import type { Deps } from "./deps.js";
@@ -13,6 +13,7 @@ import { selectTools } from "./tools/index.js";
 import { registerTasks } from "./tasks/register-tasks.js";
 import { jobTaskStarter, TASKS_EXTENSION } from "./tasks/job-tasks.js";
 import { registerTools } from "./tools/kit/register-tools.js";
+import { resourcesNeedRead } from "./tools/kit/scope-gate.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -52,7 +53,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
       // The tools and prompts are fixed by the configuration; the resources list the store.
       // Job tools answer Tasks clients with a task (src/tasks).
       capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: true }, extensions: { [TASKS_EXTENSION]: {} } },
-      cacheHints: CATALOGUE_CACHE_HINTS,
+      cacheHints: catalogueCacheHints(deps.config.oauth !== undefined),
       jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
     },
   );
@@ -61,6 +62,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
   const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps, server));
   for (const extend of extensions) extend(server, listed, deps);
+  resourcesNeedRead(server, deps.config);
   registerResources(server, deps);
   registerTasks(server, deps);
   registerPrompts(server);

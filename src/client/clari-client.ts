@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { auditPagePath } from "./audit-page-link.js";
+import type { ClariClock } from "./clock.js";
 import { ClariApiError, ClariResponseError } from "./errors.js";
 import { HttpClient, type HttpClientOptions, type HttpRequest, type StreamResponse } from "./http.js";
 import { apiPath } from "./path.js";
@@ -97,6 +98,11 @@ export class ClariClient {
 
   get hasPartnerKey(): boolean {
     return this.http.hasPartnerKey;
+  }
+
+  /** Clari's clock as learned from its answers' Date headers (a job's startTime is in it). */
+  get clock(): ClariClock {
+    return this.http.clock;
   }
 
   close(): Promise<void> {

@@ -31,6 +31,8 @@ export interface ExportDeps {
 /** Per-call facilities: cancellation and (when the client asked for it) progress. */
 export interface CallContext {
   signal: AbortSignal;
+  /** Who is calling: a named token or a signed-in person (undefined for stdio's one user). */
+  caller?: string;
   /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
   progress(update: { progress: number; total?: number; message: string }): Promise<void>;
   /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */

@@ -10,7 +10,7 @@ export type { CallContext, ExportDeps } from "./context.js";
 // Asking for exports and waiting on jobs.
 export { cancelUnlessWaited, forgetJob, obtainExport, reportedOutcome, resumeExport, waitWithProgress } from "./jobs/obtain.js";
 export type { ExportOutcome, ExportRequest } from "./jobs/obtain.js";
-export { ExportJobError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
+export { ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
 export { Journal } from "./jobs/journal.js";
 
 // What is stored.
@@ -29,6 +29,6 @@ export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./obs
 
 // Questions over everything stored.
 export { DEFAULT_ROWS, MAX_ROWS, QueryEngine } from "./query/engine.js";
-export type { BoundedResult } from "./query/bounded.js";
+export type { QueryAnswer, QueryOptions } from "./query/engine.js";
 export { QueryError } from "./query/errors.js";
 export { contractMarkdown } from "./query/contract.js";

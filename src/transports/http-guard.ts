@@ -77,6 +77,11 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpTokens" | 
     return tokens.length === 0 || tokenName(req) !== null;
   }
 
+  /** The name of the static token the request carries, or null (beside OAuth sign-in, where no token here is no refusal yet). */
+  function staticTokenName(req: IncomingMessage): string | null {
+    return tokens.length === 0 ? null : tokenName(req);
+  }
+
   /** Host and Origin are always checked; the token too unless tokenOptional (a health check). */
   const guard = (req: IncomingMessage, options: { tokenOptional?: boolean } = {}): Caller => {
     const host = (req.headers.host ?? "").toLowerCase();
@@ -101,7 +106,7 @@ export function createRequestGuard(config: Pick<Config, "host" | "httpTokens" | 
     if (name === null) throw new HttpError(401, "Missing or wrong bearer token.", { "www-authenticate": 'Bearer realm="clari-mcp"' });
     return { tokenName: name };
   };
-  return Object.assign(guard, { isAuthorized });
+  return Object.assign(guard, { isAuthorized, staticTokenName });
 }
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {

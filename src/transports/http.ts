@@ -19,6 +19,8 @@ import { createServer } from "../server.js";
 import { VERSION } from "../version.js";
 import { createRequestGuard, HttpError, readJsonBody, requestIdOf, rpcError, sendJson } from "./http-guard.js";
 import { createLegacySessions } from "./legacy-sessions.js";
+import { SCOPES } from "../config/scopes.js";
+import { METADATA_PATH } from "../config/oauth.js";
 
 export interface HttpHandle {
   url: string;
@@ -26,13 +28,35 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-/** What the SDK's handlers learn of the caller: the token's name, never the token. */
-function authInfoOf(tokenName: string): AuthInfo {
-  return { token: "", clientId: tokenName, scopes: [] };
+/** Who a request is from: what the SDK's handlers learn (`authInfo`), and the label of its log lines. */
+interface Caller {
+  authInfo: AuthInfo | undefined;
+  label: string | undefined;
+}
+
+/** A static bearer token: its name, never the token; it may do everything. */
+function staticCaller(tokenName: string): Caller {
+  return { authInfo: { token: "", clientId: tokenName, scopes: [...SCOPES] }, label: `token ${tokenName}` };
 }
 
 export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle> {
   const guard = createRequestGuard(config);
+  // jose and the token checks load only when people sign in.
+  const oauth = config.oauth ? await (await import("./auth/resource-server.js")).startResourceServer(config.oauth, deps.logger) : undefined;
+
+  /** The caller, or an HttpError: a static token first (cheap), then a signed-in person's access token. */
+  async function identify(req: IncomingMessage): Promise<Caller> {
+    if (!oauth) {
+      const { tokenName } = guard(req);
+      return tokenName === undefined ? { authInfo: undefined, label: undefined } : staticCaller(tokenName);
+    }
+    guard(req, { tokenOptional: true });
+    const name = guard.staticTokenName(req);
+    if (name !== null) return staticCaller(name);
+    const result = await oauth.authenticate(req.headers.authorization);
+    if ("status" in result) throw new HttpError(result.status, result.message, result.headers);
+    return { authInfo: result, label: `user ${result.clientId}` };
+  }
   const sessions = config.stateless ? undefined : createLegacySessions(deps);
   let shuttingDown = false;
 
@@ -47,14 +71,14 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
   const perRequest = toNodeHandler(handler, { maxRequestBodySize: config.maxBodyBytes, onerror: (error) => deps.logger.error(`HTTP request failed: ${error.message}`) });
   const unsubscribe = deps.store.onChange(() => handler.notify.resourcesChanged());
 
-  async function handleMcp(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, tokenName: string | undefined): Promise<void> {
+  async function handleMcp(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, authInfo: AuthInfo | undefined): Promise<void> {
     if (!["POST", "GET", "DELETE"].includes(req.method ?? "")) return sendJson(res, 405, rpcError(-32000, "Method not allowed."), { allow: "GET, POST, DELETE" });
     const body = req.method === "POST" ? await readJsonBody(req, config.maxBodyBytes) : undefined;
     const id = requestIdOf(body);
     try {
-      if (tokenName !== undefined) req.auth = authInfoOf(tokenName);
+      if (authInfo !== undefined) req.auth = authInfo;
       const legacy = await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: config.maxBodyBytes });
-      if (legacy && sessions) return await sessions.handle(req, res, body, tokenName);
+      if (legacy && sessions) return await sessions.handle(req, res, body, authInfo?.clientId);
       if (config.stateless && req.method !== "POST") return sendJson(res, 405, rpcError(-32000, "Stateless mode accepts POST only.", id), { allow: "POST" });
       return await perRequest(req, res, body);
     } catch (error) {
@@ -67,15 +91,21 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
     void (async () => {
       try {
         const url = new URL(req.url ?? "/", "http://localhost");
+        // RFC 9728 metadata is public: clients read it before they have a token.
+        if (url.pathname.startsWith(METADATA_PATH)) {
+          if (oauth?.isMetadataPath(url.pathname)) return oauth.serveMetadata(req, res);
+          return sendJson(res, 404, { error: oauth ? "Not found." : "Not found: this server does not use OAuth sign-in." });
+        }
         // A load balancer's or the image's health check has no token: it learns only that the server is up.
         if (url.pathname === "/healthz") {
           guard(req, { tokenOptional: true });
-          return sendJson(res, 200, { status: "ok", version: VERSION, ...(sessions && guard.isAuthorized(req) ? { sessions: sessions.size } : {}) });
+          const insider = oauth ? guard.staticTokenName(req) !== null : guard.isAuthorized(req);
+          return sendJson(res, 200, { status: "ok", version: VERSION, ...(sessions && insider ? { sessions: sessions.size } : {}) });
         }
-        const { tokenName } = guard(req);
+        const caller = await identify(req);
         if (url.pathname !== "/mcp") return sendJson(res, 404, { error: "Not found: the MCP endpoint is /mcp." });
-        // Every line logged while serving this request names the token it came with.
-        await withLogLabel(tokenName === undefined ? undefined : `token ${tokenName}`, () => handleMcp(req, res, tokenName));
+        // Every line logged while serving this request names the caller (token name or signed-in person).
+        await withLogLabel(caller.label, () => handleMcp(req, res, caller.authInfo));
       } catch (error) {
         if (error instanceof HttpError) return sendJson(res, error.status, rpcError(error.code, error.message), error.headers);
         deps.logger.error(`HTTP request failed: ${(error as Error).message}`);
@@ -93,7 +123,9 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
   const shownHost = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${shownHost}:${port}/mcp`;
   const tokens = config.httpTokens.length;
-  deps.logger.info(`serving MCP over Streamable HTTP at ${url}${config.stateless ? " (stateless)" : ""}${tokens ? ` (bearer token required: ${config.httpTokens.map((t) => t.name).join(", ")})` : ""}`);
+  const names = config.httpTokens.map((t) => t.name).join(", ");
+  const access = oauth ? ` (sign-in with ${config.oauth?.issuer}${tokens ? `, or a bearer token: ${names}` : ""})` : tokens ? ` (bearer token required: ${names})` : "";
+  deps.logger.info(`serving MCP over Streamable HTTP at ${url}${config.stateless ? " (stateless)" : ""}${access}`);
 
   return {
     url,

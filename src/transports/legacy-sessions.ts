@@ -2,8 +2,8 @@
  * 2025-era Streamable HTTP sessions (initialize, Mcp-Session-Id, GET streams, DELETE), as Claude
  * Desktop, VS Code and the Inspector use them: one McpServer per session in a bounded table
  * (session-table.ts) whose limits are per caller. A session belongs to the caller that opened it
- * (the bearer token's name); another caller's request for it is answered as for a session that
- * does not exist.
+ * (a static token's name, or a signed-in person's id: `authInfo.clientId`); another caller's
+ * request for it is answered as for a session that does not exist.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";

@@ -1,7 +1,9 @@
 /**
  * The MCP conformance suite (@modelcontextprotocol/conformance, a dev dependency) against the
- * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22, fetched
- * once from npm by scripts/node22.mjs; the server runs on the Node running the tests (20).
+ * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22: it runs on
+ * the Node 24 that `npm ci` installs from the lockfile (the clari-mcp-node24 dev dependency,
+ * scripts/node24), never on one downloaded during the test, and it has no skip: a machine without
+ * that Node fails here, naming its platform. The server runs on the Node running the tests (20).
  * The binary under test is the product's CLI plus the fixture tools the scenarios call by name
  * (fixtures.ts: server-stateless's three, and the Tasks scenarios' greet, slow_compute and
  * failing_job, which are our own job tools on sandbox jobs underneath), bundled by
@@ -36,8 +38,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- a plain .mjs script without types
-import { node22 } from "../../scripts/node22.mjs";
+import { node24 } from "clari-mcp-node24";
 import { startHttpServer } from "../e2e/http-server.js";
 import { buildFixturesCli } from "./build-fixtures-cli.js";
 
@@ -113,9 +114,9 @@ const NOT_APPLICABLE: Record<string, string[]> = { "tasks-lifecycle": ["sep-2663
 
 describe("MCP conformance suite", () => {
   let node = "";
-  beforeAll(async () => {
-    node = (await node22()) as string;
-  }, 300_000);
+  beforeAll(() => {
+    node = node24();
+  });
 
   for (const [mode, flags, scenarios] of [
     ["stateful", [], [...COMMON, ...SESSIONS]],

@@ -1,12 +1,12 @@
 /**
- * Opens the in-memory DuckDB database the query tables live in, creates the contract's tables
- * and views (and the raw tables behind the views), then locks it down. Imported on the first
- * query only: DuckDB never loads at start-up.
+ * The query tables' schema: the contract's tables and views, and the raw tables behind the
+ * views, created in a new generation file by the server's own writer (generations.ts). Imported
+ * on the first query only: DuckDB never loads at start-up.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { createHash } from "node:crypto";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONTRACT, type ContractTable } from "./contract.js";
 import { FORECAST_RAW_TABLES, FORECAST_VIEW } from "./load-forecast.js";
-import { lockDown, openOptions } from "./lockdown.js";
 
 /** Contract tables kept as views over raw tables (de-duplicated across sources). */
 const VIEWS: Record<string, string> = {
@@ -30,39 +30,39 @@ const RAW_SOURCE: Record<string, string> = {
   activity_participants: "export_id",
 };
 
-/** The catalog the tables live in (the assistant's default). */
+/** The catalog the tables live in (the assistant's default): every generation file is named after it. */
 export const CATALOG = "clari";
 
 const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
 
-export interface Database {
-  instance: DuckDBInstance;
-  con: DuckDBConnection;
-}
-
-export async function openDatabase(memoryMb: number): Promise<Database> {
-  const instance = await DuckDBInstance.create(":memory:", openOptions(memoryMb));
-  const con = await instance.connect();
-  // A compressed in-memory catalog: after each CHECKPOINT the loaded tables take a fraction of
-  // their uncompressed size.
-  await con.run(`ATTACH ':memory:' AS ${CATALOG} (COMPRESS)`);
-  await con.run(`USE ${CATALOG}`);
-  await con.run("CREATE SCHEMA raw");
-  for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) await con.run(`CREATE TABLE ${name} (${columns})`);
+/** The statements that make the schema in a new, empty database. */
+export function schemaStatements(): string[] {
+  const statements = ["CREATE SCHEMA raw"];
+  for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) statements.push(`CREATE TABLE ${name} (${columns})`);
   for (const table of CONTRACT) {
     if (table.name === "forecast") {
-      await con.run(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
+      statements.push(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
       continue;
     }
     const view = VIEWS[table.name];
     if (view === undefined) {
-      await con.run(`CREATE TABLE ${table.name} (${columnsDdl(table)})`);
+      statements.push(`CREATE TABLE ${table.name} (${columnsDdl(table)})`);
       continue;
     }
     const rawName = table.name === "audit_events" ? "audit_rows" : table.name;
-    await con.run(`CREATE TABLE raw.${rawName} (${RAW_SOURCE[table.name]} VARCHAR, ${columnsDdl(table)})`);
-    await con.run(`CREATE VIEW ${table.name} AS ${view}`);
+    statements.push(`CREATE TABLE raw.${rawName} (${RAW_SOURCE[table.name]} VARCHAR, ${columnsDdl(table)})`);
+    statements.push(`CREATE VIEW ${table.name} AS ${view}`);
   }
-  await lockDown(con);
-  return { instance, con };
+  return statements;
+}
+
+/**
+ * Names the schema: a kept generation is reused after a restart only by a server whose schema
+ * is the same (a release that changes a table or view starts from an empty one).
+ */
+export const SCHEMA_TAG = createHash("sha256").update(schemaStatements().join(";\n")).digest("hex").slice(0, 12);
+
+/** Creates the schema in a new, empty database (the writer's connection). */
+export async function createSchema(con: DuckDBConnection): Promise<void> {
+  for (const sql of schemaStatements()) await con.run(sql);
 }

@@ -1,18 +1,24 @@
 /**
- * The query engine behind clari_query: one in-memory DuckDB database per process holding
- * everything stored for this credential in the contract's tables (contract.ts). DuckDB and the
- * loaders are imported on the first query, never at start-up. Each query first takes in what
- * changed: exports new in the store are loaded once, exports that left it are dropped, audit pages
- * and opportunity lookups are reloaded when new ones were read. Queries run one at a time.
+ * The query engine behind clari_query. Everything stored for this credential is kept in the
+ * contract's tables (contract.ts) in one immutable DuckDB file per generation, written by the
+ * server's own writer (generations.ts): before each query, exports new in the store are loaded
+ * once, exports that left it are dropped, audit pages and opportunity lookups are replaced when
+ * new ones were read, and that makes the next generation. Callers' SQL never reaches the writer:
+ * it runs in the query worker (query-worker.ts) on a READ_ONLY, locked reader of the generation,
+ * one connection per query, bounded in rows, bytes, memory and time; callers take turns
+ * (fair-queue.ts). DuckDB, the loaders and the worker start on the first query, never at start-up.
  */
-import type { Opportunity, AuditPage } from "../../client/schemas.js";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { AuditPage, Opportunity } from "../../client/schemas.js";
 import type { Logger } from "../../logger.js";
 import type { Observations, Observed } from "../store/observations.js";
 import type { ExportStore, StoredExport } from "../store/store.js";
 import type { TableCache } from "../table/table-cache.js";
-import type { BoundedResult } from "./bounded.js";
 import { schemaHint } from "./contract.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
+import { FairQueue } from "./fair-queue.js";
+import { QueryWorker } from "./query-worker.js";
+import type { BoundedResult } from "./reader/run-bounded.js";
 
 export interface QueryEngineOptions {
   store: ExportStore;
@@ -21,28 +27,45 @@ export interface QueryEngineOptions {
   logger: Logger;
   timeoutSeconds: number;
   memoryMb: number;
+  /** Queries running at once, callers taking turns (each caller runs one at a time). */
+  concurrency?: number;
+  /** Bytes of one cell and of a whole answer. */
+  cellBytes?: number;
+  totalBytes?: number;
+  /** Where the query tables are kept for the next process (the store's folder); none in memory mode. */
+  folder?: string | undefined;
+  /** The friendly statement check (lockdown.ts); off only in the test that proves it is not what keeps the data safe. */
+  statementCheck?: boolean;
 }
 
+export interface QueryOptions {
+  /** Who asks: a named token or signed-in person; callers take turns. */
+  caller?: string;
+  signal?: AbortSignal;
+}
+
+export type QueryAnswer = Omit<BoundedResult, "bytesNote"> & { warnings: string[] };
 
 export const DEFAULT_ROWS = 50;
 export const MAX_ROWS = 500;
+export const CELL_BYTES = 4096;
+export const TOTAL_BYTES = 128 * 1024;
+/** A stored export is loaded this long after it lands: its answer goes out first. */
+const LOAD_DELAY_MS = 100;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
 
-type Modules = Awaited<ReturnType<typeof loadModules>>;
+type Writer = Awaited<ReturnType<typeof loadWriter>>;
 
-async function loadModules(memoryMb: number) {
-  const [database, forecast, events, opportunities, lockdown, bounded, append] = await Promise.all([
-    import("./database.js"),
+async function loadWriter(memoryMb: number, folder: string | undefined) {
+  const [generations, forecast, events, opportunities, append] = await Promise.all([
+    import("./generations.js"),
     import("./load-forecast.js"),
     import("./load-events.js"),
     import("./load-opportunities.js"),
-    import("./lockdown.js"),
-    import("./bounded.js"),
     import("./append.js"),
   ]);
-  const db = await database.openDatabase(memoryMb);
-  return { db, forecast, events, opportunities, lockdown, bounded, append };
+  return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, append };
 }
 
 function str(v: unknown): string | null {
@@ -50,8 +73,12 @@ function str(v: unknown): string | null {
 }
 
 export class QueryEngine {
-  private modules: Promise<Modules> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private writer: Promise<Writer> | undefined;
+  private readonly worker: QueryWorker;
+  private readonly turns: FairQueue;
+  /** Refreshes one at a time; each query waits for the one that takes in what it should see. */
+  private refreshing: Promise<number> = Promise.resolve(0);
+  private generation = 0;
   /** jobId -> the entry loaded. */
   private readonly loaded = new Map<string, StoredExport>();
   /** Exports that could not be read (not retried every query). */
@@ -59,7 +86,33 @@ export class QueryEngine {
   private observationsDirty = true;
   private observationsReadAt = 0;
 
-  constructor(private readonly options: QueryEngineOptions) {}
+  constructor(private readonly options: QueryEngineOptions) {
+    this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger });
+    this.turns = new FairQueue(options.concurrency ?? 2);
+    // An export that lands is loaded in the background, so the question that follows the export
+    // call finds it loaded (the engine still starts only when the first export lands or the first
+    // question comes, never at start-up).
+    options.store.onChange(() => this.loadSoon());
+  }
+
+  private loadTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Takes in the store's change shortly (after the export's own answer has gone out). */
+  private loadSoon(): void {
+    if (this.loadTimer || this.closed) return;
+    this.loadTimer = setTimeout(() => {
+      this.loadTimer = undefined;
+      this.refreshing = this.refreshing
+        .catch(() => this.generation)
+        .then(() => this.refresh())
+        .catch((error: unknown) => {
+          this.options.logger.warn(`query tables: loading in the background failed: ${(error as Error).message}`);
+          return this.generation;
+        });
+    }, LOAD_DELAY_MS);
+    this.loadTimer.unref();
+  }
 
   static fromConfig(config: { queryTimeoutSeconds: number; queryMemoryMb: number }, parts: Omit<QueryEngineOptions, "timeoutSeconds" | "memoryMb">): QueryEngine {
     return new QueryEngine({ ...parts, timeoutSeconds: config.queryTimeoutSeconds, memoryMb: config.queryMemoryMb });
@@ -71,87 +124,96 @@ export class QueryEngine {
   }
 
   /** Runs one read-only query over the tables (after taking in what changed). */
-  query(sql: string, limit = DEFAULT_ROWS): Promise<BoundedResult & { warnings: string[] }> {
-    const run = this.queue.then(() => this.run(sql, Math.min(Math.max(1, limit), MAX_ROWS)));
-    this.queue = run.catch(() => undefined);
-    return run;
+  async query(sql: string, limit = DEFAULT_ROWS, options: QueryOptions = {}): Promise<QueryAnswer> {
+    const generation = await (this.refreshing = this.refreshing.catch(() => this.generation).then(() => this.refresh()));
+    const bounds = { limit: Math.min(Math.max(1, limit), MAX_ROWS), cellBytes: this.options.cellBytes ?? CELL_BYTES, totalBytes: this.options.totalBytes ?? TOTAL_BYTES };
+    let result: BoundedResult;
+    try {
+      result = await this.turns.run(options.caller ?? "", options.signal, () =>
+        this.worker.query(generation, sql, bounds, { statementCheck: this.options.statementCheck ?? true, timeoutMs: this.options.timeoutSeconds * 1000, signal: options.signal }),
+      );
+    } catch (error) {
+      if (error instanceof QueryRefused || error instanceof QueryTimedOut) throw error;
+      if (error instanceof QueryFailed && !/^Stopped:|memory bound/.test(error.message)) throw new QueryFailed(`${error.message}\n\n${schemaHint(sql)}`);
+      throw error;
+    }
+    const { bytesNote, ...table } = result;
+    const warnings = [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`);
+    if (bytesNote) warnings.push(bytesNote);
+    return { ...table, warnings };
   }
 
-  private open(): Promise<Modules> {
-    this.modules ??= loadModules(this.options.memoryMb).then(
-      (m) => {
-        this.options.logger.debug("query engine loaded (DuckDB, in memory)");
-        return m;
+  /** The query worker's process id (tests read its memory), once a query started it. */
+  get workerPid(): number | undefined {
+    return this.worker.pid;
+  }
+
+  /** Stops the worker and any load in progress, and removes the generation files. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.loadTimer) clearTimeout(this.loadTimer);
+    this.worker.close();
+    await (await this.writer?.catch(() => undefined))?.generations.close();
+  }
+
+  private openWriter(): Promise<Writer> {
+    this.writer ??= loadWriter(this.options.memoryMb, this.options.folder).then(
+      (w) => {
+        this.options.logger.debug("query engine loaded (DuckDB)");
+        return w;
       },
       (error: unknown) => {
-        this.modules = undefined;
+        this.writer = undefined;
         throw error;
       },
     );
-    return this.modules;
+    return this.writer;
   }
 
-  private async run(sql: string, limit: number): Promise<BoundedResult & { warnings: string[] }> {
-    const m = await this.open();
-    await this.refresh(m);
-    const { con } = m.db;
-    let prepared;
-    try {
-      prepared = await m.lockdown.prepareReadOnly(con, sql);
-    } catch (error) {
-      if (error instanceof QueryRefused) throw error;
-      throw new QueryFailed(`${(error as Error).message}\n\n${schemaHint(sql)}`);
-    }
-    try {
-      const result = await m.bounded.runBounded(con, prepared, { limit, timeoutMs: this.options.timeoutSeconds * 1000 });
-      return { ...result, warnings: [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`) };
-    } catch (error) {
-      if (error instanceof QueryTimedOut) throw error;
-      const message = (error as Error).message;
-      if (/out of memory/i.test(message)) {
-        throw new QueryFailed(`${message.split("\n")[0]}\n\nThe query memory cap is ${this.options.memoryMb} MB (--query-memory-mb): aggregate, filter or limit earlier.`);
-      }
-      throw new QueryFailed(`${message}\n\n${schemaHint(sql)}`);
-    } finally {
-      prepared.destroySync();
-    }
-  }
-
-  private async refresh(m: Modules): Promise<void> {
+  /** Takes in what changed since the current generation; returns the generation to query. */
+  private async refresh(): Promise<number> {
     const { store } = this.options;
     await store.sync();
     const current = new Map(store.list().map((e) => [e.jobId, e]));
-    let changed = false;
-    for (const jobId of [...this.loaded.keys()]) {
-      if (current.has(jobId)) continue;
-      await this.drop(m, jobId);
-      changed = true;
-    }
     for (const jobId of [...this.failed.keys()]) if (!current.has(jobId)) this.failed.delete(jobId);
-    for (const entry of current.values()) {
-      if (this.loaded.has(entry.jobId) || this.failed.has(entry.jobId)) continue;
-      await this.load(m, entry);
-      changed = true;
-    }
+    const gone = [...this.loaded.keys()].filter((jobId) => !current.has(jobId));
+    const added = [...current.values()].filter((e) => !this.loaded.has(e.jobId) && !this.failed.has(e.jobId));
     const stale = store.persistent && Date.now() - this.observationsReadAt > OBSERVATIONS_STALE_MS;
-    if (this.observationsDirty || stale) {
+    const observations = this.observationsDirty || stale;
+    if (this.generation > 0 && gone.length === 0 && added.length === 0 && !observations) return this.generation;
+    const w = await this.openWriter();
+    let pages: Observed<AuditPage>[] = [];
+    let lookups: Observed<Opportunity[]>[] = [];
+    if (observations) {
       this.observationsDirty = false;
       this.observationsReadAt = Date.now();
-      const [pages, lookups]: [Observed<AuditPage>[], Observed<Opportunity[]>[]] = await Promise.all([
-        this.options.observations.auditPages(),
-        this.options.observations.opportunityLookups(),
-      ]);
-      await m.events.loadAuditPages(m.db.con, pages);
-      await m.opportunities.loadOpportunities(m.db.con, lookups);
-      changed = true;
+      [pages, lookups] = await Promise.all([this.options.observations.auditPages(), this.options.observations.opportunityLookups()]);
     }
-    // Changed tables are compressed (and deleted rows' space reused) at a checkpoint.
-    if (changed) await m.db.con.run("CHECKPOINT");
+    const { generation, file } = await w.generations.next(async (con, fresh) => {
+      if (this.generation === 0 && !fresh) {
+        // Started from the generation a previous process kept: what it holds is loaded already.
+        const kept = (await con.runAndReadAll("SELECT export_id FROM exports")).getRows().map((r) => String(r[0]));
+        for (const jobId of kept) {
+          if (current.has(jobId)) this.loaded.set(jobId, current.get(jobId) as StoredExport);
+          else gone.push(jobId);
+        }
+        added.splice(0, added.length, ...added.filter((e) => !this.loaded.has(e.jobId)));
+        if (kept.length > 0) this.options.logger.debug(`query tables: ${kept.length} export(s) kept from an earlier run`);
+      }
+      for (const jobId of gone) await this.drop(w, con, jobId);
+      for (const entry of added) await this.load(w, con, entry);
+      if (observations) {
+        await w.events.loadAuditPages(con, pages);
+        await w.opportunities.loadOpportunities(con, lookups);
+      }
+    });
+    await this.worker.open(generation, file);
+    this.generation = generation;
+    return generation;
   }
 
-  private async drop(m: Modules, jobId: string): Promise<void> {
-    const { con } = m.db;
-    await m.forecast.dropForecast(con, jobId);
+  private async drop(w: Writer, con: DuckDBConnection, jobId: string): Promise<void> {
+    await w.forecast.dropForecast(con, jobId);
     for (const table of ["exports", "people", "reports_to", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
       await con.run(`DELETE FROM ${table} WHERE export_id = $id`, { id: jobId });
     }
@@ -159,23 +221,22 @@ export class QueryEngine {
     this.loaded.delete(jobId);
   }
 
-  private async load(m: Modules, entry: StoredExport): Promise<void> {
-    const { con } = m.db;
+  private async load(w: Writer, con: DuckDBConnection, entry: StoredExport): Promise<void> {
     const started = Date.now();
     try {
       let rows: number;
       let timePeriod: string | undefined;
       if (entry.kind === "forecast") {
         const table = await this.options.tables.get(entry.jobId);
-        ({ rows, timePeriod } = await m.forecast.loadForecast(con, entry, table));
+        ({ rows, timePeriod } = await w.forecast.loadForecast(con, entry, table));
       } else {
         const file = await this.options.store.read(entry.jobId);
-        rows = entry.kind === "audit" ? await m.events.loadAuditExport(con, entry.jobId, file) : await m.events.loadActivityExport(con, entry.jobId, file);
+        rows = entry.kind === "audit" ? await w.events.loadAuditExport(con, entry.jobId, file) : await w.events.loadActivityExport(con, entry.jobId, file);
       }
       const r = entry.request;
       const types = Array.isArray(r.typesToExport) ? r.typesToExport : Array.isArray(r.activityTypes) ? r.activityTypes : [];
-      const { list, text, ts } = m.append;
-      await m.append.appendRows(con, "exports", [
+      const { list, text, ts } = w.append;
+      await w.append.appendRows(con, "exports", [
         [
           entry.jobId,
           entry.kind,
@@ -195,7 +256,7 @@ export class QueryEngine {
       const why = (error as Error).message;
       this.failed.set(entry.jobId, why);
       this.options.logger.warn(`query tables: export ${entry.jobId} could not be loaded: ${why}`);
-      await this.drop(m, entry.jobId).catch(() => undefined);
+      await this.drop(w, con, entry.jobId).catch(() => undefined);
     }
   }
 }

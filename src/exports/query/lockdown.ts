@@ -1,38 +1,10 @@
 /**
- * What keeps assistant SQL harmless: DuckDB opened without extension autoloading, then (once our
- * own tables exist) external access off and the configuration locked; and each query checked to
- * be exactly one read-only statement by DuckDB's own parser before it runs.
+ * The friendly first check of a caller's SQL: exactly one read-only statement, by DuckDB's own
+ * parser, refused with a message that says what to send instead. It is not what keeps the data
+ * safe (the reader is READ_ONLY and locked, reader/open-reader.ts); it makes refusals clear.
  */
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import { QueryRefused } from "./errors.js";
-
-/** Options DuckDB is opened with: the memory cap, and no extension fetched or loaded by itself. */
-export function openOptions(memoryMb: number): Record<string, string> {
-  return {
-    memory_limit: `${memoryMb}MB`,
-    // One thread and no insertion order kept: loading an export's rows then holds less memory
-    // at once (peak RSS of a 5,000-user load 415 -> 373 MB); questions run in milliseconds anyway.
-    threads: "1",
-    preserve_insertion_order: "false",
-    autoload_known_extensions: "false",
-    autoinstall_known_extensions: "false",
-    allow_community_extensions: "false",
-    allow_unsigned_extensions: "false",
-  };
-}
-
-/** Run after our own loading is set up, before any assistant SQL. Order matters: the lock is last. */
-const LOCKDOWN = [
-  "SET TimeZone = 'UTC'",
-  // In-memory only: nothing spills to disk (a query over the cap stops with an out-of-memory error).
-  "SET temp_directory = ''",
-  "SET enable_external_access = false",
-  "SET lock_configuration = true",
-];
-
-export async function lockDown(con: DuckDBConnection): Promise<void> {
-  for (const sql of LOCKDOWN) await con.run(sql);
-}
 
 // A first word that is never a question. DuckDB's statement type below is the authority; this
 // catches statements whose preparation would already touch something (COPY ... TO, EXPORT).

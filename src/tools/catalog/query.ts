@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
-import { DEFAULT_ROWS, MAX_ROWS, QueryError, type BoundedResult } from "../../exports/index.js";
+import { DEFAULT_ROWS, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -12,7 +12,7 @@ function cell(value: unknown): string {
 }
 
 /** One compact table: a line on the count, the header, the rows. */
-export function queryText(result: BoundedResult & { warnings: string[] }): string {
+export function queryText(result: QueryAnswer): string {
   const { columns, rows, row_count, truncated } = result;
   const lines = [`${row_count} row(s)${truncated ? `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)` : ""}.`];
   if (rows.length > 0) {
@@ -50,10 +50,10 @@ export const query = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,
   uiResourceUri: FORECAST_VIEW_URI,
-  async handler({ sql, limit }, deps) {
+  async handler({ sql, limit }, deps, call) {
     let result;
     try {
-      result = await deps.query.query(sql, limit);
+      result = await deps.query.query(sql, limit, { caller: call.caller ?? "", signal: call.signal });
     } catch (error) {
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { CallContext, Deps } from "../../deps.js";
 import { runTool, type ToolDefinition } from "./define-tool.js";
 import { toolListing } from "./listing.js";
+import { listingFor, scopeChallenge, scopesByName } from "./scope-gate.js";
 
 /** Answers a job tool's call with a task when the request is a Tasks client's; undefined otherwise. */
 export type TaskStarter = (tool: ToolDefinition, args: Record<string, unknown>, ctx: ServerContext, call: CallContext) => Promise<CallToolResult | undefined>;
@@ -30,8 +31,10 @@ function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObj
 /** Our CallContext from the SDK's per-request context. */
 function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
+  const caller = ctx.http?.authInfo?.clientId;
   return {
     signal: ctx.mcpReq.signal,
+    ...(caller ? { caller } : {}),
     isClosing,
     progress: async ({ progress, total, message }) => {
       if (progressToken === undefined) return;
@@ -59,20 +62,25 @@ async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: 
 export function registerTools(server: McpServer, tools: readonly ToolDefinition[], deps: Deps, isClosing: () => boolean, startTask?: TaskStarter): { tools: Tool[] } {
   const listing = toolListing(tools);
   const listed = new Map<string, Tool>(listing.map((t) => [t.name, t]));
+  const scopes = scopesByName(tools);
   for (const tool of tools) {
     const { input, output } = schemasOf(tool);
     const registered = server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations, scopeChallenge: scopeChallenge(scopes.get(tool.name)!, deps.config) },
       (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing), startTask),
     );
     // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
     registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;
   }
   // After every registerTool (the first one installs the SDK's own tools/list): the catalogue as
-  // rendered once. The 2026 path checks Mcp-Param-* headers against the same listed input schemas.
+  // rendered once (for a signed-in caller, the tools its permissions allow). The 2026 path checks
+  // Mcp-Param-* headers against the same listed input schemas.
   const result = { tools: listing };
-  server.server.setRequestHandler("tools/list", () => result);
+  server.server.setRequestHandler("tools/list", (_request, ctx) => {
+    const tools = listingFor(result.tools, scopes, ctx.http?.authInfo);
+    return tools === result.tools ? result : { tools };
+  });
   server.toolInputSchemaJson = (name: string) => listed.get(name)?.inputSchema as Record<string, unknown> | undefined;
   return result;
 }

@@ -1,0 +1,138 @@
+/**
+ * The query tables on disk, one immutable file per generation. The server's own writer (a
+ * READ_WRITE DuckDB instance no caller's SQL ever reaches) makes generation N+1 from a copy of N
+ * plus what changed (exports loaded or dropped, audit pages and lookups replaced), checkpoints
+ * and closes it; the query worker then opens it READ_ONLY. A generation is never written again,
+ * so readers need no lock and a restarted worker reopens it at once. The files live in a private
+ * folder of this process (0700), removed when it closes; those of processes that died go first.
+ *
+ * With a kept folder (the store's own, not memory mode), each generation is also published there
+ * as `latest-<schema>.duckdb` (a hard link: the file never changes), and the first generation of
+ * a new process starts from it: a restart loads only what changed since, never parses again
+ * what was already loaded.
+ */
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { CATALOG, createSchema, SCHEMA_TAG } from "./database.js";
+
+const PREFIX = "clari-mcp-query-";
+
+function writerOptions(memoryMb: number): Record<string, string> {
+  return {
+    memory_limit: `${memoryMb}MB`,
+    // One thread and no insertion order kept: loading an export's rows then holds less memory at once.
+    threads: "1",
+    preserve_insertion_order: "false",
+    autoload_known_extensions: "false",
+    autoinstall_known_extensions: "false",
+    allow_community_extensions: "false",
+    allow_unsigned_extensions: "false",
+  };
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Folders left by processes that died (a SIGKILL): removed before this process makes its own. */
+async function removeOrphans(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^clari-mcp-query-(\d+)-/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processRuns(pid)) await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export class Generations {
+  private folder: Promise<string> | undefined;
+  private count = 0;
+  private current: string | undefined;
+  private writing: DuckDBConnection | undefined;
+
+  /** `kept`: the folder a generation is published in for the next process (none in memory mode). */
+  constructor(
+    private readonly memoryMb: number,
+    private readonly kept?: string,
+  ) {}
+
+  private get latest(): string | undefined {
+    return this.kept ? path.join(this.kept, `latest-${SCHEMA_TAG}.duckdb`) : undefined;
+  }
+
+  /**
+   * Makes the next generation: a copy of the current one (for the first, of the kept latest, or
+   * a new schema), changed by `apply`, which is told whether it starts from an empty schema.
+   */
+  async next(apply: (con: DuckDBConnection, fresh: boolean) => Promise<void>): Promise<{ generation: number; file: string }> {
+    const parent = this.kept ?? tmpdir();
+    const folder = await (this.folder ??= mkdir(parent, { recursive: true, mode: 0o700 })
+      .then(() => removeOrphans(parent))
+      .then(() => mkdtemp(path.join(parent, `${PREFIX}${process.pid}-`))));
+    const generation = ++this.count;
+    const dir = path.join(folder, `gen-${generation}`);
+    await mkdir(dir, { mode: 0o700 });
+    const file = path.join(dir, `${CATALOG}.duckdb`);
+    const base = this.current ?? (this.latest && (await exists(this.latest)) ? this.latest : undefined);
+    if (base) await copyFile(base, file);
+    const instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
+    try {
+      const con = await instance.connect();
+      this.writing = con;
+      try {
+        await con.run("SET TimeZone = 'UTC'");
+        if (!base) await createSchema(con);
+        await apply(con, !base);
+        await con.run("CHECKPOINT");
+      } finally {
+        this.writing = undefined;
+        con.closeSync();
+      }
+    } catch (error) {
+      instance.closeSync();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    instance.closeSync();
+    const previous = this.current;
+    this.current = file;
+    await this.publish(file);
+    // The worker holds the old file open until its queries end; on POSIX removing it now is safe.
+    if (previous && process.platform !== "win32") await rm(path.dirname(previous), { recursive: true, force: true }).catch(() => undefined);
+    return { generation, file };
+  }
+
+  /** The generation becomes the kept latest (a hard link, replaced atomically; a copy where links fail). */
+  private async publish(file: string): Promise<void> {
+    const latest = this.latest;
+    if (!latest) return;
+    const staging = `${latest}.${process.pid}.tmp`;
+    try {
+      await rm(staging, { force: true });
+      await link(file, staging).catch(() => copyFile(file, staging));
+      await rename(staging, latest);
+    } catch {
+      await rm(staging, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Stops a load in progress (the server is closing) and removes the folder. */
+  async close(): Promise<void> {
+    this.writing?.interrupt();
+    const folder = await this.folder?.catch(() => undefined);
+    if (folder) await rm(folder, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

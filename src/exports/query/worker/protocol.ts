@@ -1,0 +1,16 @@
+/** The messages between the server and its query worker (JSON over the IPC channel). */
+import type { BoundedResult, Bounds } from "../reader/run-bounded.js";
+
+export type ToWorker =
+  /** Serve queries from this generation file from now on (older ones close when idle). */
+  | { type: "open"; generation: number; file: string }
+  | { type: "query"; id: number; generation: number; sql: string; bounds: Bounds; statementCheck: boolean }
+  | { type: "interrupt"; id: number };
+
+export type QueryFailure = { kind: "refused" | "failed" | "interrupted" | "memory"; message: string };
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "opened"; generation: number; error?: string }
+  | { type: "result"; id: number; result: BoundedResult }
+  | { type: "error"; id: number; error: QueryFailure };

@@ -1,0 +1,25 @@
+/**
+ * The query worker process: callers' SQL runs here, never in the server. The server starts it
+ * with a data-size limit (the memory bound of every query, lists and strings included), talks to
+ * it over the IPC channel, and kills it when a query ignores an interrupt. stdout is unused; it
+ * exits when the server goes.
+ */
+import { redactSecrets } from "../../../security/redact.js";
+import type { ToWorker } from "./protocol.js";
+import { serveQueries } from "./serve-queries.js";
+
+const memoryMb = Number(process.env.CLARI_MCP_WORKER_MEMORY_MB ?? "1024");
+const threads = Number(process.env.CLARI_MCP_WORKER_THREADS ?? "1");
+const home = process.env.HOME;
+/** DuckDB's messages may name files: keep paths (the home folder among them) out of answers. */
+const scrub = (text: string): string => redactSecrets(home ? text.split(home).join("~") : text).replace(/\/(?:[\w.-]+\/)+[\w.-]+/g, "<path>");
+
+if (!process.send) throw new Error("the query worker runs as a child process with an IPC channel");
+const send = process.send.bind(process);
+const service = serveQueries((message) => send(message), { memoryMb, threads, scrub });
+process.on("message", (message) => service.handle(message as ToWorker));
+process.on("disconnect", () => {
+  service.close();
+  process.exit(0);
+});
+send({ type: "ready" });
