@@ -33,6 +33,15 @@ const TOKEN_SOURCE = "(?:%[0-9A-Fa-f]{2})+|\\\\u\\{[0-9A-Fa-f]{1,6}\\}|\\\\u[0-9
 const IGNORABLES = new RegExp(`${IGNORABLE_CLASS}+`, "g");
 const HAS_IGNORABLE = new RegExp(IGNORABLE_CLASS);
 const TOKENS = new RegExp(TOKEN_SOURCE, "g");
+/** The same escapes but the control-character ones (\\b \\f \\n \\r \\t), whose letter may be a secret's own after a stray backslash. */
+const TOKENS_BUT_LETTERS = new RegExp(TOKEN_SOURCE.replace("\"'bfnrt]", "\"']"), "g");
+
+/**
+ * How a text is read: "none" drops ignorable characters only (a secret that holds something
+ * escape-like, "%3D" or "\\f", is found as written); "all" decodes every escape; "keep-letters"
+ * decodes all but the control-character ones, so "\\" + "t..." still shows a secret starting with t.
+ */
+export type Decoding = "none" | "all" | "keep-letters";
 
 const SIMPLE: Record<string, string> = { "\\": "\\", "/": "/", '"': '"', "'": "'", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
@@ -109,7 +118,7 @@ function stripStep(text: string): Step {
 }
 
 /** Decode escapes, keeping the way back (every character of an escape's piece comes from that piece). */
-function decodeStep(text: string): Step {
+function decodeStep(text: string, tokens: RegExp): Step {
   const start: number[] = [];
   const end: number[] = [];
   let out = "";
@@ -121,7 +130,7 @@ function decodeStep(text: string): Step {
       end.push(j + 1);
     }
   };
-  for (const m of text.matchAll(TOKENS)) {
+  for (const m of text.matchAll(tokens)) {
     copy(m.index);
     let at = m.index;
     for (const piece of decodeToken(m[0])) {
@@ -139,38 +148,49 @@ function decodeStep(text: string): Step {
 }
 
 /**
- * The canonical text only (the fast way: no positions). Equal to canonicalize(text, decode).text.
- * Without `decode`, ignorable characters are dropped but escapes kept: a secret that holds
- * something escape-like ("\\f" in it) is then found as written.
+ * The text at each depth of decoding, the fast way (native replaces, no positions): [d] is the text
+ * after d rounds of decoding (up to ROUNDS, ending early when a round changes nothing), with its
+ * ignorable characters dropped. Escapes are decoded before ignorables are dropped, so no escape
+ * forms across a space ("&#8 8" is not "&#88"). A secret may show at any depth: a reader who
+ * decodes once sees depth 1. Equal to canonicalize(text, d, decoding).text for each d.
  */
-export function canonicalText(text: string, decode = true): string {
-  let t = HAS_IGNORABLE.test(text) ? text.replace(IGNORABLES, "") : text;
-  for (let round = 0; decode && round < ROUNDS && INTRODUCERS.test(t); round++) {
-    const decoded = t.replace(TOKENS, decodeString);
-    if (decoded === t) break;
-    t = HAS_IGNORABLE.test(decoded) ? decoded.replace(IGNORABLES, "") : decoded;
+export function canonicalTexts(text: string, decoding: Exclude<Decoding, "none"> = "all"): string[] {
+  const strip = (t: string): string => (HAS_IGNORABLE.test(t) ? t.replace(IGNORABLES, "") : t);
+  let u = text;
+  const texts = [strip(u)];
+  const tokens = decoding === "keep-letters" ? TOKENS_BUT_LETTERS : TOKENS;
+  for (let round = 0; round < ROUNDS && INTRODUCERS.test(u); round++) {
+    const decoded = u.replace(tokens, decodeString);
+    if (decoded === u) break;
+    u = decoded;
+    texts.push(strip(u));
   }
-  return t;
+  return texts;
+}
+
+/** The canonical text at the deepest depth (see canonicalTexts). */
+export function canonicalText(text: string, decoding: Decoding = "all"): string {
+  if (decoding === "none") return HAS_IGNORABLE.test(text) ? text.replace(IGNORABLES, "") : text;
+  return canonicalTexts(text, decoding).at(-1)!;
 }
 
 /**
- * The canonical form of a text: ignorable characters dropped, escapes decoded (ROUNDS times at most,
- * dropping what they decode to that is ignorable), with each character's original span.
+ * The canonical form of a text at a depth: escapes decoded `depth` times (ROUNDS at most), then
+ * ignorable characters dropped, with each character's original span.
  */
-export function canonicalize(text: string, decode = true): Canonical {
+export function canonicalize(text: string, depth: number, decoding: Decoding = "all"): Canonical {
   const steps: Step[] = [];
   let t = text;
   const push = (step: Step): void => {
     steps.push(step);
     t = step.text;
   };
-  if (HAS_IGNORABLE.test(t)) push(stripStep(t));
-  for (let round = 0; decode && round < ROUNDS && INTRODUCERS.test(t); round++) {
-    const decoded = decodeStep(t);
+  for (let round = 0; decoding !== "none" && round < Math.min(depth, ROUNDS) && INTRODUCERS.test(t); round++) {
+    const decoded = decodeStep(t, decoding === "keep-letters" ? TOKENS_BUT_LETTERS : TOKENS);
     if (decoded.text === t) break;
     push(decoded);
-    if (HAS_IGNORABLE.test(t)) push(stripStep(t));
   }
+  if (HAS_IGNORABLE.test(t)) push(stripStep(t));
   const start = new Int32Array(t.length);
   const end = new Int32Array(t.length);
   for (let k = 0; k < t.length; k++) {

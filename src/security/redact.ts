@@ -13,7 +13,7 @@
  * (without its spaces, ordinary text would match them). redactSecrets runs the stages in order;
  * the streaming transform (redact-stream.ts) runs the very same stages, so both agree.
  */
-import { canonicalize, canonicalText, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
+import { canonicalize, canonicalText, canonicalTexts, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
 
 const MARKER = "[redacted]";
 /** Encoded variants shorter than this are skipped (too likely to hit ordinary text). */
@@ -167,7 +167,20 @@ const canonicalVariant = (variant: string): string => canonicalText(variant);
  * What a variant may look like in canonical text: decoded, and (for a secret that holds something
  * escape-like, e.g. "%3D") also as written, which is what an echo escaped once more decodes to.
  */
-const canonicalForms = (variant: string): string[] => [canonicalVariant(variant), variant.replace(IGNORABLE_RUNS, "")];
+const canonicalForms = (variant: string): string[] => [...caseForms(variant).map(canonicalVariant), variant.replace(IGNORABLE_RUNS, "")];
+/**
+ * A variant matched in any case may turn into an escape in another case ("\R" is "\r" lower-cased,
+ * which decodes to a line break): the variant with each letter right after a backslash in either
+ * case (at most 16 forms).
+ */
+function caseForms(variant: string): string[] {
+  const at = [...variant.matchAll(/\\[A-Za-z]/g)].map((m) => m.index + 1).slice(0, 4);
+  return Array.from({ length: 2 ** at.length }, (_, bits) => {
+    const chars = [...variant];
+    at.forEach((i, n) => (chars[i] = bits & (1 << n) ? chars[i]!.toUpperCase() : chars[i]!.toLowerCase()));
+    return chars.join("");
+  });
+}
 const IGNORABLE_RUNS = /[\s\u0085\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+/g;
 
 /**
@@ -213,15 +226,25 @@ function canonicalStage(folded: string[], exact: string[]): RedactionStage | und
     }
     return undefined;
   };
-  /** The first match in `text` (as written, ignorables dropped; or with its escapes decoded too), as an original [start, end). */
+  /** The first match in `text` read each way (canonical.ts's Decoding), as an original [start, end). */
   const first = (text: string): [number, number] | undefined => {
     if (text.length < MIN_CANONICAL) return undefined;
     let best: [number, number] | undefined;
-    for (const decode of [false, true]) {
-      if (decode && !INTRODUCERS.test(text)) continue;
-      if (!anyMatch(canonicalText(text, decode))) continue;
-      const found = next(canonicalize(text, decode), 0);
+    const consider = (depth: number, decoding: "all" | "keep-letters"): void => {
+      const found = next(canonicalize(text, depth, decoding), 0);
       if (found && (!best || found[0] < best[0] || (found[0] === best[0] && found[1] > best[1]))) best = [found[0], found[1]];
+    };
+    if (!INTRODUCERS.test(text)) {
+      if (anyMatch(canonicalText(text, "none"))) consider(0, "all");
+      return best;
+    }
+    // Every depth of decoding (a reader who decodes once sees depth 1), and with the control-character escapes kept.
+    for (const decoding of ["all", "keep-letters"] as const) {
+      // A control escape may only appear after a round ("\\" + "%66" is "\\f"): any backslash will do.
+      if (decoding === "keep-letters" && !text.includes("\\")) continue;
+      canonicalTexts(text, decoding).forEach((t, depth) => {
+        if ((depth > 0 || decoding === "all") && anyMatch(t)) consider(depth, decoding);
+      });
     }
     return best;
   };

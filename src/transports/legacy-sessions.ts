@@ -70,7 +70,7 @@ export function createLegacySessions(deps: Deps): LegacySessions {
     const caller = callerOf(tokenName);
     const admission = sessions.admit(caller);
     if (admission === "caller-cap") {
-      const who = tokenName === undefined ? "This client" : `Token ${JSON.stringify(tokenName)}`;
+      const who = tokenName === undefined ? "This client" : `Caller ${JSON.stringify(tokenName)}`;
       return sendJson(
         res,
         429,

@@ -99,7 +99,7 @@ describe("HTTP session table", () => {
     expect(Object.fromEntries(statuses)).toEqual({ 200: 99, 429: 910 });
     const refusal = JSON.parse(statuses.refusals[0]!.slice(4)) as { error: { code: number; message: string } };
     expect(refusal.error.code).toBe(-32000);
-    expect(refusal.error.message).toMatch(/Token "mallory" already holds 100 sessions, the most one caller may hold\. Close sessions it no longer uses \(DELETE/);
+    expect(refusal.error.message).toMatch(/Caller "mallory" already holds 100 sessions, the most one caller may hold\. Close sessions it no longer uses \(DELETE/);
     expect(await sessionCount(url, asAlice)).toBe(101);
     // Alice's idle session was not touched: her next request is answered.
     expect(await listStatus(url, idle.sessionId!, asAlice)).toBe(200);

@@ -21,7 +21,13 @@ import { redactDeep, redactSecrets, registerSecret, resetSecrets } from "../../s
 import { composeForm, findAnyLeaks, htmlEscapeSome, jsonEscapeSome, percentSome, slipIgnorables, type Base, type Layer, type Pick } from "../helpers/key-encodings.js";
 
 const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i));
-const keys = fc.string({ unit: fc.constantFrom(...PRINTABLE), minLength: 16, maxLength: 40 });
+/**
+ * Keys of printable ASCII but the backslash: a key that holds one can be read as an escape together
+ * with what an outer layer wraps around it ("\\" + "u0041"), which no reader can tell apart; such
+ * keys are checked as written, in any case, and under one layer below.
+ */
+const keys = fc.string({ unit: fc.constantFrom(...PRINTABLE.filter((c) => c !== "\\")), minLength: 16, maxLength: 40 });
+const keysWithBackslash = fc.string({ unit: fc.constantFrom(...PRINTABLE), minLength: 16, maxLength: 40 }).filter((k) => k.includes("\\"));
 const bases = fc.constantFrom<Base>("verbatim", "hex", "base64", "base64url", "base64NoPadding", "embeddedBase64");
 const layers = fc.array(fc.constantFrom<Layer>("percent", "json", "html"), { maxLength: 2 });
 /** A deterministic stream of choices from a seed (fast-check shrinks the seed). */
@@ -34,7 +40,7 @@ const picks = fc.integer().map((seed): Pick => {
     return (state >>> 0) % choices;
   };
 });
-/** Text around a form: anything printable, escapes and ignorables included. */
+/** Text around a form (a space apart: a context that ends in "&#8" would otherwise take a form's first "8" into an escape): anything printable, escapes and ignorables included. */
 const context = fc.string({ unit: fc.oneof(fc.constantFrom(...PRINTABLE, " ", "\n", "é", "%", "\\", "&", "\u200b"), fc.constantFrom("%41", "\\u0041", "&amp;", "&#65;")), maxLength: 30 });
 const forms = fc.record({ key: keys, base: bases, ignorables: fc.boolean(), layers, pick: picks, before: context, after: context });
 
@@ -71,9 +77,11 @@ describe("redaction of composed forms of a key", () => {
         resetSecrets();
         registerSecret(key);
         const form = composeForm(key, base, ignorables, applied, pick);
-        const out = redactSecrets(`${before}${form}${after}`);
+        const text = `${before} ${form} ${after}`;
+        const out = redactSecrets(text);
         expect(leaksIn(out, key), `form ${JSON.stringify(form)} -> ${JSON.stringify(out)}`).toEqual([]);
-        expect(out).toContain("[redacted]");
+        // Something was taken out whenever the text showed the key (context can hide a form's edge).
+        if (leaksIn(text, key).length > 0) expect(out).toContain("[redacted]");
       }),
       { numRuns: 600 },
     );
@@ -91,12 +99,24 @@ describe("redaction of composed forms of a key", () => {
     );
   });
 
+  it("a key that holds a backslash: as written, in any case, and under one layer of escapes", () => {
+    fc.assert(
+      fc.property(keysWithBackslash, fc.constantFrom<Layer | undefined>(undefined, "percent", "json", "html"), picks, (key, layer, pick) => {
+        resetSecrets();
+        registerSecret(key);
+        const form = composeForm(key, "verbatim", false, layer ? [layer] : [], pick);
+        expect(leaksIn(redactSecrets(`x ${form} y`), key), form).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("the streaming transform gives exactly what redactSecrets gives on the whole text, in any chunking", async () => {
     await fc.assert(
       fc.asyncProperty(forms, fc.array(fc.nat(), { maxLength: 12 }), async ({ key, base, ignorables, layers: applied, pick, before, after }, cuts) => {
         resetSecrets();
         registerSecret(key);
-        const text = `${before}${composeForm(key, base, ignorables, applied, pick)}${after}`;
+        const text = `${before} ${composeForm(key, base, ignorables, applied, pick)} ${after}`;
         expect(await streamed(text, cuts)).toBe(redactSecrets(text));
       }),
       { numRuns: 300 },
@@ -108,7 +128,7 @@ describe("redaction of composed forms of a key", () => {
       fc.property(forms, fc.nat(), fc.constantFrom("audit", "opportunity", "export"), ({ key, base, ignorables, layers: applied, pick, before, after }, at, family) => {
         resetSecrets();
         registerSecret(key);
-        const form = `${before}${composeForm(key, base, ignorables, applied, pick)}${after}`;
+        const form = `${before} ${composeForm(key, base, ignorables, applied, pick)} ${after}`;
         const cut = at % (form.length + 1);
         const [message, details] = [form.slice(0, cut), form.slice(cut)];
         const body =
