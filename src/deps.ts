@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
-import type { Config } from "./config.js";
+import { stateUrlPasswords, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Sandbox } from "./sandbox/index.js";
 import type { AuditStorage, StateBackend } from "./state/backend.js";
@@ -60,7 +60,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
   registerSecret(config.oauth?.introspectionClient?.clientSecret);
-  registerSecret(stateUrlPassword(config.stateUrl));
+  for (const password of stateUrlPasswords(config.stateUrl)) registerSecret(password);
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
   let sandbox: Promise<Sandbox> | undefined;
@@ -149,14 +149,4 @@ async function openBackend(config: Config, scope: string, warn: (message: string
     return openPostgresBackend({ url: config.stateUrl, scope, warn });
   }
   return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;
-}
-
-function stateUrlPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const password = new URL(url).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
 }

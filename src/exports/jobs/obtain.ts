@@ -310,12 +310,13 @@ function mayHaveQueued(error: unknown): boolean {
 }
 
 /**
- * Cancel a job on behalf of one who no longer waits (a cancelled task), under the rule a
- * cancelled call follows: only when nobody else waits on it here or in another process.
+ * Cancel a job on behalf of one who no longer waits (a cancelled task, named in `exceptTask`),
+ * under the rule a cancelled call follows: only when nobody else waits on it, here, in another
+ * process or as another task.
  */
-export async function cancelUnlessWaited(deps: ExportDeps, jobId: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
+export async function cancelUnlessWaited(deps: ExportDeps, jobId: string, exceptTask?: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
   const record = await deps.journal.findJob(jobId);
-  const othersWaiting = await allWaiters(deps, jobId, record);
+  const othersWaiting = await allWaiters(deps, jobId, record, exceptTask);
   if (othersWaiting > 0) return { cancelConfirmed: false, othersWaiting };
   const cancelConfirmed = await cancelQuietly(jobId, deps);
   if (cancelConfirmed) await forget(deps, jobId, record?.requestKey);
