@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redactDeep } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import type { Opportunity } from "../../client/schemas.js";
 import { defineTool } from "../kit/define-tool.js";
 import { lookUpOpportunities } from "../../exports/index.js";
