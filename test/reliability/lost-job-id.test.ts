@@ -83,7 +83,7 @@ describe.sequential("case 8: the journal refuses a jobId Clari returned", () => 
     expect(waited.answer?.isError, waited.answer?.text).toBe(false);
     expect(waited.answer?.structured).toMatchObject({ jobId, outcome: "running" });
     // Back up: the server writes the jobId it kept.
-    expect(await until(async () => (await journalRows(url)).some((r) => r.state === "queued" && r.jobId === jobId), 60_000)).toBe(true);
+    expect(await until(async () => (await journalRows(url)).some((r) => r.state === "queued" && r.jobId === jobId), 60_000), a.stderr().slice(-4000)).toBe(true);
     // Another replica asking the same export resumes that job at once (no "queuing right now").
     const b = await startServer(fake, { cacheDir: await tempDir(), flags: ["--state", url] });
     const other = await b.call(EXPORT_TOOL, forecastArgs(0));

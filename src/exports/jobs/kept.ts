@@ -17,8 +17,8 @@ interface Kept {
 }
 
 const keptJobs = new WeakMap<object, Map<string, Kept>>();
-/** The background rewrite: from 0.5 s doubling to 10 s apart, about 100 s in all; a later ask starts another round. */
-const RETRY = { retries: 14, minTimeout: 500, factor: 2, maxTimeout: 10_000, unref: true } as const;
+/** The background rewrite: from 0.5 s doubling to 15 s apart, for as long as the jobId is kept (the timer never holds the process up). */
+const RETRY = { retries: Number.POSITIVE_INFINITY, minTimeout: 500, factor: 2, maxTimeout: 15_000, unref: true } as const;
 
 function keptOf(deps: ExportDeps): Map<string, Kept> {
   let map = keptJobs.get(deps.store);
@@ -95,7 +95,10 @@ function retryInBackground(deps: ExportDeps, kept: Kept): void {
     async () => {
       if (map.get(key) !== kept) return; // its end was confirmed meanwhile
       const record = kept.record as JournalRecord & { jobId: string };
-      const holder = await deps.store.lock.run(() => writeUnlessSettled(deps, record, false));
+      // p-retry gives up at once on a TypeError; a driver's TypeError mid-outage must not end the retries.
+      const holder = await deps.store.lock.run(() => writeUnlessSettled(deps, record, false)).catch((error: unknown) => {
+        throw new Error(faultText(error));
+      });
       if (map.get(key) === kept) {
         if (kept.record !== record) throw new Error("a newer record of this request is waiting");
         map.delete(key);
