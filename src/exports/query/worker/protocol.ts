@@ -1,10 +1,12 @@
 /** The messages between the server and its query worker (JSON over the IPC channel). */
 import type { BoundedResult, Bounds } from "../reader/run-bounded.js";
+import type { Sources } from "../reader/trace-sources.js";
 
 export type ToWorker =
   /** Serve queries from this generation file from now on (older ones close when idle). */
   | { type: "open"; generation: number; file: string }
-  | { type: "query"; id: number; generation: number; sql: string; bounds: Bounds; statementCheck: boolean }
+  /** timeoutMs: the query's time limit, so tracing its sources (trace-sources.ts) stays inside it. */
+  | { type: "query"; id: number; generation: number; sql: string; bounds: Bounds; statementCheck: boolean; timeoutMs: number }
   | { type: "interrupt"; id: number };
 
 export type QueryFailure = { kind: "refused" | "failed" | "interrupted" | "memory"; message: string };
@@ -12,5 +14,5 @@ export type QueryFailure = { kind: "refused" | "failed" | "interrupted" | "memor
 export type FromWorker =
   | { type: "ready" }
   | { type: "opened"; generation: number; error?: string }
-  | { type: "result"; id: number; result: BoundedResult }
+  | { type: "result"; id: number; result: BoundedResult; sources?: Sources }
   | { type: "error"; id: number; error: QueryFailure };

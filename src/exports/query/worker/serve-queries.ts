@@ -8,6 +8,7 @@ import { QueryRefused } from "../errors.js";
 import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
 import { runBounded } from "../reader/run-bounded.js";
+import { mayTrace, traceSources } from "../reader/trace-sources.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
 interface Generation {
@@ -19,6 +20,10 @@ export interface QueryService {
   handle(message: ToWorker): void;
   close(): void;
 }
+
+/** The most time spent tracing a query's sources, and the margin kept before its time limit. */
+const TRACE_MS = 3000;
+const TRACE_MARGIN_MS = 500;
 
 /** Words in DuckDB's messages that say the memory bound was hit. */
 const MEMORY = /out of memory|bad allocation|failed to allocate/i;
@@ -67,12 +72,18 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     try {
       con = await generation.instance.connect();
       running.set(message.id, con);
+      const started = Date.now();
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql) : await con.prepare(message.sql);
+      let result;
       try {
-        send({ type: "result", id: message.id, result: await runBounded(prepared, message.bounds) });
+        result = await runBounded(prepared, message.bounds);
       } finally {
         prepared.destroySync();
       }
+      // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
+      const budget = Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
+      const sources = mayTrace(message.sql) ? await traceSources(con, message.sql, budget) : undefined;
+      send({ type: "result", id: message.id, result, ...(sources ? { sources } : {}) });
     } catch (error) {
       send({ type: "error", id: message.id, error: failure(error) });
     } finally {
