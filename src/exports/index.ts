@@ -21,7 +21,7 @@ export { TableCache } from "./table/table-cache.js";
 
 // Stored exports described and read.
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";
-export { eventRows } from "./summary/summarise-events.js";
+export { eventRows, filterAudit, filterWords, type AuditFilter } from "./summary/summarise-events.js";
 export type { Summarised } from "./summary/summarised.js";
 
 // Reads that spend no quota, kept for questions.
@@ -31,4 +31,4 @@ export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./obs
 export { DEFAULT_ROWS, MAX_ROWS, QueryEngine } from "./query/engine.js";
 export type { QueryAnswer, QueryOptions } from "./query/engine.js";
 export { QueryError } from "./query/errors.js";
-export { contractMarkdown } from "./query/contract.js";
+export { contractMarkdown } from "./query/contract-markdown.js";

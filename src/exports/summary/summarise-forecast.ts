@@ -6,7 +6,9 @@
 import { z } from "zod";
 import type { ForecastTable } from "../table/forecast-table.js";
 import { parseTimePeriodLabel } from "../read/values.js";
+import { settlingWarning } from "../read/weeks.js";
 import { hierarchyLevels, MAX_LEVELS } from "./hierarchy-levels.js";
+import { hygieneSummary } from "./hygiene-week.js";
 
 const MAX_FIELDS = 50;
 const MAX_PERIODS = 20;
@@ -67,6 +69,20 @@ export const ForecastSummarySchema = z.object({
       "Per level, field and data type, the latest week's sum over that level's people. A manager's call covers their team, so levels are never added together: the top's call (level 0) is the org's number",
     ),
   totalsTruncated: z.boolean(),
+  hygiene: z
+    .object({
+      timePeriod: z.string(),
+      week: z.number().int(),
+      start: z.string(),
+      field: z.string().nullable().describe("The call whose update flag is counted (Commit when present)"),
+      updated: z.number().int().describe("People who updated it in that week"),
+      notUpdated: z.number().int(),
+      latestWeek: z.number().int(),
+      latestWeekStart: z.string(),
+      latestSettling: z.boolean().describe("The latest week began less than two days before the data was taken"),
+    })
+    .nullable()
+    .describe("Update hygiene in the hygiene week: the latest week that began at least two days before the data was taken (hygiene() in clari_query)"),
   timePeriodMismatch: z
     .string()
     .optional()
@@ -80,6 +96,10 @@ export interface SummariseOptions {
   requestedTimePeriod?: string;
   /** The job's truncation flags. */
   job?: { rowsTruncated?: boolean; cellsTruncated?: boolean };
+  /** When the data was taken (the job's end, or the read's time; default now): which week hygiene uses. */
+  takenAt?: number;
+  /** What the data is, for warnings ("this export", "this read"). */
+  source?: string;
 }
 
 function round(n: number): number {
@@ -250,6 +270,17 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
   if (hierarchy.unplacedPeople > 0) warnings.push(`${hierarchy.unplacedPeople} people have no role, so no hierarchy level: they are left out of the level totals.`);
   if (hierarchy.folded) warnings.push(`The hierarchy is deeper than ${MAX_LEVELS} levels: the deepest are counted in level ${MAX_LEVELS - 1}.`);
 
+  const takenAt = options.takenAt ?? Date.now();
+  const hygiene = hygieneSummary(table, takenAt);
+  if (hygiene?.latestSettling) {
+    warnings.push(
+      settlingWarning(
+        { source: options.source ?? "this export", timePeriod: hygiene.timePeriod, latestWeek: hygiene.latestWeek, latestWeekStart: hygiene.latestWeekStart, hygieneWeek: hygiene.week, hygieneWeekStart: hygiene.start },
+        takenAt,
+      ),
+    );
+  }
+
   const summary: ForecastSummary = {
     shape: table.shape,
     rowCount: n,
@@ -280,6 +311,7 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
     currencies: currencies.slice(0, MAX_CURRENCIES),
     latestWeekTotals,
     totalsTruncated: keys.length > MAX_TOTALS,
+    hygiene,
     warnings: warnings.slice(0, 20),
   };
   if (mismatch) summary.timePeriodMismatch = mismatch;
