@@ -115,7 +115,7 @@ async function openBackend(config: Config, scope: string, warn: (message: string
   if (config.sandbox) return undefined;
   if (config.stateUrl) {
     // node-postgres loads only when a database is used.
-    const { openPostgresBackend } = await import("./state/postgres.js");
+    const { openPostgresBackend } = await import("./state/postgres/open.js");
     return openPostgresBackend({ url: config.stateUrl, scope, warn });
   }
   return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;

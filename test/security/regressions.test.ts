@@ -63,7 +63,7 @@ describe("regressions", () => {
   });
 });
 
-// BUG: src/tools/define-tool.ts toCallToolResult (and the resource handlers in src/resources/) pass
+// BUG: src/tools/kit/define-tool.ts toCallToolResult (and the resource handlers in src/resources/) pass
 // successful answers through unredacted: a key that Clari quotes in a 200 body (a job title, an
 // audit event's parameters) reaches the tool result and the resource content.
 describe("regression: secrets in successful answers", () => {

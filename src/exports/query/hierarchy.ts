@@ -3,7 +3,8 @@
  * levels, reps and regions. Pure (no DuckDB), so a synchronous forecast read can be placed in
  * its hierarchy when it is kept, without loading the query engine.
  */
-import type { ForecastPerson, ForecastTable } from "../table/forecast-table.js";
+import type { ForecastPerson } from "../table/forecast-row.js";
+import type { ForecastTable } from "../table/forecast-table.js";
 
 export interface Person {
   userId: string;
