@@ -37,7 +37,7 @@ const REFUSED: Array<[string, RegExp]> = [
   ["EXPORT DATABASE '/tmp/clari-query-export'", /Refused: EXPORT/],
   ["SELECT 1; DROP TABLE forecast", /exactly one/],
   ["/* hidden */ (DELETE FROM forecast)", /Refused: DELETE/],
-  ["WITH x AS (SELECT 1) INSERT INTO exports SELECT * FROM exports", /Refused: a INSERT|not allowed/],
+  ["WITH x AS (SELECT 1) INSERT INTO opportunities SELECT * FROM opportunities", /Refused: a INSERT|not allowed/],
 ];
 
 describe("lockdown", () => {

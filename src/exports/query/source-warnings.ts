@@ -72,13 +72,15 @@ function settling(sources: Sources): string[] {
 export function sourceWarnings(sources: Sources, columns: readonly string[]): { warnings: string[]; definitions: string[] } {
   const names = new Set(columns.map((c) => c.toLowerCase()));
   const warnings: string[] = [];
-  if (!sources.traced && sources.stored.length > 1) {
+  if (!sources.traced) {
+    // Part of the query could not be traced: say what might be mixed, never guess from the part that was.
     const pairs = sources.stored.map((s) => `${s.forecastId ?? "?"} ${s.timePeriod ?? "?"}`);
-    warnings.push(
-      `Which tabs and periods this result read could not be traced, and ${pairs.length} are stored (${list(pairs)}): make sure the query filters on one forecast_id and time_period, or use a named metric.`,
-    );
-  }
-  warnings.push(...mixing(sources, names), ...settling(sources));
+    if (pairs.length > 1) {
+      warnings.push(
+        `Which tabs and periods this result read could not be traced, and ${pairs.length} are stored (${list(pairs)}): make sure the query filters on one forecast_id and time_period, or use a named metric.`,
+      );
+    }
+  } else warnings.push(...mixing(sources, names), ...settling(sources));
   const definitions = sources.metrics.map(metricDefinition).filter((d): d is string => d !== undefined);
   return { warnings, definitions };
 }

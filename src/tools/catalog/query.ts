@@ -28,13 +28,13 @@ export const query = defineTool({
   name: "clari_query",
   title: "Ask SQL of the stored data",
   description:
-    "One read-only DuckDB SELECT over everything stored (exports, audit pages, forecast reads, opportunity lookups); bounded table. Columns and metrics: clari://schema. " +
-    "forecast(export_id,forecast_id,time_period,week,week_start,is_latest_week,user_id,field,value,adjustment,updated,updated_by_name) holds the newest export per tab, period and currency (forecast_all: every export); " +
+    "One read-only DuckDB SELECT over everything stored; bounded table. Columns, metrics: clari://schema. " +
+    "forecast(export_id,forecast_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_by_name): newest export per tab, period, currency (forecast_all: all); " +
     "people(export_id,user_id,name,role,manager_name,level,is_rep,region), reports_to(export_id,leader_user_id,user_id,depth), forecast_weeks, crm_totals, " +
     "audit_events(event_time,actor_name,event,is_change,forecast_id,field,old_value,new_value), activities(+_accounts,_opportunities,_participants), opportunities, exports. " +
     "Filter one forecast_id and time_period; a leader's value is their own call: never add levels. " +
-    "Named metrics (tab, period): attainment, gap_to_quota, coverage, remaining_coverage, upside, haircut, hygiene, movement, adjustments. " +
-    "E.g. SELECT name, attainment FROM attainment('net_bookings','2026_Q4') WHERE NOT is_rep; SELECT avg(updated::INT) FROM hygiene('net_bookings','2026_Q4').",
+    "Metrics (tab, period): attainment, gap_to_quota, coverage, remaining_coverage, upside, haircut, hygiene, movement, adjustments; " +
+    "e.g. SELECT name, attainment FROM attainment('net_bookings','2026_Q4') WHERE NOT is_rep.",
   toolset: "forecast",
   inputSchema: {
     sql: z.string().min(1).max(20_000).describe("One DuckDB SELECT"),
@@ -46,7 +46,7 @@ export const query = defineTool({
     row_count: z.number(),
     truncated: z.boolean(),
     warnings: z.array(z.string()).optional(),
-    definitions: z.array(z.string()).optional().describe("The named metrics used, with their formulas"),
+    definitions: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,

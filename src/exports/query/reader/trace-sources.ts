@@ -86,7 +86,10 @@ function refsOf(from: unknown, metrics: Set<string>): Array<{ binding: string; r
   if (name === undefined) return [];
   if (METRIC_NAMES.has(name)) metrics.add(name);
   const columns = tracked(name);
-  return columns ? [{ binding: typeof from.alias === "string" && from.alias !== "" ? from.alias : name, relation: name, columns }] : [];
+  if (!columns) return [];
+  // A table macro without an alias binds as "unnamed_query<n>": the companions name it after itself.
+  if (from.type === "TABLE_FUNCTION" && (typeof from.alias !== "string" || from.alias === "")) from.alias = name;
+  return [{ binding: typeof from.alias === "string" && from.alias !== "" ? from.alias : name, relation: name, columns }];
 }
 
 /** Every SELECT node of the tree that reads a tracked relation. */
