@@ -2,7 +2,8 @@
  * Runs one caller query on its own connection and returns a bounded result: at most `limit` rows,
  * every cell at most `cellBytes` and the whole answer at most `totalBytes` (JSON), checked before
  * a value becomes a JavaScript string or array (a text's length and a list's item count are read
- * from DuckDB's vectors first). Rows past a bound are still counted, never converted.
+ * from DuckDB's vectors first, once the cell is known not to be NULL). Rows past a bound are still
+ * counted, never converted.
  */
 import { DuckDBListVector, DuckDBVarCharVector, type DuckDBDataChunk, type DuckDBPreparedStatement, type DuckDBVector } from "@duckdb/node-api";
 import { toCell, type Cell } from "./to-cell.js";
@@ -33,8 +34,14 @@ function listItems(vector: DuckDBListVector, row: number): number {
   return Number((vector as unknown as { entryData: BigUint64Array }).entryData[row * 2 + 1] ?? 0n);
 }
 
+/** Whether the cell holds a value: a NULL's string header or list entry is whatever was in its slot before. */
+function isValid(vector: DuckDBVarCharVector | DuckDBListVector, row: number): boolean {
+  return (vector as unknown as { validity: { itemValid(row: number): boolean } }).validity.itemValid(row);
+}
+
 /** What a cell would cost before converting it, when that can be known; else undefined. */
 function knownSize(vector: DuckDBVector, row: number): number | undefined {
+  if ((vector instanceof DuckDBVarCharVector || vector instanceof DuckDBListVector) && !isValid(vector, row)) return 0;
   if (vector instanceof DuckDBVarCharVector) return textBytes(vector, row);
   // Each item costs at least a byte and a comma in JSON.
   if (vector instanceof DuckDBListVector) return listItems(vector, row) * 2;
