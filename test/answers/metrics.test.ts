@@ -119,6 +119,22 @@ describe("named metrics against the raw export", () => {
     expect(definitions.join("\n")).toMatch(/remaining_quota = quota - closed/);
   });
 
+  it("a past quarter's read stays queryable beside this quarter's", async () => {
+    const [year, q] = period.split("_Q").map(Number) as [number, number];
+    const past = q === 1 ? `${year - 1}_Q4` : `${year}_Q${q - 1}`;
+    const got = await h.client.callTool({ name: "clari_get_forecast", arguments: { forecastId: "net_bookings", timePeriod: past } });
+    expect(got.isError, textOf(got)).toBeFalsy();
+    const old = new Forecast(await forecastRead(h.sandbox, "net_bookings", past));
+    const cro = old.user((u) => !u.parentHierarchyId);
+    const { rows } = await ask(`SELECT time_period, week_start::VARCHAR AS week_start, pipeline, closed FROM remaining_coverage('net_bookings', '${past}') WHERE level = 0`);
+    expect(rows).toHaveLength(1);
+    expect([rows[0]!.time_period, rows[0]!.week_start]).toEqual([past, old.startOf(old.latestFrame)]);
+    close(rows[0]!.pipeline, old.entry(cro.userId, "Pipeline")!.aggregationTotal);
+    close(rows[0]!.closed, old.entry(cro.userId, "Pipeline")!.closedTotal);
+    const periods = await ask("SELECT DISTINCT time_period FROM crm_totals WHERE forecast_id = 'net_bookings' ORDER BY 1");
+    expect(periods.rows.map((r) => r.time_period)).toEqual([past, period]);
+  });
+
   it("hygiene: who has not updated their Commit in the hygiene week (on a Wednesday, the latest)", async () => {
     const expected = bookings.raw.users.filter((u) => bookings.entry(u.userId, "Commit")?.isUpdated === false).map((u) => u.userId).sort();
     const { rows } = await ask(`SELECT user_id, week_start FROM hygiene('net_bookings', '${period}') WHERE NOT updated ORDER BY user_id`);

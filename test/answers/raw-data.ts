@@ -68,8 +68,11 @@ async function get<T>(sandbox: Sandbox, pathAndQuery: string): Promise<T> {
 
 export const exportResults = <T>(sandbox: Sandbox, jobId: string): Promise<T> => get<T>(sandbox, `/export/jobs/${jobId}/results`);
 /** The synchronous forecast read (current week), with every data type. */
-export const forecastRead = (sandbox: Sandbox, forecastId: string): Promise<RawTables> =>
-  get<RawTables>(sandbox, `/forecast/${forecastId}?${["forecast", "quota", "forecast_updated", "crm_total", "crm_closed"].map((t) => `typesToExport=${t}`).join("&")}`);
+export const forecastRead = (sandbox: Sandbox, forecastId: string, timePeriod?: string): Promise<RawTables> =>
+  get<RawTables>(
+    sandbox,
+    `/forecast/${forecastId}?${["forecast", "quota", "forecast_updated", "crm_total", "crm_closed"].map((t) => `typesToExport=${t}`).join("&")}${timePeriod ? `&timePeriod=${timePeriod}` : ""}`,
+  );
 /** One audit page (limit, and more query parameters such as dateTo). */
 export const auditPage = (sandbox: Sandbox, limit: number, more: Record<string, string> = {}): Promise<RawAudit> =>
   get<RawAudit>(sandbox, `/audit/events?${new URLSearchParams({ limit: String(limit), ...more }).toString()}`);

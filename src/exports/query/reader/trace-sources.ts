@@ -2,29 +2,44 @@
  * Which exports, tabs, periods and weeks a caller's query read, found by asking DuckDB itself:
  * the query is parsed (json_serialize_sql), and for each SELECT that reads a forecast table (or a
  * hierarchy, crm_totals or a named metric) a companion query keeps that SELECT's FROM and WHERE
- * and selects only the distinct export_id, forecast_id, time_period, currency and week_start of
- * the rows it read (json_deserialize_sql writes it back as SQL). A sum that never selects
- * forecast_id is traced as well as one that does. What cannot be traced (a statement DuckDB does
- * not serialise, a correlated subquery) is reported as untraced, never guessed.
+ * and selects only the distinct export_id and week_start of the rows it read (forecast_id,
+ * time_period and currency for crm_totals), json_deserialize_sql writing it back as SQL. A sum
+ * that never selects forecast_id is traced as well as one that does. What cannot be traced (a
+ * statement DuckDB does not serialise, a correlated subquery) is reported as untraced, never
+ * guessed. A generation whose contents no trace could warn about is not traced at all.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { METRIC_NAMES } from "../metrics.js";
+import { traceNeeded, type ExportFacts, type GenerationFacts } from "./generation-facts.js";
+
+export type { ExportFacts } from "./generation-facts.js";
 
 const ALL = ["export_id", "forecast_id", "time_period", "currency", "week_start"] as const;
 type Col = (typeof ALL)[number];
 
-/** The relations traced, and the columns each has of ALL. */
+/** The export's own columns: what a row of an export adds to them is its week. */
+const EXPORT_ROWS: readonly Col[] = ["export_id", "week_start"];
+
+/** The relations traced, and the columns each has of ALL (tab, period and currency of an export come from its facts). */
 const TRACKED: Record<string, readonly Col[]> = {
-  forecast: ALL,
-  forecast_all: ALL,
-  forecast_weeks: ALL,
+  forecast: EXPORT_ROWS,
+  forecast_all: EXPORT_ROWS,
+  forecast_weeks: EXPORT_ROWS,
   people: ["export_id"],
   people_all: ["export_id"],
   reports_to: ["export_id"],
   reports_to_all: ["export_id"],
   crm_totals: ["forecast_id", "time_period", "currency", "week_start"],
 };
-const tracked = (name: string): readonly Col[] | undefined => TRACKED[name] ?? (METRIC_NAMES.has(name) ? ALL : undefined);
+// remaining_coverage reads crm_totals (no export); the other metrics read one export's week.
+const tracked = (name: string): readonly Col[] | undefined => TRACKED[name] ?? (name === "remaining_coverage" ? TRACKED.crm_totals : METRIC_NAMES.has(name) ? EXPORT_ROWS : undefined);
+
+const METRIC_CALL = new RegExp(`\\b(${[...METRIC_NAMES].join("|")})\\s*\\(`, "gi");
+
+/** The named metrics a query calls, by name (enough for the definitions its answer carries). */
+function metricsIn(sql: string): string[] {
+  return [...new Set([...sql.matchAll(METRIC_CALL)].map((m) => (m[1] as string).toLowerCase()))];
+}
 
 const NAMES = new RegExp(`\\b(${[...Object.keys(TRACKED), ...METRIC_NAMES].join("|")})\\b`, "i");
 
@@ -40,19 +55,6 @@ export interface SourceRow {
   timePeriod: string | null;
   currency: string | null;
   weekStart: string | null;
-}
-
-/** A forecast export a traced row came from: when it was taken and its latest and hygiene weeks. */
-export interface ExportFacts {
-  exportId: string;
-  forecastId: string | null;
-  timePeriod: string | null;
-  currency: string | null;
-  finishedAt: string | null;
-  latestWeek: number | null;
-  latestWeekStart: string | null;
-  hygieneWeek: number | null;
-  hygieneWeekStart: string | null;
 }
 
 export interface Sources {
@@ -77,14 +79,13 @@ interface Target {
 }
 
 /** Tracked relations a FROM clause reads directly (through joins, not into subqueries: those are SELECTs of their own). */
-function refsOf(from: unknown, metrics: Set<string>): Array<{ binding: string; relation: string; columns: readonly Col[] }> {
+function refsOf(from: unknown): Array<{ binding: string; relation: string; columns: readonly Col[] }> {
   if (!isObject(from)) return [];
-  if (from.type === "JOIN") return [...refsOf(from.left, metrics), ...refsOf(from.right, metrics)];
+  if (from.type === "JOIN") return [...refsOf(from.left), ...refsOf(from.right)];
   let name: string | undefined;
   if (from.type === "BASE_TABLE" && typeof from.table_name === "string") name = from.table_name.toLowerCase();
   if (from.type === "TABLE_FUNCTION" && isObject(from.function) && typeof from.function.function_name === "string") name = from.function.function_name.toLowerCase();
   if (name === undefined) return [];
-  if (METRIC_NAMES.has(name)) metrics.add(name);
   const columns = tracked(name);
   if (!columns) return [];
   // A table macro without an alias binds as "unnamed_query<n>": the companions name it after itself.
@@ -93,14 +94,14 @@ function refsOf(from: unknown, metrics: Set<string>): Array<{ binding: string; r
 }
 
 /** Every SELECT node of the tree that reads a tracked relation. */
-function targetsOf(tree: unknown, metrics: Set<string>, out: Target[] = []): Target[] {
+function targetsOf(tree: unknown, out: Target[] = []): Target[] {
   if (Array.isArray(tree)) {
-    for (const item of tree) targetsOf(item, metrics, out);
+    for (const item of tree) targetsOf(item, out);
     return out;
   }
   if (!isObject(tree)) return out;
-  if (tree.type === "SELECT_NODE") for (const ref of refsOf(tree.from_table, metrics)) out.push({ node: tree, ...ref });
-  for (const value of Object.values(tree)) targetsOf(value, metrics, out);
+  if (tree.type === "SELECT_NODE") for (const ref of refsOf(tree.from_table)) out.push({ node: tree, ...ref });
+  for (const value of Object.values(tree)) targetsOf(value, out);
   return out;
 }
 
@@ -134,46 +135,22 @@ async function scalar(con: DuckDBConnection, sql: string, value: string): Promis
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-async function exportFacts(con: DuckDBConnection, ids: string[]): Promise<ExportFacts[]> {
-  if (ids.length === 0) return [];
-  const list = ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(", ");
-  const reader = await con.runAndReadAll(`
-    SELECT e.export_id, e.forecast_id, e.time_period, e.currency, strftime(e.finished_at, '%Y-%m-%dT%H:%M:%SZ'),
-      max(w.week) FILTER (WHERE w.is_latest), (max(s.week_start) FILTER (WHERE w.is_latest))::VARCHAR,
-      max(w.week) FILTER (WHERE w.for_hygiene), (max(s.week_start) FILTER (WHERE w.for_hygiene))::VARCHAR
-    FROM raw.forecast_exports e LEFT JOIN raw.forecast_weeks w ON w.export_no = e.export_no
-    LEFT JOIN raw.forecast_spans s ON s.export_no = w.export_no AND s.code = w.span
-    WHERE e.export_id IN (${list}) GROUP BY ALL`);
-  return reader.getRows().map(([exportId, forecastId, timePeriod, currency, finishedAt, latestWeek, latestWeekStart, hygieneWeek, hygieneWeekStart]) => ({
-    exportId: String(exportId),
-    forecastId: str(forecastId),
-    timePeriod: str(timePeriod),
-    currency: str(currency),
-    finishedAt: str(finishedAt),
-    latestWeek: latestWeek === null ? null : Number(latestWeek),
-    latestWeekStart: str(latestWeekStart),
-    hygieneWeek: hygieneWeek === null ? null : Number(hygieneWeek),
-    hygieneWeekStart: str(hygieneWeekStart),
-  }));
-}
-
 /**
  * Traces the query on its own connection, within `budgetMs` (the connection is interrupted after
  * it; what was not traced by then is reported untraced).
  */
-export async function traceSources(con: DuckDBConnection, sql: string, budgetMs: number): Promise<Sources> {
-  const sources: Sources = { traced: false, rows: [], exports: [], metrics: [], stored: [] };
-  const timer = setTimeout(() => con.interrupt(), Math.max(1, budgetMs));
+export async function traceSources(con: DuckDBConnection, sql: string, budgetMs: number, facts: GenerationFacts): Promise<Sources> {
+  const stored = facts.exports.filter((e) => e.current).map((e) => ({ forecastId: e.forecastId, timePeriod: e.timePeriod }));
+  const sources: Sources = { traced: false, rows: [], exports: [], metrics: metricsIn(sql), stored };
+  // One export, one set of CRM totals, no settling week: nothing a trace finds would be worth saying.
+  if (!traceNeeded(facts)) return { ...sources, traced: true };
+  if (budgetMs <= 0) return sources;
+  const timer = setTimeout(() => con.interrupt(), budgetMs);
   try {
-    const storedRows = await con.runAndReadAll("SELECT DISTINCT forecast_id, time_period FROM raw.forecast_exports WHERE export_no IN (SELECT export_no FROM raw.forecast_newest)");
-    sources.stored = storedRows.getRows().map(([f, t]) => ({ forecastId: str(f), timePeriod: str(t) }));
-    if (budgetMs <= 0) return sources;
     const parsed = JSON.parse((await scalar(con, "SELECT json_serialize_sql($1::VARCHAR)", sql)) ?? "{}") as Json;
     const statement = Array.isArray(parsed.statements) ? (parsed.statements[0] as Json | undefined) : undefined;
     if (parsed.error !== false || !isObject(statement?.node)) return sources;
-    const metrics = new Set<string>();
-    const targets = targetsOf(statement.node, metrics);
-    sources.metrics = [...metrics];
+    const targets = targetsOf(statement.node);
     const seen = new Set<string>();
     for (const target of targets) {
       const json = JSON.stringify({ error: false, statements: [{ node: companion(target, statement.node.cte_map), named_param_map: [] }] });
@@ -189,7 +166,8 @@ export async function traceSources(con: DuckDBConnection, sql: string, budgetMs:
         sources.rows.push(row);
       }
     }
-    sources.exports = await exportFacts(con, [...new Set(sources.rows.map((r) => r.exportId).filter((id): id is string => id !== null))]);
+    const read = new Set(sources.rows.map((r) => r.exportId));
+    sources.exports = facts.exports.filter((e) => read.has(e.exportId));
     sources.traced = true;
     return sources;
   } catch {

@@ -8,12 +8,15 @@ import { QueryRefused } from "../errors.js";
 import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
 import { runBounded } from "../reader/run-bounded.js";
+import { generationFacts, type GenerationFacts } from "../reader/generation-facts.js";
 import { mayTrace, traceSources } from "../reader/trace-sources.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
 interface Generation {
   instance: DuckDBInstance;
   running: number;
+  /** Read on the first traced query (a generation never changes). */
+  facts?: Promise<GenerationFacts>;
 }
 
 export interface QueryService {
@@ -82,7 +85,14 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       }
       // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
       const budget = Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
-      const sources = mayTrace(message.sql) ? await traceSources(con, message.sql, budget) : undefined;
+      let sources;
+      if (mayTrace(message.sql)) {
+        const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
+          generation.facts = undefined; // read again by the next query (this one may have been interrupted)
+          return undefined;
+        });
+        if (facts) sources = await traceSources(con, message.sql, budget, facts);
+      }
       send({ type: "result", id: message.id, result, ...(sources ? { sources } : {}) });
     } catch (error) {
       send({ type: "error", id: message.id, error: failure(error) });
