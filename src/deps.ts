@@ -96,7 +96,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend ? backend.tasks : memoryTasks();
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  // The query tables are kept in the cache folder for the next run (memory mode keeps none).
+  const keptQueryTables = backend && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,

@@ -3,6 +3,7 @@
  * and the named metrics' macros, created in a new generation file (generations.ts); later
  * generations are copies. Imported on the first query only: DuckDB never loads at start-up.
  */
+import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { contractTable, type ContractColumn } from "./contract.js";
 import { FORECAST_RAW_TABLES, forecastView } from "./load-forecast.js";
@@ -80,11 +81,25 @@ function views(): Array<[name: string, sql: string]> {
   ];
 }
 
+/** The statements that make the schema in a new, empty database. */
+export function schemaStatements(): string[] {
+  return [
+    "CREATE SCHEMA raw",
+    ...[...Object.entries(FORECAST_RAW_TABLES), ...Object.entries(RAW_TABLES)].map(([name, columns]) => `CREATE TABLE ${name} (${columns})`),
+    ...TABLES.map((name) => `CREATE TABLE ${name} (${ddl(columnsOf(name))})`),
+    ...views().map(([name, sql]) => `CREATE VIEW ${name} AS ${sql}`),
+    ...METRIC_HELPERS,
+    ...metricMacros(),
+  ];
+}
+
+/**
+ * Names the schema: a kept generation is reused after a restart only by a server whose schema
+ * is the same (a release that changes a table, view or metric starts from an empty one).
+ */
+export const SCHEMA_TAG = createHash("sha256").update(schemaStatements().join(";\n")).digest("hex").slice(0, 12);
+
 /** Creates the schema in a new, empty database (the writer's connection). */
 export async function createSchema(con: DuckDBConnection): Promise<void> {
-  await con.run("CREATE SCHEMA raw");
-  for (const [name, columns] of [...Object.entries(FORECAST_RAW_TABLES), ...Object.entries(RAW_TABLES)]) await con.run(`CREATE TABLE ${name} (${columns})`);
-  for (const name of TABLES) await con.run(`CREATE TABLE ${name} (${ddl(columnsOf(name))})`);
-  for (const [name, sql] of views()) await con.run(`CREATE VIEW ${name} AS ${sql}`);
-  for (const sql of [...METRIC_HELPERS, ...metricMacros()]) await con.run(sql);
+  for (const sql of schemaStatements()) await con.run(sql);
 }

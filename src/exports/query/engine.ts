@@ -34,6 +34,8 @@ export interface QueryEngineOptions {
   /** Bytes of one cell and of a whole answer. */
   cellBytes?: number;
   totalBytes?: number;
+  /** Where the query tables are kept for the next process (the store's folder); none in memory mode. */
+  folder?: string | undefined;
   /** The friendly statement check (lockdown.ts); off only in the test that proves it is not what keeps the data safe. */
   statementCheck?: boolean;
 }
@@ -58,7 +60,7 @@ const OBSERVATIONS_STALE_MS = 30_000;
 
 type Writer = Awaited<ReturnType<typeof loadWriter>>;
 
-async function loadWriter(memoryMb: number) {
+async function loadWriter(memoryMb: number, folder: string | undefined) {
   const [generations, forecast, events, opportunities, crm, append] = await Promise.all([
     import("./generations.js"),
     import("./load-forecast.js"),
@@ -67,7 +69,7 @@ async function loadWriter(memoryMb: number) {
     import("./load-crm.js"),
     import("./append.js"),
   ]);
-  return { generations: new generations.Generations(memoryMb), forecast, events, opportunities, crm, append };
+  return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, crm, append };
 }
 
 function str(v: unknown): string | null {
@@ -160,7 +162,7 @@ export class QueryEngine {
   }
 
   private openWriter(): Promise<Writer> {
-    this.writer ??= loadWriter(this.options.memoryMb).then(
+    this.writer ??= loadWriter(this.options.memoryMb, this.options.folder).then(
       (w) => {
         this.options.logger.debug("query engine loaded (DuckDB)");
         return w;
@@ -194,7 +196,17 @@ export class QueryEngine {
       const o = this.options.observations;
       [pages, lookups, reads] = await Promise.all([o.auditPages(), o.opportunityLookups(), o.forecastReads()]);
     }
-    const { generation, file } = await w.generations.next(async (con) => {
+    const { generation, file } = await w.generations.next(async (con, fresh) => {
+      if (this.generation === 0 && !fresh) {
+        // Started from the generation a previous process kept: what it holds is loaded already.
+        const kept = (await con.runAndReadAll("SELECT export_id FROM exports")).getRows().map((r) => String(r[0]));
+        for (const jobId of kept) {
+          if (current.has(jobId)) this.loaded.set(jobId, current.get(jobId) as StoredExport);
+          else gone.push(jobId);
+        }
+        added.splice(0, added.length, ...added.filter((e) => !this.loaded.has(e.jobId)));
+        if (kept.length > 0) this.options.logger.debug(`query tables: ${kept.length} export(s) kept from an earlier run`);
+      }
       for (const jobId of gone) await this.drop(w, con, jobId);
       for (const entry of added) await this.load(w, con, entry);
       if (observations) {

@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../logger.js";
+import { withoutLogLabel } from "../../logger.js";
 import { firstExisting } from "../../package-file.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import type { BoundedResult, Bounds } from "./reader/run-bounded.js";
@@ -146,7 +147,8 @@ export class QueryWorker {
 
   private async launch(): Promise<void> {
     const script = firstExisting(import.meta.url, WORKER_PATHS);
-    this.channel = script ? await this.spawnProcess(fileURLToPath(script)) : await this.inProcess();
+    // Started outside any request, so what the worker writes is never labelled with a caller.
+    this.channel = script ? await withoutLogLabel(() => this.spawnProcess(fileURLToPath(script))) : await this.inProcess();
     if (this.latest) await this.sendOpen(this.latest.generation, this.latest.file);
   }
 
@@ -186,8 +188,11 @@ export class QueryWorker {
     this.opening.clear();
     if (this.closed) return;
     const again: Pending[] = [];
+    const running = [...this.pending.values()].filter((entry) => !entry.stopping);
     for (const entry of this.pending.values()) {
       if (entry.stopping) entry.reject(entry.stopping);
+      // The only query running when the worker died is what killed it: never run it again.
+      else if (running.length === 1) entry.reject(new QueryFailed(`Stopped: the query worker ended (${how}) while running this query; it went past the memory bound (--query-memory-mb ${this.options.memoryMb}). Aggregate, filter or limit earlier.`));
       else if (entry.attempts >= 2) entry.reject(new QueryFailed(`Stopped: the query worker ended (${how}) while running this query twice; it probably went past the memory bound (--query-memory-mb ${this.options.memoryMb}). Aggregate, filter or limit earlier.`));
       else again.push(entry);
     }
@@ -201,7 +206,7 @@ export class QueryWorker {
   private spawnProcess(script: string): Promise<Channel> {
     const dataKb = (this.options.memoryMb + WORKER_OVERHEAD_MB) * 1024;
     const nodeArgs = [`--max-old-space-size=${Math.round(WORKER_OVERHEAD_MB / 4)}`, script];
-    const env = { ...process.env, CLARI_MCP_WORKER_MEMORY_MB: String(this.options.memoryMb), CLARI_MCP_WORKER_THREADS: String(this.options.threads), TZ: "UTC" };
+    const env = { ...process.env, CLARI_MCP_WORKER_MEMORY_MB: String(this.options.memoryMb), CLARI_MCP_WORKER_THREADS: String(this.options.threads), CLARI_MCP_WORKER_RECYCLE_MB: String(this.options.memoryMb + WORKER_OVERHEAD_MB / 4), TZ: "UTC" };
     // stdout is never read: a caller's enable_logging(storage='stdout') writes to nothing.
     const stdio: ["ignore", "ignore", "pipe", "ipc"] = ["ignore", "ignore", "pipe", "ipc"];
     // The limit is set by the shell that then becomes the worker (exec), where there is one.

@@ -16,7 +16,16 @@ const scrub = (text: string): string => redactSecrets(home ? text.split(home).jo
 
 if (!process.send) throw new Error("the query worker runs as a child process with an IPC channel");
 const send = process.send.bind(process);
-const service = serveQueries((message) => send(message), { memoryMb, threads, scrub });
+/**
+ * Memory a query took and did not give back (DuckDB's caches, the allocator's arenas) would make
+ * the next caller's query fail: past this, an idle worker exits and the server starts a fresh one
+ * on the next query (the data is on disk; nothing is reloaded).
+ */
+const recycleBytes = Number(process.env.CLARI_MCP_WORKER_RECYCLE_MB ?? "0") * 1024 * 1024;
+const onIdle = (): void => {
+  if (recycleBytes > 0 && process.memoryUsage.rss() > recycleBytes) process.exit(0);
+};
+const service = serveQueries((message) => send(message), { memoryMb, threads, scrub, onIdle });
 process.on("message", (message) => service.handle(message as ToWorker));
 process.on("disconnect", () => {
   service.close();
