@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { ClariClient } from "./client/clari-client.js";
+import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -28,6 +28,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * How the Clari client behaves beyond what the configuration says. Only tests set it (quick
+ * retries, short call budgets); where the client points and with which keys stays the configuration's.
+ */
+export type ClientTuning = Pick<ClariClientOptions, "retry" | "callTimeoutMs" | "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs" | "requestsPerSecond">;
+
+export interface RuntimeOptions {
+  client?: ClientTuning;
+  /** clari_query in this process, never in a worker process (the fast tests). */
+  queriesInProcess?: boolean;
+}
+
 export const SANDBOX_API_KEY = "sandbox";
 /** Expired exports leave the store this often while the server runs (and at every start). */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -38,7 +50,7 @@ export function credentialFolder(baseUrl: string, apiKey: string | undefined): s
 }
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
@@ -72,6 +84,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     requestsPerSecond: config.requestsPerSecond,
     userAgent: `clari-mcp/${VERSION}`,
     onCall: ({ operation, status, ms }) => logger.debug(`${operation} -> ${status} in ${ms} ms`),
+    ...options.client,
   });
   // A sandbox's store is scratch data: keep it apart from (and never mixed with) a real org's.
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
@@ -96,9 +109,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend ? backend.tasks : memoryTasks();
-  // The query tables are kept in the cache folder for the next run (memory mode keeps none).
-  const keptQueryTables = backend && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables });
+  // The query tables are kept beside a folder store for the next run (memory mode and Postgres replicas keep none: a replica leaves its cache folder empty).
+  const keptQueryTables = backend && !config.stateUrl && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables, inProcess: options.queriesInProcess ?? false });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,

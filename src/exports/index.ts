@@ -23,6 +23,8 @@ export { TableCache } from "./table/table-cache.js";
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";
 export { eventRows, filterAudit, filterWords, type AuditFilter } from "./summary/summarise-events.js";
 export type { Summarised } from "./summary/summarised.js";
+export { ActivitySummarySchema, AuditSummarySchema, ExportSummarySchema, ForecastSummarySchema } from "./summary/summary-schemas.js";
+export type { ActivitySummary, AuditSummary, ExportSummary, ForecastSummary } from "./summary/summary-schemas.js";
 
 // Reads that spend no quota, kept for questions.
 export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./observed/observed-reads.js";

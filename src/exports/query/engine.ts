@@ -38,6 +38,8 @@ export interface QueryEngineOptions {
   folder?: string | undefined;
   /** The friendly statement check (lockdown.ts); off only in the test that proves it is not what keeps the data safe. */
   statementCheck?: boolean;
+  /** Queries in this process rather than in the worker process (query-worker.ts). */
+  inProcess?: boolean;
 }
 
 export interface QueryOptions {
@@ -91,7 +93,7 @@ export class QueryEngine {
   private observationsReadAt = 0;
 
   constructor(private readonly options: QueryEngineOptions) {
-    this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger });
+    this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger, inProcess: options.inProcess ?? false });
     this.turns = new FairQueue(options.concurrency ?? 2);
     // An export that lands is loaded in the background, so the question that follows the export
     // call finds it loaded (the engine still starts only when the first export lands or the first

@@ -8,6 +8,8 @@
 import { auditParams, eventClass } from "../read/audit-params.js";
 import { normaliseActivities } from "../read/normalise-activity.js";
 import { normaliseAudit, type AuditRow } from "../read/normalise-audit.js";
+import type { ActivitySummary, AuditSummary } from "./summary-schemas.js";
+import type { Summarised } from "./summarised.js";
 
 type Row = Record<string, unknown>;
 
@@ -62,7 +64,7 @@ function capped(items: Array<{ name: string; count: number }>, n: number, unit: 
   return `${fmt(items.slice(0, n))}${more}`;
 }
 
-function summariseAudit(all: AuditRow[], filter: AuditFilter): { lines: string[]; summary: Record<string, unknown> } {
+function summariseAudit(all: AuditRow[], filter: AuditFilter): Summarised<AuditSummary> {
   const rows = filterAudit(all, filter);
   const classes = counts(rows, (r) => eventClass(r.event, r.actorType));
   const changes = rows.filter((r) => eventClass(r.event, r.actorType) === "change");
@@ -94,7 +96,7 @@ function summariseAudit(all: AuditRow[], filter: AuditFilter): { lines: string[]
   };
 }
 
-export function summariseEvents(kind: "audit" | "activity", json: unknown, filter: AuditFilter = {}): { lines: string[]; summary: Record<string, unknown>; warnings?: string[] } {
+export function summariseEvents(kind: "audit" | "activity", json: unknown, filter: AuditFilter = {}): Summarised<AuditSummary | ActivitySummary> {
   if (kind === "audit") return summariseAudit(normaliseAudit(json), filter);
   const rows = eventRows(kind, json);
   const byType = counts(rows, (r) => r.activityType as string | undefined).slice(0, 8);

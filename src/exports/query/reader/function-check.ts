@@ -57,6 +57,7 @@ export async function checkFunctions(con: DuckDBConnection, sql: string): Promis
   const inner = explain ? sql.slice(explain[0].length) : sql;
   const reader = await con.runAndReadAll("SELECT json_serialize_sql($sql::VARCHAR)", { sql: inner });
   const parsed = JSON.parse(String(reader.getRows()[0]?.[0] ?? "{}")) as { error?: boolean; error_message?: string; statements?: unknown[] };
+  if (!parsed.error && !Array.isArray(parsed.statements)) throw new QueryRefused("The query could not be checked: the query worker is short of memory after an earlier query. Ask again in a moment.");
   if (parsed.error) throw refusal(`DuckDB reads this as something other than one SELECT (${String(parsed.error_message ?? "").slice(0, 200)}); write it as a SELECT`);
   if ((parsed.statements?.length ?? 0) !== 1) throw refusal("send exactly one statement");
   const named: Named = { tables: [], scalars: [] };
