@@ -5,7 +5,7 @@ export const exportAuditEvents = defineExportTool({
   name: "clari_export_audit_events",
   title: "Export audit events",
   description:
-    "Export audit events (who changed what, last ~30 days) as one file and wait; returns counts by event, tab and most active (changes). " +
+    "Export audit events (who changed what, last ~30 days) as one file and wait; returns counts by event, tab and actor. " +
     "For a quick look use clari_list_audit_events. Spends 1 monthly export unless reused.",
   toolset: "audit",
   kind: "audit",

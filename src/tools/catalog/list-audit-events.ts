@@ -18,7 +18,7 @@ export const listAuditEvents = defineTool({
   name: "clari_list_audit_events",
   title: "List audit events",
   description:
-    "One page of audit events (Clari keeps ~30 days) with actor names; pass nextCursor as cursor for the next page. No export quota. Every page read is kept for clari_query (audit_events).",
+    "One page of audit events (Clari keeps ~30 days) with actor names; pass nextCursor as cursor for the next page. No export quota; pages are kept for clari_query.",
   toolset: "audit",
   inputSchema: {
     ...auditFilterShape,
@@ -28,7 +28,7 @@ export const listAuditEvents = defineTool({
   },
   outputSchema: {
     count: z.number(),
-    pageCount: z.number().optional().describe("Events on the page before forecastId/changesOnly (filtered here)"),
+    pageCount: z.number().optional(),
     events: z.array(
       z
         .object({ eventTimestamp: z.string().nullable(), event: z.string(), actorId: z.string(), actorName: z.string() })

@@ -15,6 +15,6 @@ export const auditFilterShape = {
 
 /** Filters Clari's audit API does not have: applied by this server to what it returned (and said so). */
 export const auditLocalFilterShape = {
-  forecastId: z.string().regex(FORECAST_ID, "a forecastId is a tab id such as net_bookings").optional().describe("Only events about this tab (filtered here)"),
-  changesOnly: z.boolean().optional().describe("Only changes, no views/logins/system (filtered here)"),
+  forecastId: z.string().regex(FORECAST_ID).optional().describe("Only this tab's events (filtered here)"),
+  changesOnly: z.boolean().optional().describe("No views, logins, system events (filtered here)"),
 };
