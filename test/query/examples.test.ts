@@ -65,6 +65,8 @@ const comparable = (rows: unknown[][]) =>
   rows.map((r) => r.filter((c) => !/^[0-9a-f]{24}$/.test(String(c))).map((c) => (typeof c === "number" ? Math.round(c * 1e4) / 1e4 : c)));
 
 let examples: string[];
+/** mcp_calls holds this server's own tool calls, which grow with every stage: it only has to answer. */
+const forecastExamples = () => examples.filter((sql) => !/\bmcp_calls\b/.test(sql));
 const first = new Map<string, unknown[][]>();
 
 beforeAll(async () => {
@@ -84,7 +86,7 @@ afterAll(() => h.close());
 describe("documented examples", () => {
   it("are there, each naming its tab and period", () => {
     expect(examples.length).toBeGreaterThanOrEqual(15);
-    for (const sql of examples) {
+    for (const sql of forecastExamples()) {
       expect(sql, sql).toContain("'net_bookings'");
       expect(sql, sql).toContain(`'${period}'`);
     }
@@ -101,7 +103,7 @@ describe("documented examples", () => {
 
   it("give the same numbers with a second tab stored", async () => {
     await stage("renewals");
-    for (const sql of examples) {
+    for (const sql of forecastExamples()) {
       const { rows, warnings } = await run(sql);
       expect(comparable(rows), sql).toEqual(comparable(first.get(sql)!));
       expect(warnings.filter((w) => !/had begun/.test(w)), `${sql}\n${warnings.join("\n")}`).toEqual([]);
@@ -112,7 +114,7 @@ describe("documented examples", () => {
     await stage("net_bookings", true);
     const exports = await run("SELECT count(*) FROM exports WHERE forecast_id = 'net_bookings'");
     expect(exports.rows[0]![0]).toBe(2);
-    for (const sql of examples) {
+    for (const sql of forecastExamples()) {
       const { rows, warnings } = await run(sql);
       expect(comparable(rows), sql).toEqual(comparable(first.get(sql)!));
       expect(warnings.filter((w) => !/had begun/.test(w)), `${sql}\n${warnings.join("\n")}`).toEqual([]);

@@ -31,7 +31,8 @@ export const query = defineTool({
     "One read-only DuckDB SELECT over everything stored; bounded table. Columns, metrics: clari://schema. " +
     "forecast(export_id,forecast_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_by_name): newest export per tab, period, currency (forecast_all: all); " +
     "people(export_id,user_id,name,role,manager_name,level,is_rep,region), reports_to(export_id,leader_user_id,user_id,depth), forecast_weeks, crm_totals, " +
-    "audit_events(event_time,actor_name,event,is_change,forecast_id,field,old_value,new_value), activities(+_accounts,_opportunities,_participants), opportunities, exports. " +
+    "audit_events(event_time,actor_name,event,is_change,forecast_id,field,old_value,new_value), activities(+_accounts,_opportunities,_participants), opportunities, exports, " +
+    "mcp_calls(called_at,caller,tool,outcome,quota_spent: tool calls, yours only without admin). " +
     "Filter one forecast_id and time_period; a leader's value is their own call: never add levels. " +
     "Metrics (tab, period): attainment, gap_to_quota, coverage, remaining_coverage, upside, haircut, hygiene, movement, adjustments; " +
     "e.g. SELECT name, attainment FROM attainment('net_bookings','2026_Q4') WHERE NOT is_rep.",
@@ -54,7 +55,10 @@ export const query = defineTool({
   async handler({ sql, limit }, deps, call) {
     let result;
     try {
-      result = await deps.query.query(sql, limit, { caller: call.caller ?? "", signal: call.signal });
+      // mcp_calls: everyone's calls with the admin permission, else the caller's own.
+      const everyone = call.permissions === undefined || call.permissions.includes("admin");
+      const calls = (max: number) => deps.audit.list({ caller: everyone ? undefined : (call.caller ?? ""), limit: max });
+      result = await deps.query.query(sql, limit, { caller: call.caller ?? "", signal: call.signal, calls });
     } catch (error) {
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;
