@@ -25,16 +25,17 @@ export interface HygieneSummary {
 /** Hygiene in the period holding the newest week; null when the table has no dated weeks. */
 export function hygieneSummary(table: ForecastTable, takenAt: number): HygieneSummary | null {
   const c = table.columns;
+  const startOf = Array.from({ length: table.spanCount }, (_, span) => table.spanStart(span));
   // The period of the newest week start, and its weeks (start -> week number).
   let period = -1;
   let newest = "";
   for (let i = 0; i < table.length; i++) {
-    const start = table.spanStart(c.span[i] as number);
+    const start = startOf[c.span[i] as number] as string;
     if (start > newest) [newest, period] = [start, c.period[i] as number];
   }
   if (period < 0) return null;
   const weeks = new Map<string, number>();
-  for (let i = 0; i < table.length; i++) if (c.period[i] === period) weeks.set(table.spanStart(c.span[i] as number), c.week[i] as number);
+  for (let i = 0; i < table.length; i++) if (c.period[i] === period) weeks.set(startOf[c.span[i] as number] as string, c.week[i] as number);
   const starts = [...weeks.keys()].filter((s) => s !== "");
   const start = starts[hygieneWeek(starts, takenAt)] as string;
   const updatedType = table.dataTypes.values.indexOf("forecast_updated");
@@ -45,7 +46,7 @@ export function hygieneSummary(table: ForecastTable, takenAt: number): HygieneSu
   const seen = new Map<string, boolean>();
   if (field >= 0) {
     for (let i = 0; i < table.length; i++) {
-      if (c.dataType[i] !== updatedType || c.period[i] !== period || c.field[i] !== field || table.spanStart(c.span[i] as number) !== start) continue;
+      if (c.dataType[i] !== updatedType || c.period[i] !== period || c.field[i] !== field || startOf[c.span[i] as number] !== start) continue;
       const who = personKey(table.person(c.person[i] as number));
       const v = c.value[i] as number;
       if (!Number.isNaN(v)) seen.set(who, (seen.get(who) ?? false) || v !== 0);
