@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 /**
- * npm run docs: regenerate docs/TOOLS.md from the built catalogue, and docs/img/forecast-view.png (the
+ * npm run docs: regenerate docs/TOOLS.md from the built catalogue, the contract part of docs/QUERY.md from
+ * the built query contract, and docs/img/forecast-view.png (the
  * README's picture of the forecast view) by the browser test's rendering: the built server on its sandbox,
  * the view in headless Chromium inside scripts/view-host.mjs. Without chromium the image is skipped.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { TOOLSETS } from "../dist/config.js";
+import { contractMarkdown } from "../dist/exports/query/contract-markdown.js";
 import { ALL_TOOLS } from "../dist/tools/index.js";
 import { toolListing } from "../dist/tools/kit/listing.js";
+import { renderQueryDoc } from "./query-doc.mjs";
 import { renderToolsDoc } from "./tools-doc.mjs";
 import { chromiumPath, screenshotForecastView } from "./view-host.mjs";
 
 writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing }));
 console.log("docs/TOOLS.md written");
+const queryDoc = new URL("../docs/QUERY.md", import.meta.url);
+writeFileSync(queryDoc, renderQueryDoc(readFileSync(queryDoc, "utf8"), contractMarkdown()));
+console.log("docs/QUERY.md written");
 
 const image = fileURLToPath(new URL("../docs/img/forecast-view.png", import.meta.url));
 if (!chromiumPath()) {

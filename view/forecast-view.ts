@@ -79,13 +79,15 @@ function objects(table: Table): Array<Record<string, Cell>> {
 
 const num = (v: Cell | undefined): number | null => (typeof v === "number" ? v : v === null || v === undefined || v === "" ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 
+// The view shows one export, named by its jobId: forecast_all and people_all hold it even after a
+// newer export of the same tab has replaced it in forecast and people.
 async function loadLevel(manager: { userId: string; name: string } | null): Promise<Level> {
   const x = sqlText(state.exportId);
   const f = sqlText(state.field);
   const who = manager ? `p.manager_user_id = ${sqlText(manager.userId)}` : "p.level = 0";
   const table = await query(
     `SELECT p.user_id, p.name, p.is_rep, max(f.value) FILTER (WHERE f.field = ${f}) AS call, max(f.value) FILTER (WHERE f.field = 'Quota') AS quota ` +
-      `FROM people p LEFT JOIN forecast f ON f.export_id = p.export_id AND f.user_id = p.user_id AND f.is_latest_week ` +
+      `FROM people_all p LEFT JOIN forecast_all f ON f.export_id = p.export_id AND f.user_id = p.user_id AND f.is_latest_week ` +
       `WHERE p.export_id = ${x} AND ${who} GROUP BY ALL ORDER BY p.name`,
   );
   const people = objects(table).map((r) => ({ userId: String(r.user_id), name: String(r.name ?? r.user_id), isRep: r.is_rep === true, call: num(r.call), quota: num(r.quota) }));
@@ -95,7 +97,7 @@ async function loadLevel(manager: { userId: string; name: string } | null): Prom
 async function loadWeeks(userId: string): Promise<Array<{ week: number; call: number | null; quota: number | null }>> {
   const table = await query(
     `SELECT week, max(value) FILTER (WHERE field = ${sqlText(state.field)}) AS call, max(value) FILTER (WHERE field = 'Quota') AS quota ` +
-      `FROM forecast WHERE export_id = ${sqlText(state.exportId)} AND user_id = ${sqlText(userId)} GROUP BY week ORDER BY week`,
+      `FROM forecast_all WHERE export_id = ${sqlText(state.exportId)} AND user_id = ${sqlText(userId)} GROUP BY week ORDER BY week`,
   );
   return objects(table).map((r) => ({ week: Number(r.week), call: num(r.call), quota: num(r.quota) }));
 }
@@ -282,7 +284,7 @@ async function startExport(structured: Record<string, unknown>): Promise<void> {
     return;
   }
   state.exportId = String(structured.jobId);
-  const fields = objects(await query(`SELECT DISTINCT field FROM forecast WHERE export_id = ${sqlText(state.exportId)} AND field <> 'Quota' ORDER BY field`)).map((r) => String(r.field));
+  const fields = objects(await query(`SELECT DISTINCT field FROM forecast_all WHERE export_id = ${sqlText(state.exportId)} AND field <> 'Quota' ORDER BY field`)).map((r) => String(r.field));
   state.fields = fields;
   if (!fields.includes(state.field) && fields[0]) state.field = fields[0];
   state.path = [null];

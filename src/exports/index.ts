@@ -21,7 +21,7 @@ export { TableCache } from "./table/table-cache.js";
 
 // Stored exports described and read.
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";
-export { eventRows } from "./summary/summarise-events.js";
+export { eventRows, filterAudit, filterWords, type AuditFilter } from "./summary/summarise-events.js";
 export type { Summarised } from "./summary/summarised.js";
 export { ActivitySummarySchema, AuditSummarySchema, ExportSummarySchema, ForecastSummarySchema } from "./summary/summary-schemas.js";
 export type { ActivitySummary, AuditSummary, ExportSummary, ForecastSummary } from "./summary/summary-schemas.js";
@@ -33,4 +33,4 @@ export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./obs
 export { DEFAULT_ROWS, MAX_ROWS, QueryEngine } from "./query/engine.js";
 export type { QueryAnswer, QueryOptions } from "./query/engine.js";
 export { QueryError } from "./query/errors.js";
-export { contractMarkdown } from "./query/contract.js";
+export { contractMarkdown } from "./query/contract-markdown.js";

@@ -16,6 +16,9 @@ function userMessage(text: string) {
 
 const period = (timePeriod: string | undefined): string => (timePeriod ? `timePeriod "${timePeriod}"` : "the current quarter (omit timePeriod)");
 
+/** The period as a named metric's argument: NULL is the newest period stored for the tab (the one just exported). */
+const periodArg = (timePeriod: string | undefined): string => (timePeriod ? `'${timePeriod}'` : "NULL");
+
 export function registerPrompts(server: McpServer): void {
   server.registerPrompt(
     "forecast_call_prep",
@@ -25,9 +28,9 @@ export function registerPrompts(server: McpServer): void {
         [
           `Prepare me for this week's forecast call on "${forecastId}" for ${period(timePeriod)}.`,
           `1. clari_export_forecast with forecastId "${forecastId}", ${period(timePeriod)}, includeHistorical true, typesToExport ["forecast","quota","forecast_updated"]. If it returns outcome running, call clari_wait_for_job with its jobId. Check the summary's warnings: if Clari returned another quarter, say so first.`,
-          `2. clari_query for commit vs quota per manager in the latest week (each manager's own numbers from forecast, joined to people where is_rep is false, for that export_id).`,
-          `3. clari_query for the biggest Commit movers since last week (forecast, this week against week - 1, per user_id).`,
-          `4. clari_query for who has not updated their call (forecast WHERE is_latest_week AND NOT updated, with people.manager_name).`,
+          `2. clari_query, each manager's own Commit against their own quota: SELECT name, value AS commit, quota, attainment FROM attainment('${forecastId}', ${periodArg(timePeriod)}) WHERE NOT is_rep ORDER BY attainment`,
+          `3. clari_query, the biggest Commit movers since last week: SELECT name, previous, value, change FROM movement('${forecastId}', ${periodArg(timePeriod)}) ORDER BY abs(change) DESC LIMIT 10`,
+          `4. clari_query, who has not updated their call in the hygiene week (the latest week at least two days old): SELECT manager_name, name FROM hygiene('${forecastId}', ${periodArg(timePeriod)}) WHERE NOT updated ORDER BY 1, 2`,
           `Report: a table of managers with Commit, Quota and coverage; the top movers; the people to chase. Numbers only from the tool results.`,
         ].join("\n"),
       ),
@@ -41,8 +44,8 @@ export function registerPrompts(server: McpServer): void {
         [
           `Find who has not updated their forecast call in "${forecastId}" for ${period(timePeriod)}.`,
           `1. clari_export_forecast with typesToExport ["forecast","forecast_updated"] (clari_wait_for_job if still running).`,
-          `2. clari_query: forecast WHERE is_latest_week AND NOT updated, joined to people (and to reports_to on each VP's user_id to split by team if the list is long).`,
-          `Report the people grouped by their manager (parentRole), with the calls they left stale.`,
+          `2. clari_query, who has not updated in the hygiene week (the latest week at least two days old), with their region: SELECT region, manager_name, name FROM hygiene('${forecastId}', ${periodArg(timePeriod)}) WHERE NOT updated ORDER BY 1, 2, 3`,
+          `Report the people grouped by their manager (manager_name), with the week the answer is for.`,
         ].join("\n"),
       ),
   );

@@ -70,7 +70,7 @@ export interface RecordStorage {
   settleSetAside(name: string): Promise<void>;
 }
 
-export type ObservationKind = "audit" | "opportunities";
+export type ObservationKind = "audit" | "opportunities" | "forecast";
 
 export interface Observed<T> {
   /** When it was read from Clari (epoch ms). */
@@ -78,7 +78,7 @@ export interface Observed<T> {
   data: T;
 }
 
-/** Audit pages and opportunity lookups read without an export, bounded in count and age. */
+/** Audit pages, opportunity lookups and forecast reads made without an export, bounded in count and age. */
 export interface ObservationStorage {
   /** Add one (already scrubbed), then drop all but the newest `maxPerKind` and those older than `maxAgeMs`. */
   append(kind: ObservationKind, observed: Observed<unknown>, bounds: { maxPerKind: number; maxAgeMs: number }): Promise<void>;

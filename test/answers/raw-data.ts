@@ -21,7 +21,11 @@ export interface RawEntry {
   forecastValue?: number;
   quotaValue?: number;
   adjustmentValue?: number;
+  aggregationTotal?: number;
+  closedTotal?: number;
   isUpdated?: boolean;
+  updatedBy?: string;
+  adjustedBy?: string;
 }
 export interface RawTables {
   entries: RawEntry[];
@@ -32,9 +36,11 @@ export interface RawTables {
 export interface RawAuditItem {
   correlationID?: string;
   actorId: string;
+  actorType?: string;
   impersonatingActorId: string | null;
   event: string;
   eventTimestamp: string;
+  eventParameters?: Record<string, unknown>;
 }
 export interface RawAudit {
   items: RawAuditItem[];
@@ -61,6 +67,15 @@ async function get<T>(sandbox: Sandbox, pathAndQuery: string): Promise<T> {
 }
 
 export const exportResults = <T>(sandbox: Sandbox, jobId: string): Promise<T> => get<T>(sandbox, `/export/jobs/${jobId}/results`);
+/** The synchronous forecast read (current week), with every data type. */
+export const forecastRead = (sandbox: Sandbox, forecastId: string, timePeriod?: string): Promise<RawTables> =>
+  get<RawTables>(
+    sandbox,
+    `/forecast/${forecastId}?${["forecast", "quota", "forecast_updated", "crm_total", "crm_closed"].map((t) => `typesToExport=${t}`).join("&")}${timePeriod ? `&timePeriod=${timePeriod}` : ""}`,
+  );
+/** One audit page (limit, and more query parameters such as dateTo). */
+export const auditPage = (sandbox: Sandbox, limit: number, more: Record<string, string> = {}): Promise<RawAudit> =>
+  get<RawAudit>(sandbox, `/audit/events?${new URLSearchParams({ limit: String(limit), ...more }).toString()}`);
 export const opportunities = (sandbox: Sandbox, ids: string[]): Promise<RawOpportunity[]> =>
   get<RawOpportunity[] | { opportunities: RawOpportunity[] }>(sandbox, `/opportunity?${ids.map((id) => `oppId=${encodeURIComponent(id)}`).join("&")}`).then((r) =>
     Array.isArray(r) ? r : r.opportunities,
@@ -103,6 +118,16 @@ export class Forecast {
     let depth = 0;
     for (let u: RawUser | undefined = user; u && u.parentHierarchyId; u = this.raw.users.find((p) => p.hierarchyId === u!.parentHierarchyId)) depth += 1;
     return depth;
+  }
+  /** The user of a userId. */
+  byId(userId: string): RawUser {
+    return this.user((u) => u.userId === userId);
+  }
+  /** The level-1 leader above a user (themselves at level 1), undefined for the root. */
+  vpOf(user: RawUser): RawUser | undefined {
+    let u: RawUser | undefined = user;
+    while (u && this.level(u) > 1) u = this.raw.users.find((p) => p.hierarchyId === u!.parentHierarchyId);
+    return u && this.level(u) === 1 ? u : undefined;
   }
   managers(): RawUser[] {
     return this.raw.users.filter((u) => this.reports(u).length > 0);

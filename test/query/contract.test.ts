@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTRACT } from "../../src/exports/query/contract.js";
+import { METRICS, PERSON_COLUMNS } from "../../src/exports/query/metrics.js";
 import { startHarness, textOf, type Harness } from "../helpers/harness.js";
 
 let h: Harness;
@@ -15,6 +16,7 @@ interface RawEntry {
   userId: string;
   fieldId: string;
   timeFrameId: string;
+  timePeriodId: string;
   forecastValue?: number;
   quotaValue?: number;
   adjustmentValue?: number;
@@ -58,6 +60,16 @@ describe("the contract", () => {
     const alias: Record<string, string> = { TIMESTAMPTZ: "TIMESTAMP WITH TIME ZONE" };
     for (const table of CONTRACT) {
       for (const column of table.columns) expect(got.get(`${table.name}.${column.name}`), `${table.name}.${column.name}`).toBe(alias[column.type] ?? column.type);
+    }
+  });
+
+  it("has every named metric as a table macro, each answering one row per person of the tab and period", async () => {
+    const out = await sql("SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main' ORDER BY 1", 500);
+    expect(out.rows.map((r) => r[0])).toEqual(METRICS.map((m) => m.name).sort());
+    const period = raw.entries[0]!.timePeriodId;
+    for (const metric of METRICS) {
+      const got = await sql(`SELECT * FROM ${metric.name}('net_bookings', '${period}') LIMIT 1`);
+      expect(got.columns.map((c) => c.name), metric.name).toEqual([...PERSON_COLUMNS, ...metric.columns]);
     }
   });
 

@@ -134,6 +134,19 @@ describe("clari_query shared by callers", () => {
     expect(wide.warnings.join(" ")).toMatch(/answer cut at [\d,]+ bytes \(the 131,072-byte limit\)/);
   }, 60_000);
 
+  it("answers NULL for a NULL text or list, whatever its slot in DuckDB's vector holds", async () => {
+    // A NULL's string header or list entry keeps what its slot held before (these two showed
+    // "[2,054,8.. bytes: over the cell limit" where NULL was due).
+    for (const sql of [
+      "SELECT if(i % 2 = 0, NULL, repeat('w', 9000)) AS s, if(i % 2 = 0, NULL, range(9000)) AS l FROM range(40) t(i)",
+      "SELECT (SELECT repeat('v', 8000) WHERE i % 2 = 1) AS s, (SELECT range(8000) WHERE i % 2 = 1) AS l FROM range(40) t(i)",
+    ]) {
+      const out = await h.deps.query.query(sql, 40, { caller: "a" });
+      expect(out.rows.filter((_, i) => i % 2 === 0), sql).toEqual(Array.from({ length: 20 }, () => [null, null]));
+      expect(out.rows.filter((_, i) => i % 2 === 1).every((r) => r.every((c) => /over the 4,096-byte cell limit/.test(String(c)))), sql).toBe(true);
+    }
+  }, 60_000);
+
   it("keeps the query worker's memory under the cap, lists, strings and unnest included", async () => {
     // Each either answers (bounded) or stops at the memory bound; none grows the worker past it.
     for (const sql of ["SELECT unnest(range(40000000)) AS i", "SELECT range(1000000) AS l FROM range(100)", "SELECT list(i) FROM range(50000000) t(i)"]) {

@@ -1,13 +1,14 @@
 /**
  * DuckDB loads on the first clari_query, never at start-up (the built binary's debug log says
  * when); the tables follow the store (new exports loaded, departed ones dropped); the contract is
- * served as clari://schema and documented, column by column, in docs/QUERY.md.
+ * served as clari://schema and documented, column by column and metric by metric, in docs/QUERY.md.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { CONTRACT } from "../../src/exports/query/contract.js";
+import { METRICS } from "../../src/exports/query/metrics.js";
 import { CLI, cleanEnv } from "../e2e/binary.js";
 import { startHarness, textOf } from "../helpers/harness.js";
 
@@ -56,18 +57,29 @@ describe("loading", () => {
     }
   }, 60_000);
 
-  it("serves the contract as clari://schema and documents every column in docs/QUERY.md", async () => {
+  it("serves the contract as clari://schema and documents every column and named metric in docs/QUERY.md", async () => {
     const h = await startHarness();
     try {
       const schema = (await h.client.readResource({ uri: "clari://schema" })).contents[0] as { text: string; mimeType: string };
       expect(schema.mimeType).toBe("text/markdown");
       const doc = readFileSync(new URL("../../docs/QUERY.md", import.meta.url), "utf8");
       for (const table of CONTRACT) {
+        const section = (text: string) => text.slice(text.indexOf(`## ${table.name}\n`)).split(/\n## /)[0]!;
+        if (table.sameColumnsAs) {
+          // A view with another table's columns says so; those columns are documented there.
+          for (const text of [schema.text, doc]) expect(section(text), table.name).toContain(`Same columns as \`${table.sameColumnsAs}\`.`);
+          continue;
+        }
         for (const column of table.columns) {
           const line = `| ${column.name} | ${column.type} |`;
-          expect(schema.text, `${table.name}.${column.name}`).toContain(line);
-          expect(doc.slice(doc.indexOf(`## ${table.name}\n`)), `${table.name}.${column.name} in docs/QUERY.md`).toContain(line);
+          expect(section(schema.text), `${table.name}.${column.name}`).toContain(line);
+          expect(section(doc), `${table.name}.${column.name} in docs/QUERY.md`).toContain(line);
         }
+      }
+      for (const metric of METRICS) {
+        const line = `| \`${metric.signature}\` | ${metric.formula} |`;
+        expect(schema.text, metric.name).toContain(line);
+        expect(doc, `${metric.name} in docs/QUERY.md`).toContain(line);
       }
     } finally {
       await h.close();

@@ -1,6 +1,6 @@
 /**
  * Reads that cost no export quota but are kept for questions (see exports/store/observations.ts):
- * an audit page, an opportunity lookup, the synchronous forecast read. Keeping them must never
+ * an audit page, an opportunity lookup, the synchronous forecast read's CRM totals. Keeping them must never
  * fail the read itself. The readers load on first use (not at start-up).
  */
 import type { AuditFilters, ForecastReadParams } from "../../client/clari-client.js";
@@ -35,10 +35,18 @@ export async function lookUpOpportunities(deps: ObservingDeps, oppIds: string[],
   return opportunities;
 }
 
-/** The synchronous current-week forecast read, summarised like an export. */
-export async function readCurrentForecast(deps: Pick<ExportDeps, "client">, forecastId: string, params: ForecastReadParams, signal: AbortSignal): Promise<Summarised<ForecastSummary>> {
+/** The synchronous current-week forecast read, summarised like an export; its CRM totals are kept for questions (crm_totals). */
+export async function readCurrentForecast(deps: ObservingDeps, forecastId: string, params: ForecastReadParams, signal: AbortSignal): Promise<Summarised<ForecastSummary>> {
   const data = await deps.client.getForecast(forecastId, params, { signal });
-  const { normaliseForecast } = await import("../read/normalise-forecast.js");
+  const fetchedAt = Date.now();
+  const [{ normaliseForecast }, { crmRead }] = await Promise.all([import("../read/normalise-forecast.js"), import("./crm-read.js")]);
   const table = normaliseForecast(JSON.stringify(data ?? {}));
-  return forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod }), table);
+  const read = crmRead(forecastId, params.scopeId, table);
+  if (read) {
+    await deps.observations.recordForecastRead(read, fetchedAt).catch((error: unknown) => deps.logger.warn(`could not keep the forecast read: ${(error as Error).message}`));
+    deps.query.observationsChanged();
+  }
+  const summarised = forecastSummaryLines(summariseForecast(table, { requestedTimePeriod: params.timePeriod, takenAt: fetchedAt, source: "this read" }), table);
+  if (read) summarised.lines.push(`CRM Total and CRM Closed of ${read.people.length} people are kept: ask clari_query (crm_totals, remaining_coverage('${forecastId}', ...)).`);
+  return summarised;
 }

@@ -2,8 +2,8 @@
  * The query engine behind clari_query. Everything stored for this credential is kept in the
  * contract's tables (contract.ts) in one immutable DuckDB file per generation, written by the
  * server's own writer (generations.ts): before each query, exports new in the store are loaded
- * once, exports that left it are dropped, audit pages and opportunity lookups are replaced when
- * new ones were read, and that makes the next generation. Callers' SQL never reaches the writer:
+ * once, exports that left it are dropped, audit pages, opportunity lookups and forecast reads are
+ * replaced when new ones were read, and that makes the next generation. Callers' SQL never reaches the writer:
  * it runs in the query worker (query-worker.ts) on a READ_ONLY, locked reader of the generation,
  * one connection per query, bounded in rows, bytes, memory and time; callers take turns
  * (fair-queue.ts). DuckDB, the loaders and the worker start on the first query, never at start-up.
@@ -12,14 +12,16 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AuditPage, Opportunity } from "../../client/schemas.js";
 import type { Logger } from "../../logger.js";
 import type { AuditRow } from "../../state/backend.js";
+import type { CrmRead } from "../observed/crm-read.js";
 import type { Observations, Observed } from "../store/observations.js";
 import type { ExportStore, StoredExport } from "../store/store.js";
 import type { TableCache } from "../table/table-cache.js";
 import { schemaHint } from "./contract.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import { FairQueue } from "./fair-queue.js";
-import { QueryWorker } from "./query-worker.js";
+import { QueryWorker, type WorkerAnswer } from "./query-worker.js";
 import type { BoundedResult } from "./reader/run-bounded.js";
+import { sourceWarnings } from "./source-warnings.js";
 import type { CallTuple } from "./worker/protocol.js";
 
 export interface QueryEngineOptions {
@@ -53,7 +55,8 @@ export interface QueryOptions {
   calls?: (limit: number) => Promise<AuditRow[]>;
 }
 
-export type QueryAnswer = Omit<BoundedResult, "bytesNote"> & { warnings: string[] };
+/** Rows, warnings (what may mislead in them), and the definitions of the named metrics used. */
+export type QueryAnswer = Omit<BoundedResult, "bytesNote"> & { warnings: string[]; definitions: string[] };
 
 export const DEFAULT_ROWS = 50;
 export const MAX_ROWS = 500;
@@ -69,14 +72,15 @@ const OBSERVATIONS_STALE_MS = 30_000;
 type Writer = Awaited<ReturnType<typeof loadWriter>>;
 
 async function loadWriter(memoryMb: number, folder: string | undefined) {
-  const [generations, forecast, events, opportunities, append] = await Promise.all([
+  const [generations, forecast, events, opportunities, crm, append] = await Promise.all([
     import("./generations.js"),
     import("./load-forecast.js"),
     import("./load-events.js"),
     import("./load-opportunities.js"),
+    import("./load-crm.js"),
     import("./append.js"),
   ]);
-  return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, append };
+  return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, crm, append };
 }
 
 function callTuple(r: AuditRow): CallTuple {
@@ -142,7 +146,7 @@ export class QueryEngine {
   async query(sql: string, limit = DEFAULT_ROWS, options: QueryOptions = {}): Promise<QueryAnswer> {
     const generation = await (this.refreshing = this.refreshing.catch(() => this.generation).then(() => this.refresh()));
     const bounds = { limit: Math.min(Math.max(1, limit), MAX_ROWS), cellBytes: this.options.cellBytes ?? CELL_BYTES, totalBytes: this.options.totalBytes ?? TOTAL_BYTES };
-    let result: BoundedResult;
+    let result: WorkerAnswer;
     const notes: string[] = [];
     try {
       result = await this.turns.run(options.caller ?? "", options.signal, async () => {
@@ -155,10 +159,11 @@ export class QueryEngine {
       if (error instanceof QueryFailed && !/^Stopped:|memory bound/.test(error.message)) throw new QueryFailed(`${error.message}\n\n${schemaHint(sql)}`);
       throw error;
     }
-    const { bytesNote, ...table } = result;
+    const { bytesNote, sources, ...table } = result;
     const warnings = [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`);
     if (bytesNote) warnings.push(bytesNote);
-    return { ...table, warnings: [...warnings, ...notes] };
+    const traced = sources ? sourceWarnings(sources, table.columns.map((c) => c.name)) : { warnings: [], definitions: [] };
+    return { ...table, warnings: [...warnings, ...notes, ...traced.warnings], definitions: traced.definitions };
   }
 
   /** The query worker's process id (tests read its memory), once a query started it. */
@@ -202,10 +207,12 @@ export class QueryEngine {
     const w = await this.openWriter();
     let pages: Observed<AuditPage>[] = [];
     let lookups: Observed<Opportunity[]>[] = [];
+    let reads: Observed<CrmRead>[] = [];
     if (observations) {
       this.observationsDirty = false;
       this.observationsReadAt = Date.now();
-      [pages, lookups] = await Promise.all([this.options.observations.auditPages(), this.options.observations.opportunityLookups()]);
+      const o = this.options.observations;
+      [pages, lookups, reads] = await Promise.all([o.auditPages(), o.opportunityLookups(), o.forecastReads()]);
     }
     const { generation, file } = await w.generations.next(async (con, fresh) => {
       if (this.generation === 0 && !fresh) {
@@ -223,6 +230,7 @@ export class QueryEngine {
       if (observations) {
         await w.events.loadAuditPages(con, pages);
         await w.opportunities.loadOpportunities(con, lookups);
+        await w.crm.loadCrmReads(con, reads);
       }
     });
     await this.worker.open(generation, file);
@@ -232,7 +240,7 @@ export class QueryEngine {
 
   private async drop(w: Writer, con: DuckDBConnection, jobId: string): Promise<void> {
     await w.forecast.dropForecast(con, jobId);
-    for (const table of ["exports", "people", "reports_to", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
+    for (const table of ["raw.exports", "raw.people", "raw.reports_to", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
       await con.run(`DELETE FROM ${table} WHERE export_id = $id`, { id: jobId });
     }
     await con.run("DELETE FROM raw.audit_rows WHERE source = $id", { id: jobId });
@@ -254,7 +262,7 @@ export class QueryEngine {
       const r = entry.request;
       const types = Array.isArray(r.typesToExport) ? r.typesToExport : Array.isArray(r.activityTypes) ? r.activityTypes : [];
       const { list, text, ts } = w.append;
-      await w.append.appendRows(con, "exports", [
+      await w.append.appendRows(con, "raw.exports", [
         [
           entry.jobId,
           entry.kind,

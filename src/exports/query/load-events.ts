@@ -1,11 +1,13 @@
 /**
  * Audit events (audit exports and the audit pages this server read) and activity exports into
- * their raw tables; the contract's views over them de-duplicate (events by event_id, activities
- * by activity_id) and resolve actor names across sources.
+ * their raw tables, each event's parameters and class as columns (read/audit-params.ts); the
+ * contract's views over them de-duplicate (events by event_id, activities by activity_id) and
+ * resolve actor names across sources.
  */
 import { createHash } from "node:crypto";
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { AuditPage } from "../../client/schemas.js";
+import { auditParams, eventClass } from "../read/audit-params.js";
 import { normaliseActivities, normaliseActivityParticipants } from "../read/normalise-activity.js";
 import { normaliseAudit, type AuditRow } from "../read/normalise-audit.js";
 import type { Observed } from "../store/observations.js";
@@ -21,6 +23,8 @@ export function auditEventId(row: AuditRow): string {
 }
 
 function auditValues(source: string, row: AuditRow): DuckDBValue[] {
+  const kind = eventClass(row.event, row.actorType);
+  const p = auditParams(row.eventParameters);
   return [
     source,
     auditEventId(row),
@@ -36,6 +40,15 @@ function auditValues(source: string, row: AuditRow): DuckDBValue[] {
     text(row.ipAddress),
     text(row.sessionId),
     text(row.correlationId),
+    kind,
+    kind === "change",
+    text(p.forecastId),
+    text(p.timePeriod),
+    text(p.targetUserId),
+    text(p.field),
+    text(p.oldValue),
+    text(p.newValue),
+    p.change,
   ];
 }
 

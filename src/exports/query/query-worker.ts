@@ -15,6 +15,7 @@ import { withoutLogLabel } from "../../logger.js";
 import { firstExisting } from "../../package-file.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import type { BoundedResult, Bounds } from "./reader/run-bounded.js";
+import type { Sources } from "./reader/trace-sources.js";
 import type { CallTuple, FromWorker, QueryFailure, ToWorker } from "./worker/protocol.js";
 
 /** How long a query may ignore an interrupt before its worker is killed. */
@@ -33,9 +34,12 @@ export interface QueryWorkerOptions {
   inProcess?: boolean;
 }
 
+/** A query's bounded rows, and what it read when that was traced. */
+export type WorkerAnswer = BoundedResult & { sources?: Sources };
+
 interface Pending {
   message: Extract<ToWorker, { type: "query" }>;
-  resolve(result: BoundedResult): void;
+  resolve(result: WorkerAnswer): void;
   reject(error: Error): void;
   attempts: number;
   /** Set when this query is why the worker is being killed (its time ran out, or it was cancelled). */
@@ -72,10 +76,10 @@ export class QueryWorker {
     await this.sendOpen(generation, file);
   }
 
-  query(generation: number, sql: string, bounds: Bounds, options: { statementCheck: boolean; timeoutMs: number; signal?: AbortSignal | undefined; calls?: CallTuple[] | undefined }): Promise<BoundedResult> {
+  query(generation: number, sql: string, bounds: Bounds, options: { statementCheck: boolean; timeoutMs: number; signal?: AbortSignal | undefined; calls?: CallTuple[] | undefined }): Promise<WorkerAnswer> {
     const id = this.nextId++;
-    const message: ToWorker = { type: "query", id, generation, sql, bounds, statementCheck: options.statementCheck, ...(options.calls ? { calls: options.calls } : {}) };
-    return new Promise<BoundedResult>((resolve, reject) => {
+    const message: ToWorker = { type: "query", id, generation, sql, bounds, statementCheck: options.statementCheck, timeoutMs: options.timeoutMs, ...(options.calls ? { calls: options.calls } : {}) };
+    return new Promise<WorkerAnswer>((resolve, reject) => {
       const entry: Pending = { message, resolve, reject, attempts: 0 };
       let grace: NodeJS.Timeout | undefined;
       const stop = (error: Error): void => {
@@ -168,7 +172,7 @@ export class QueryWorker {
     if (!entry) return;
     // A query stopped between two chunks ends "normally" with a short count: never an answer.
     if (entry.stopping) return entry.reject(entry.stopping);
-    if (message.type === "result") return entry.resolve(message.result);
+    if (message.type === "result") return entry.resolve(message.sources ? { ...message.result, sources: message.sources } : message.result);
     entry.reject(this.toError(message.error));
   }
 

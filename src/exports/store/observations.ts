@@ -1,24 +1,33 @@
 /**
  * What this server read from Clari without an export: audit pages (clari_list_audit_events and
- * the audit resources, no quota spent) and opportunity lookups. They are kept beside the exports,
+ * the audit resources, no quota spent), opportunity lookups and the CRM totals of synchronous
+ * forecast reads (clari_get_forecast). They are kept beside the exports,
  * per credential, so questions can be asked of everything read, not only of exports. Each is one
  * small file (0600) or database row, scrubbed of secrets before it is written, bounded in count and in age.
  */
 import path from "node:path";
 import { redactDeep } from "../../security/redact-deep.js";
 import type { AuditPage, Opportunity } from "../../client/schemas.js";
+import type { CrmRead } from "../observed/crm-read.js";
 import type { ObservationKind as Kind, ObservationStorage, Observed } from "../../state/backend.js";
 import { folderObservations } from "../../state/folder.js";
 
 export type { Observed } from "../../state/backend.js";
 
-/** Most observations kept of each kind; the oldest go first. */
-const MAX_PER_KIND = 500;
-/** Clari's audit log reaches back about 30 days; older observations say nothing new. */
-const MAX_AGE_MS = 31 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Most observations kept of each kind (the oldest go first), and for how long. Clari's audit log
+ * reaches back about 30 days, so older pages say nothing new; a forecast read is the only record
+ * of its week's CRM totals, so reads are kept for a year (past quarters stay queryable).
+ */
+const BOUNDS: Record<Kind, { maxPerKind: number; maxAgeMs: number }> = {
+  audit: { maxPerKind: 500, maxAgeMs: 31 * DAY_MS },
+  opportunities: { maxPerKind: 500, maxAgeMs: 31 * DAY_MS },
+  forecast: { maxPerKind: 200, maxAgeMs: 366 * DAY_MS },
+};
 
 export class Observations {
-  private readonly memory: Record<Kind, Observed<unknown>[]> = { audit: [], opportunities: [] };
+  private readonly memory: Record<Kind, Observed<unknown>[]> = { audit: [], opportunities: [], forecast: [] };
 
   private constructor(private readonly storage: ObservationStorage | undefined) {}
 
@@ -40,6 +49,14 @@ export class Observations {
     return this.record("opportunities", { fetchedAt, data: opportunities });
   }
 
+  recordForecastRead(read: CrmRead, fetchedAt = Date.now()): Promise<void> {
+    return this.record("forecast", { fetchedAt, data: read });
+  }
+
+  forecastReads(): Promise<Observed<CrmRead>[]> {
+    return this.read("forecast") as Promise<Observed<CrmRead>[]>;
+  }
+
   auditPages(): Promise<Observed<AuditPage>[]> {
     return this.read("audit") as Promise<Observed<AuditPage>[]>;
   }
@@ -53,10 +70,10 @@ export class Observations {
     if (!this.storage) {
       const list = this.memory[kind];
       list.push(clean);
-      if (list.length > MAX_PER_KIND) list.splice(0, list.length - MAX_PER_KIND);
+      if (list.length > BOUNDS[kind].maxPerKind) list.splice(0, list.length - BOUNDS[kind].maxPerKind);
       return;
     }
-    await this.storage.append(kind, clean, { maxPerKind: MAX_PER_KIND, maxAgeMs: MAX_AGE_MS });
+    await this.storage.append(kind, clean, BOUNDS[kind]);
   }
 
   /** Oldest first. One another process is writing or that is damaged is passed over. */

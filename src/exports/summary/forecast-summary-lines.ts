@@ -52,10 +52,12 @@ export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown)
     // The text speaks of one week: the latest of the period that holds the newest week.
     const totals = summary.latestWeekTotals.filter((t) => t.timePeriod === week.timePeriod && t.week === week.week);
     lines.push(`Numbers below are for ${week.text}.`, ...levelLines(summary, totals));
-    // Counting people who updated is no sum of calls: every level counts.
-    const updates = totals.filter((t) => t.dataType === "forecast_updated" && t.field === totals.find((u) => u.dataType === "forecast_updated")?.field);
-    const count = (k: "updated" | "notUpdated") => updates.reduce((s, t) => s + (t[k] ?? 0), 0);
-    if (updates.length) lines.push(`${count("notUpdated")} of ${count("updated") + count("notUpdated")} people have not updated their ${updates[0]!.field} call in that week.`);
+  }
+  // Update hygiene (the hygiene() metric's definition): people, every level, in the hygiene week.
+  const h = summary.hygiene;
+  if (h?.field) {
+    const which = h.week === h.latestWeek ? "the latest week" : `week ${h.week} (from ${h.start}; week ${h.latestWeek} had only just begun)`;
+    lines.push(`Update hygiene: ${h.notUpdated} of ${h.updated + h.notUpdated} people have not updated their ${h.field} call in ${which}.`);
   }
   const warnings = [...(summary.timePeriodMismatch ? [summary.timePeriodMismatch] : []), ...summary.warnings];
   return { lines, summary, warnings, ...(week ? { context: { forecastWeek: week.text } } : {}) };

@@ -5,7 +5,9 @@
 
 import type { ForecastTable } from "../table/forecast-table.js";
 import { parseTimePeriodLabel } from "../read/values.js";
+import { settlingWarning } from "../read/weeks.js";
 import { hierarchyLevels, MAX_LEVELS } from "./hierarchy-levels.js";
+import { hygieneSummary } from "./hygiene-week.js";
 import type { ForecastSummary } from "./summary-schemas.js";
 
 const MAX_FIELDS = 50;
@@ -19,6 +21,10 @@ export interface SummariseOptions {
   requestedTimePeriod?: string;
   /** The job's truncation flags. */
   job?: { rowsTruncated?: boolean; cellsTruncated?: boolean };
+  /** When the data was taken (the job's end, or the read's time; default now): which week hygiene uses. */
+  takenAt?: number;
+  /** What the data is, for warnings ("this export", "this read"). */
+  source?: string;
 }
 
 function round(n: number): number {
@@ -189,6 +195,17 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
   if (hierarchy.unplacedPeople > 0) warnings.push(`${hierarchy.unplacedPeople} people have no role, so no hierarchy level: they are left out of the level totals.`);
   if (hierarchy.folded) warnings.push(`The hierarchy is deeper than ${MAX_LEVELS} levels: the deepest are counted in level ${MAX_LEVELS - 1}.`);
 
+  const takenAt = options.takenAt ?? Date.now();
+  const hygiene = hygieneSummary(table, takenAt);
+  if (hygiene?.latestSettling) {
+    warnings.push(
+      settlingWarning(
+        { source: options.source ?? "this export", timePeriod: hygiene.timePeriod, latestWeek: hygiene.latestWeek, latestWeekStart: hygiene.latestWeekStart, hygieneWeek: hygiene.week, hygieneWeekStart: hygiene.start },
+        takenAt,
+      ),
+    );
+  }
+
   const summary: ForecastSummary = {
     shape: table.shape,
     rowCount: n,
@@ -219,6 +236,7 @@ export function summariseForecast(table: ForecastTable, options: SummariseOption
     currencies: currencies.slice(0, MAX_CURRENCIES),
     latestWeekTotals,
     totalsTruncated: keys.length > MAX_TOTALS,
+    hygiene,
     warnings: warnings.slice(0, 20),
   };
   if (mismatch) summary.timePeriodMismatch = mismatch;

@@ -1,20 +1,26 @@
 /** The bounded summary of a stored export, by kind. */
-import { summariseEvents } from "./summarise-events.js";
+import { summariseEvents, type AuditFilter } from "./summarise-events.js";
 import { summariseForecast } from "./summarise-forecast.js";
 import type { StoredExport } from "../store/store.js";
 import type { ExportDeps } from "../context.js";
 import type { Summarised } from "./summarised.js";
 import { forecastSummaryLines } from "./forecast-summary-lines.js";
 
-export async function summariseStored(entry: StoredExport, deps: ExportDeps): Promise<Summarised> {
+/** `filter`: audit exports only, applied to the summary (the stored file and the query tables keep every event). */
+export async function summariseStored(entry: StoredExport, deps: ExportDeps, filter: AuditFilter = {}): Promise<Summarised> {
   if (entry.kind === "forecast") {
     const table = await deps.tables.get(entry.jobId);
     const requested = typeof entry.request.timePeriod === "string" ? entry.request.timePeriod : undefined;
-    const summary = summariseForecast(table, { requestedTimePeriod: requested, job: { rowsTruncated: entry.rowsTruncated, cellsTruncated: entry.cellsTruncated } });
+    const summary = summariseForecast(table, {
+      requestedTimePeriod: requested,
+      job: { rowsTruncated: entry.rowsTruncated, cellsTruncated: entry.cellsTruncated },
+      takenAt: entry.completedAt,
+      source: `export ${entry.jobId}`,
+    });
     return forecastSummaryLines(summary, table);
   }
   const json = JSON.parse((await deps.store.read(entry.jobId)).toString("utf8")) as unknown;
-  return summariseEvents(entry.kind, json);
+  return summariseEvents(entry.kind, json, entry.kind === "audit" ? filter : {});
 }
 
 export const KIND_LABEL: Record<StoredExport["kind"], string> = {

@@ -60,6 +60,20 @@ export const ForecastSummarySchema = z.strictObject({
       "Per level, field and data type, the latest week's sum over that level's people. A manager's call covers their team, so levels are never added together: the top's call (level 0) is the org's number",
     ),
   totalsTruncated: z.boolean(),
+  hygiene: z
+    .strictObject({
+      timePeriod: z.string(),
+      week: z.number().int(),
+      start: z.string(),
+      field: z.string().nullable().describe("The call whose update flag is counted (Commit when present)"),
+      updated: z.number().int().describe("People who updated it in that week"),
+      notUpdated: z.number().int(),
+      latestWeek: z.number().int(),
+      latestWeekStart: z.string(),
+      latestSettling: z.boolean().describe("The latest week began less than two days before the data was taken"),
+    })
+    .nullable()
+    .describe("Update hygiene in the hygiene week: the latest week that began at least two days before the data was taken (hygiene() in clari_query)"),
   timePeriodMismatch: z
     .string()
     .optional()
@@ -71,11 +85,19 @@ export type ForecastSummary = z.output<typeof ForecastSummarySchema>;
 const counted = z.array(z.strictObject({ name: z.string(), count: z.number().int() }));
 
 export const AuditSummarySchema = z.strictObject({
-  events: z.number().int().describe("Audit events in the export"),
+  events: z.number().int().describe("Audit events in the export (those the filter kept)"),
   from: z.string().optional().describe("The earliest eventTimestamp"),
   to: z.string().optional().describe("The latest eventTimestamp"),
-  byEvent: counted.describe("The most frequent events (at most 8)"),
-  byActor: counted.describe("The most active actors (at most 8)"),
+  changes: z.number().int().describe("Of them, changes (not views, logins or system events)"),
+  byClass: counted.describe("Events per class: change, view, session, system"),
+  byEvent: counted.describe("Every event type, the most frequent first (at most 50)"),
+  eventTypes: z.number().int().describe("Distinct event types"),
+  byActor: counted.describe("The most active people, by changes only (at most 8)"),
+  byTab: counted.describe("Changes per forecast tab (parameter forecastId)"),
+  filter: z
+    .strictObject({ forecastId: z.string().optional(), changesOnly: z.boolean().optional(), ofEvents: z.number().int() })
+    .optional()
+    .describe("Applied here (Clari's API has no such filter); ofEvents: the export's events before it"),
 });
 export type AuditSummary = z.output<typeof AuditSummarySchema>;
 

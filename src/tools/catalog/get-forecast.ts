@@ -8,7 +8,7 @@ export const getForecast = defineTool({
   name: "clari_get_forecast",
   title: "Read the current forecast week",
   description:
-    "A Forecast Tab's current week, read synchronously (no job, no quota); the only source of crm_total/crm_closed. Per-person answers: clari_export_forecast.",
+    "A Forecast Tab's current week, read synchronously (no job, no quota); the only source of crm_total/crm_closed, kept for clari_query (crm_totals). Per-person answers: clari_export_forecast.",
   toolset: "forecast",
   inputSchema: {
     forecastId: forecastIdInput,
@@ -16,7 +16,7 @@ export const getForecast = defineTool({
     typesToExport: z
       .array(z.enum(["forecast", "quota", "forecast_updated", "adjustment", "crm_total", "crm_closed"]))
       .min(1)
-      .default(["forecast", "quota", "forecast_updated"]),
+      .default(["forecast", "quota", "forecast_updated", "crm_total", "crm_closed"]),
     scopeId: scopeIdInput.optional(),
     currency: currencyInput.optional(),
   },

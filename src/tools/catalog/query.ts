@@ -20,6 +20,7 @@ export function queryText(result: QueryAnswer): string {
     for (const row of rows) lines.push(`| ${row.map(cell).join(" | ")} |`);
   }
   for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
+  for (const definition of result.definitions) lines.push(`Definition: ${definition}`);
   return lines.join("\n");
 }
 
@@ -27,14 +28,14 @@ export const query = defineTool({
   name: "clari_query",
   title: "Ask SQL of the stored data",
   description:
-    "One read-only DuckDB SELECT over everything stored (exports, audit pages, opportunity lookups); bounded table. Tables (columns: clari://schema): " +
-    "exports, people(export_id,user_id,name,role,manager_user_id,manager_name,level,is_rep), reports_to(export_id,leader_user_id,user_id,depth), " +
-    "forecast(export_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_on), audit_events(event_time,actor_name,event,...), " +
-    "activities(+activity_accounts,_opportunities,_participants), opportunities, opportunity_fields, mcp_calls(called_at,caller,tool,outcome,quota_spent: tool calls, yours only without admin). A leader's value is their own call: never add levels. " +
-    "Examples: commit vs quota per manager: SELECT p.manager_name, sum(value) FILTER (field='Commit') c, sum(value) FILTER (field='Quota') q FROM forecast JOIN people p USING (export_id,user_id) WHERE is_latest_week AND p.is_rep GROUP BY 1; " +
-    "not updated: ... WHERE is_latest_week AND NOT updated; " +
-    "a VP's roll-up: JOIN reports_to r ON r.user_id=f.user_id WHERE r.leader_user_id='...'; " +
-    "audit changes by person: SELECT actor_name, event, count(*) FROM audit_events GROUP BY ALL.",
+    "One read-only DuckDB SELECT over everything stored; bounded table. Columns, metrics: clari://schema. " +
+    "forecast(export_id,forecast_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_by_name): newest export per tab, period, currency (forecast_all: all); " +
+    "people(export_id,user_id,name,role,manager_name,level,is_rep,region), reports_to(export_id,leader_user_id,user_id,depth), forecast_weeks, crm_totals, " +
+    "audit_events(event_time,actor_name,event,is_change,forecast_id,field,old_value,new_value), activities(+_accounts,_opportunities,_participants), opportunities, exports, " +
+    "mcp_calls(called_at,caller,tool,outcome,quota_spent: tool calls, yours only without admin). " +
+    "Filter one forecast_id and time_period; a leader's value is their own call: never add levels. " +
+    "Metrics (tab, period): attainment, gap_to_quota, coverage, remaining_coverage, upside, haircut, hygiene, movement, adjustments; " +
+    "e.g. SELECT name, attainment FROM attainment('net_bookings','2026_Q4') WHERE NOT is_rep.",
   toolset: "forecast",
   inputSchema: {
     sql: z.string().min(1).max(20_000).describe("One DuckDB SELECT"),
@@ -46,6 +47,7 @@ export const query = defineTool({
     row_count: z.number(),
     truncated: z.boolean(),
     warnings: z.array(z.string()).optional(),
+    definitions: z.array(z.string()).optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writesClariData: false,
@@ -61,7 +63,7 @@ export const query = defineTool({
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;
     }
-    const { warnings, ...table } = result;
-    return { text: queryText(result), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}) } };
+    const { warnings, definitions, ...table } = result;
+    return { text: queryText(result), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}), ...(definitions.length > 0 ? { definitions } : {}) } };
   },
 });

@@ -1,5 +1,6 @@
 /** Audit filters shared by the audit export and the audit page tool. */
 import { z } from "zod";
+import { FORECAST_ID } from "../../client/ids.js";
 import { isoDateInput } from "./common-inputs.js";
 
 export const auditFilterShape = {
@@ -10,4 +11,10 @@ export const auditFilterShape = {
   dateFrom: isoDateInput.optional().describe("Default 30 days ago (Clari keeps ~30)"),
   dateTo: isoDateInput.optional(),
   event: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "event is a name such as forecast.updated").optional().describe("e.g. forecast.updated"),
+};
+
+/** Filters Clari's audit API does not have: applied by this server to what it returned (and said so). */
+export const auditLocalFilterShape = {
+  forecastId: z.string().regex(FORECAST_ID).optional().describe("Only this tab's events (filtered here)"),
+  changesOnly: z.boolean().optional().describe("No views, logins, system events (filtered here)"),
 };

@@ -15,6 +15,7 @@ import {
   KIND_LABEL,
   obtainExport,
   summariseStored,
+  type AuditFilter,
   type ExportKind,
   type ExportSummary,
 } from "../../exports/index.js";
@@ -37,6 +38,8 @@ export interface ExportToolSpec<I extends z.ZodRawShape> {
   inputSchema: I;
   /** Queue the job with Clari: the parameters that define the export, and the call. */
   queue(params: z.output<z.ZodObject<I>>, client: ClariClient, signal: AbortSignal): Promise<{ jobId: string }>;
+  /** Inputs that only filter the answer's summary (never part of the export request, so they never queue another job). */
+  summaryFilters?: readonly (keyof I & keyof AuditFilter)[];
 }
 
 export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I>): ToolDefinition<I & Common, ExportResultShape> {
@@ -53,13 +56,18 @@ export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I
     task: { jobKind: () => "export" },
     async handler(args, deps, call) {
       const { waitSeconds, fresh, ...rest } = args as { waitSeconds?: number; fresh: boolean } & Record<string, unknown>;
+      const filter: Record<string, unknown> = {};
+      for (const key of spec.summaryFilters ?? []) {
+        if (rest[key] !== undefined) filter[key] = rest[key];
+        delete rest[key];
+      }
       const params = rest as z.output<z.ZodObject<I>>;
       const outcome = await obtainExport(
         { kind: spec.kind, request: params as Record<string, unknown>, queue: (signal) => spec.queue(params, deps.client, signal), waitSeconds: waitSeconds ?? deps.config.waitSeconds, fresh },
         deps,
         call,
       );
-      return answerExport(outcome, KIND_LABEL[spec.kind], (entry) => summariseStored(entry, deps));
+      return answerExport(outcome, KIND_LABEL[spec.kind], (entry) => summariseStored(entry, deps, filter as AuditFilter));
     },
   });
 }

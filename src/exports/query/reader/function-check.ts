@@ -9,12 +9,14 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { QueryRefused } from "../errors.js";
+import { METRIC_NAMES } from "../metrics.js";
 
-/** Table functions a question may use. */
+/** Table functions a question may use: a few of DuckDB's, and the named metrics (metrics.ts). */
 const TABLE_FUNCTIONS = new Set([
   "range", "generate_series", "unnest", "repeat", "json_each", "json_tree",
   "duckdb_tables", "duckdb_views", "duckdb_columns", "duckdb_schemas", "duckdb_types", "duckdb_functions",
   "duckdb_keywords", "duckdb_constraints", "duckdb_indexes", "pragma_table_info", "pragma_show",
+  ...METRIC_NAMES,
 ]);
 
 /** Scalar functions that reach outside the query (settings, paths, SQL from text). */

@@ -9,18 +9,26 @@ import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
 import { checkFunctions } from "../reader/function-check.js";
 import { runBounded } from "../reader/run-bounded.js";
+import { generationFacts, type GenerationFacts } from "../reader/generation-facts.js";
+import { mayTrace, traceSources } from "../reader/trace-sources.js";
 import { createCallsTable } from "./calls-table.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
 interface Generation {
   instance: DuckDBInstance;
   running: number;
+  /** Read on the first traced query (a generation never changes). */
+  facts?: Promise<GenerationFacts>;
 }
 
 export interface QueryService {
   handle(message: ToWorker): void;
   close(): void;
 }
+
+/** The most time spent tracing a query's sources, and the margin kept before its time limit. */
+const TRACE_MS = 3000;
+const TRACE_MARGIN_MS = 500;
 
 /** The longest error message sent back. */
 const MAX_ERROR = 2000;
@@ -76,13 +84,26 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       running.set(message.id, con);
       // Before the caller's SQL: the audit rows this caller may see, on this connection only.
       if (message.calls) await createCallsTable(con, message.calls);
+      const started = Date.now();
       const checked = con;
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql, () => checkFunctions(checked, message.sql)) : await con.prepare(message.sql);
+      let result;
       try {
-        send({ type: "result", id: message.id, result: await runBounded(prepared, message.bounds) });
+        result = await runBounded(prepared, message.bounds);
       } finally {
         prepared.destroySync();
       }
+      // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
+      const budget = Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
+      let sources;
+      if (mayTrace(message.sql)) {
+        const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
+          generation.facts = undefined; // read again by the next query (this one may have been interrupted)
+          return undefined;
+        });
+        if (facts) sources = await traceSources(con, message.sql, budget, facts);
+      }
+      send({ type: "result", id: message.id, result, ...(sources ? { sources } : {}) });
     } catch (error) {
       send({ type: "error", id: message.id, error: failure(error) });
     } finally {
