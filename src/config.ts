@@ -66,6 +66,8 @@ export interface Config {
   queryTimeoutSeconds: number;
   /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
   queryMemoryMb: number;
+  /** Forecast Tab ids the org has (--forecast-tabs): Clari has no API that lists them. */
+  forecastTabs: string[];
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,8 @@ Options:
   --download-timeout-seconds N  overall deadline of one download (default 300)
   --max-store-mb N          export store size cap; least recently used go first (default 2048)
   --ingest-dir DIR          folder clari_ingest_bulk may read files from
+  --forecast-tabs a,b       the org's Forecast Tab ids (from their Clari URLs), listed to the
+                            assistant with the tabs seen in exports and the audit log
   --query-timeout-seconds N clari_query's time limit per query (default 10)
   --query-memory-mb N       clari_query's memory cap, data included (default 1024)
   --log-level L             error|warn|info|debug (default info)
@@ -124,7 +128,7 @@ Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE
 CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_OAUTH_ISSUER, CLARI_MCP_PUBLIC_URL, CLARI_MCP_OAUTH_AUDIENCE,
 CLARI_MCP_OAUTH_INTROSPECTION_CLIENT, CLARI_MCP_OAUTH_SCOPES_FILE, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
-CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB.`;
+CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_FORECAST_TABS.`;
 
 export function helpText(): string {
   return HELP;
@@ -146,6 +150,16 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
   return n;
+}
+
+/** The same shape as a forecastId tool input (src/client/ids.ts), which this layer may not import. */
+const FORECAST_TAB_ID = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function forecastTabs(value: string | undefined): string[] {
+  const tabs = [...new Set(list(value))];
+  const bad = tabs.filter((t) => !FORECAST_TAB_ID.test(t));
+  if (bad.length) throw new ConfigError(`--forecast-tabs: ${bad.map((t) => JSON.stringify(t.slice(0, 40))).join(", ")} is not a Forecast Tab id (letters, digits, '_', '-' or '.', as in the tab's Clari URL).`);
+  return tabs;
 }
 
 export function isLoopback(host: string): boolean {
@@ -201,6 +215,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "sandbox-users": { type: "string" },
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
+      "forecast-tabs": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -283,6 +298,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
+    forecastTabs: forecastTabs(values["forecast-tabs"] ?? env.CLARI_MCP_FORECAST_TABS),
   };
 
   for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey]] as const) {

@@ -5,6 +5,7 @@ import { registerAuditResources } from "./audit-resources.js";
 import { registerExportResources } from "./export-resources.js";
 import { registerLimitsResource } from "./limits-resource.js";
 import { registerSchemaResource } from "./schema-resource.js";
+import { registerTabsResource } from "./tabs-resource.js";
 import { registerViewResource } from "./view-resource.js";
 
 export function registerResources(server: McpServer, deps: Deps): void {
@@ -12,5 +13,6 @@ export function registerResources(server: McpServer, deps: Deps): void {
   registerAuditResources(server, deps);
   registerLimitsResource(server, deps);
   registerSchemaResource(server);
+  registerTabsResource(server, deps);
   registerViewResource(server);
 }

@@ -9,6 +9,8 @@ export const FORECAST_LATEST_TEMPLATE = "clari://forecasts/{forecastId}/latest";
 export const AUDIT_EVENTS_URI = "clari://audit/events";
 export const AUDIT_PAGE_TEMPLATE = "clari://audit/events/page/{token}";
 export const LIMITS_URI = "clari://limits";
+/** The Forecast Tab ids known (setting, stored exports, audit log). */
+export const FORECAST_TABS_URI = "clari://forecast-tabs";
 /** clari_query's tables and columns (docs/QUERY.md). */
 export const SCHEMA_URI = "clari://schema";
 /** The forecast view (an MCP App): one self-contained HTML file, linked from clari_export_forecast and clari_query. */

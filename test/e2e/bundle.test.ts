@@ -95,7 +95,7 @@ describe("the Claude Desktop bundle (npm run bundle)", () => {
 
   it("serves tools from the unpacked folder, clari_query included (the native binding loads)", async () => {
     const manifest = JSON.parse(readFileSync(path.join(unpacked, "manifest.json"), "utf8")) as Manifest;
-    const { client, tools } = await listTools(process.execPath, [path.join(unpacked, manifest.server.entry_point), "--sandbox"], {});
+    const { client, tools } = await listTools(process.execPath, [path.join(unpacked, manifest.server.entry_point), "--sandbox", "--no-cache"], {});
     try {
       expect(tools).toContain("clari_export_forecast");
       const result = await client.callTool({ name: "clari_query", arguments: { sql: "SELECT 42 AS answer" } });

@@ -19,6 +19,7 @@ const MAX_AGE_MS = 31 * 24 * 60 * 60 * 1000;
 
 export class Observations {
   private readonly memory: Record<Kind, Observed<unknown>[]> = { audit: [], opportunities: [] };
+  private recorded = 0;
 
   private constructor(private readonly storage: ObservationStorage | undefined) {}
 
@@ -40,6 +41,11 @@ export class Observations {
     return this.record("opportunities", { fetchedAt, data: opportunities });
   }
 
+  /** Grows with every observation this process records (readers that cache compare it). */
+  get version(): number {
+    return this.recorded;
+  }
+
   auditPages(): Promise<Observed<AuditPage>[]> {
     return this.read("audit") as Promise<Observed<AuditPage>[]>;
   }
@@ -54,9 +60,10 @@ export class Observations {
       const list = this.memory[kind];
       list.push(clean);
       if (list.length > MAX_PER_KIND) list.splice(0, list.length - MAX_PER_KIND);
-      return;
+    } else {
+      await this.storage.append(kind, clean, { maxPerKind: MAX_PER_KIND, maxAgeMs: MAX_AGE_MS });
     }
-    await this.storage.append(kind, clean, { maxPerKind: MAX_PER_KIND, maxAgeMs: MAX_AGE_MS });
+    this.recorded++;
   }
 
   /** Oldest first. One another process is writing or that is damaged is passed over. */

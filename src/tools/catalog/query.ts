@@ -2,7 +2,8 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
-import { DEFAULT_ROWS, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
+import { nothingStoredNotes } from "../kit/nothing-stored.js";
+import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -58,7 +59,10 @@ export const query = defineTool({
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;
     }
-    const { warnings, ...table } = result;
-    return { text: queryText(result), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}) } };
+    const tabs = (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
+    const empty = await nothingStoredNotes(sql, deps, tabs);
+    const answer = { ...result, warnings: [...empty, ...result.warnings] };
+    const { warnings, ...table } = answer;
+    return { text: queryText(answer), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}) } };
   },
 });

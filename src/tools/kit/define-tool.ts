@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Toolset } from "../../config.js";
 import type { CallContext, Deps } from "../../deps.js";
 import { redactDeep, redactSecrets } from "../../security/redact.js";
+import { knownForecastTabs } from "../../exports/index.js";
 import { describeError } from "./describe-error.js";
 import { timeContext, timeContextLine, type TimeContext } from "./time-context.js";
 
@@ -66,8 +67,8 @@ function redactValue<T>(value: T): T {
  * (today, the current quarter) and its structuredContent carries the same as `context`
  * (listing.ts declares it in every output schema).
  */
-export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number = Date.now()): CallToolResult {
-  const context: TimeContext = { ...timeContext(now), ...answer.context };
+export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number = Date.now(), forecastTabs: string[] = []): CallToolResult {
+  const context: TimeContext = { ...timeContext(now), ...answer.context, ...(forecastTabs.length ? { forecastTabs } : {}) };
   return {
     content: [{ type: "text", text: `${redactSecrets(answer.text)}\n${timeContextLine(context)}` }, ...(answer.links ?? [])],
     structuredContent: { ...redactValue(answer.structured as Record<string, unknown>), context },
@@ -77,14 +78,17 @@ export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number
 
 export async function runTool(tool: ToolDefinition, args: unknown, deps: Deps, call: CallContext): Promise<CallToolResult> {
   const started = Date.now();
+  // Known tabs are a hint: a source that cannot be read leaves them out, never fails the call.
+  const tabs = async (): Promise<string[]> => (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
   try {
     const answer = await tool.handler(args as never, deps, call);
     deps.logger.debug(`${tool.name} answered in ${Date.now() - started} ms${answer.isError ? " (error)" : ""}`);
-    return toCallToolResult(answer);
+    return toCallToolResult(answer, Date.now(), await tabs());
   } catch (error) {
-    const text = describeError(error, tool.name);
+    const forecastTabs = await tabs();
+    const text = describeError(error, tool.name, { forecastTabs });
     deps.logger.info(`${tool.name} failed: ${text.split("\n")[0]}`);
-    return { content: [{ type: "text", text: `${text}\n${timeContextLine(timeContext())}` }], isError: true };
+    return { content: [{ type: "text", text: `${text}\n${timeContextLine({ ...timeContext(), forecastTabs })}` }], isError: true };
   }
 }
 

@@ -11,6 +11,8 @@ export interface TimeContext {
   currentQuarter: string;
   /** Forecast answers: "week 9 of 2026_Q4, starting 2026-11-23". */
   forecastWeek?: string;
+  /** The Forecast Tab ids known (setting, stored exports, audit log): Clari cannot list them. */
+  forecastTabs?: string[];
 }
 
 export function timeContext(now: Date | number = Date.now()): TimeContext {
@@ -20,5 +22,6 @@ export function timeContext(now: Date | number = Date.now()): TimeContext {
 
 /** The one line an answer's text ends with (a forecast answer names its week next to its numbers). */
 export function timeContextLine(context: TimeContext): string {
-  return `Today is ${context.today} (UTC); current quarter ${context.currentQuarter}.`;
+  const tabs = context.forecastTabs?.length ? ` Forecast tabs known: ${context.forecastTabs.join(", ")}.` : "";
+  return `Today is ${context.today} (UTC); current quarter ${context.currentQuarter}.${tabs}`;
 }
