@@ -5,9 +5,16 @@ import { defineTool } from "../kit/define-tool.js";
 import { nothingStoredNotes } from "../kit/nothing-stored.js";
 import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
+/** Money keeps its cents; smaller numbers (ratios, shares) keep 4 significant digits, so 3.5646 and 3.5575 stay apart. */
+export function numberText(value: number): string {
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const decimals = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(value))));
+  return String(Number(value.toFixed(Math.min(decimals, 20))));
+}
+
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  if (typeof value === "number") return numberText(value);
   const s = typeof value === "string" ? value : JSON.stringify(value);
   return s.replace(/\|/g, "/").replace(/\s*\n\s*/g, " ");
 }
