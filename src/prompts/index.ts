@@ -1,9 +1,13 @@
 /**
  * Assistant workflows as MCP prompts. Each names the tools to call, in order, and what to report,
- * so a user can pick "forecast call prep" in their client and get a consistent answer.
+ * so a user can pick "forecast call prep" in their client and get a consistent answer. The forecast
+ * prompts share one export request (forecastExportStep), the same as clari_export_forecast's default
+ * call, so following several of them (or asking anything after the default export) reuses one export.
+ * Columns are named as `table.column` of clari_query's contract; a test holds them to it.
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { exportForecast } from "../tools/catalog/export-forecast.js";
 
 const forecastArgs = {
   forecastId: z.string().describe("Forecast Tab id from its Clari URL, e.g. net_bookings"),
@@ -14,7 +18,32 @@ function userMessage(text: string) {
   return { messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
 }
 
-const period = (timePeriod: string | undefined): string => (timePeriod ? `timePeriod "${timePeriod}"` : "the current quarter (omit timePeriod)");
+const DAY_MS = 86_400_000;
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The one forecast export every prompt asks for: the tab and period, everything else the tool's own
+ * defaults (read from its schema, so they cannot drift apart).
+ */
+export function forecastExportRequest(forecastId: string, timePeriod: string | undefined): Record<string, unknown> {
+  return { forecastId, ...(timePeriod ? { timePeriod } : {}) };
+}
+
+function forecastExportStep(forecastId: string, timePeriod: string | undefined): string {
+  const defaults = z.object(exportForecast.inputSchema).parse(forecastExportRequest(forecastId, timePeriod));
+  return (
+    `1. clari_export_forecast ${JSON.stringify(forecastExportRequest(forecastId, timePeriod))} (nothing more: its defaults are typesToExport ${JSON.stringify(defaults.typesToExport)}, ` +
+    `includeHistorical ${String(defaults.includeHistorical)}, so every forecast question reuses this one export). If it returns outcome running, call clari_wait_for_job with its jobId. ` +
+    `If the summary warns that Clari returned another quarter, say so first.`
+  );
+}
+
+/** How each SQL step keeps to one tab and period (the export's own). */
+const oneTab = (forecastId: string): string =>
+  `forecast.forecast_id = '${forecastId}' and forecast.time_period = the export's period (its summary names it), so no number adds across tabs or quarters`;
+
+/** Which week a hygiene question reads: a week begun under two days ago has not had its updates yet. */
+const HYGIENE_WEEK = "the latest week (forecast.is_latest_week), unless it began under two days ago (forecast.week_start): then the week before, whose updates are all in";
 
 export function registerPrompts(server: McpServer): void {
   server.registerPrompt(
@@ -23,11 +52,11 @@ export function registerPrompts(server: McpServer): void {
     ({ forecastId, timePeriod }) =>
       userMessage(
         [
-          `Prepare me for this week's forecast call on "${forecastId}" for ${period(timePeriod)}.`,
-          `1. clari_export_forecast with forecastId "${forecastId}", ${period(timePeriod)}, includeHistorical true, typesToExport ["forecast","quota","forecast_updated"]. If it returns outcome running, call clari_wait_for_job with its jobId. Check the summary's warnings: if Clari returned another quarter, say so first.`,
-          `2. clari_query for commit vs quota per manager in the latest week (each manager's own numbers from forecast, joined to people where is_rep is false, for that export_id).`,
-          `3. clari_query for the biggest Commit movers since last week (forecast, this week against week - 1, per user_id).`,
-          `4. clari_query for who has not updated their call (forecast WHERE is_latest_week AND NOT updated, with people.manager_name).`,
+          `Prepare me for this week's forecast call on "${forecastId}" for ${timePeriod ? `timePeriod "${timePeriod}"` : "the current quarter"}.`,
+          forecastExportStep(forecastId, timePeriod),
+          `2. clari_query: each manager's own Commit and Quota in the latest week (forecast.value by forecast.field, where forecast.is_latest_week, joined to people on people.export_id and people.user_id where not people.is_rep), with ${oneTab(forecastId)}. A manager's number is their own call: never add levels.`,
+          `3. clari_query: the biggest Commit movers since last week (forecast.value where forecast.field = 'Commit', this forecast.week against forecast.week - 1, per forecast.user_id), same tab and period.`,
+          `4. clari_query: who has not updated their call (not forecast.updated) in ${HYGIENE_WEEK}, with people.name and people.manager_name, same tab and period.`,
           `Report: a table of managers with Commit, Quota and coverage; the top movers; the people to chase. Numbers only from the tool results.`,
         ].join("\n"),
       ),
@@ -39,10 +68,10 @@ export function registerPrompts(server: McpServer): void {
     ({ forecastId, timePeriod }) =>
       userMessage(
         [
-          `Find who has not updated their forecast call in "${forecastId}" for ${period(timePeriod)}.`,
-          `1. clari_export_forecast with typesToExport ["forecast","forecast_updated"] (clari_wait_for_job if still running).`,
-          `2. clari_query: forecast WHERE is_latest_week AND NOT updated, joined to people (and to reports_to on each VP's user_id to split by team if the list is long).`,
-          `Report the people grouped by their manager (parentRole), with the calls they left stale.`,
+          `Find who has not updated their forecast call in "${forecastId}" for ${timePeriod ? `timePeriod "${timePeriod}"` : "the current quarter"}.`,
+          forecastExportStep(forecastId, timePeriod),
+          `2. clari_query: the people whose call was not updated (not forecast.updated, forecast.field = 'Commit') in ${HYGIENE_WEEK}, with ${oneTab(forecastId)}, joined to people for people.name, people.manager_name and people.parent_role.`,
+          `Report the people grouped by their manager (people.manager_name), saying which week you read, with the calls they left stale (forecast.value).`,
         ].join("\n"),
       ),
   );
@@ -56,13 +85,13 @@ export function registerPrompts(server: McpServer): void {
     },
     ({ days }) => {
       const n = Math.min(30, Math.max(1, Number(days) || 7));
-      const from = new Date(Date.now() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const from = new Date(Date.now() - n * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
       return userMessage(
         [
           `Summarise what changed in our Clari org over the last ${n} days.`,
           `1. clari_list_audit_events with dateFrom "${from}" and limit 200; follow nextCursor while it is present (or use clari_export_audit_events with the same dateFrom for one file if there are many pages).`,
-          `2. Group the events by event name and by actor; call out forecast and opportunity changes and unusual actors (SYSTEM/JOB, impersonation).`,
-          `Report counts, the most active people, and notable changes with their timestamps.`,
+          `2. clari_query over audit_events (audit_events.event, audit_events.actor_name, audit_events.event_time, audit_events.event_parameters): counts by event and by actor; call out forecast and opportunity changes and unusual actors (audit_events.actor_type SYSTEM or JOB, audit_events.impersonating_actor_id set).`,
+          `Report counts, the most active people (changes, not views or logins), and notable changes with their timestamps.`,
         ].join("\n"),
       );
     },
@@ -77,14 +106,14 @@ export function registerPrompts(server: McpServer): void {
     },
     ({ days }) => {
       const n = Math.min(180, Math.max(1, Number(days) || 30));
-      const end = new Date();
-      const start = new Date(end.getTime() - n * 86_400_000);
+      const end = Date.now();
+      const start = end - n * DAY_MS;
       return userMessage(
         [
           `Show engagement per account over the last ${n} days.`,
-          `1. clari_export_activity with startDate "${start.toISOString().slice(0, 10)}T00:00:00Z" and endDate "${end.toISOString().slice(0, 10)}T00:00:00Z" (clari_wait_for_job if still running).`,
-          `2. From its summary take the most and least engaged accounts; page clari_get_export_results for detail if needed.`,
-          `3. clari_get_opportunities for the opportunity ids on those accounts to add Clari's crmScore (deal risk).`,
+          `1. clari_export_activity with startDate "${day(start)}T00:00:00Z" and endDate "${day(end)}T00:00:00Z" (clari_wait_for_job if still running).`,
+          `2. clari_query: meetings and emails per account (activities joined to activity_accounts on activity_accounts.activity_id; activities.activity_type, activity_accounts.account_name, the latest activities.activity_time).`,
+          `3. clari_get_opportunities with fromActivities {"since":"${day(start)}","until":"${day(end)}"}: Clari's score (deal risk) of every deal those activities touched, looked up and stored server-side; then clari_query over opportunities (opportunities.score, opportunities.stage, opportunities.account_name) for the riskiest.`,
           `Report accounts with meetings, emails, last touch and risk; flag open deals with little recent activity.`,
         ].join("\n"),
       );
