@@ -45,8 +45,7 @@ export const getOpportunities = defineTool({
   name: "clari_get_opportunities",
   title: "Get opportunities",
   description:
-    "Opportunities' crmScore (deal risk) and chosen fields: 1-100 by CRM id, or every deal the stored activity exports touched in a window (fromActivities, looked up server-side in batches). " +
-    "Every lookup is stored for clari_query (opportunities, opportunity_fields).",
+    "Clari's crmScore (deal risk) and chosen fields of 1-100 CRM ids, or of every deal stored activities touched in a window (fromActivities). Kept for clari_query.",
   toolset: "opportunity",
   inputSchema: {
     oppIds: z
@@ -55,9 +54,9 @@ export const getOpportunities = defineTool({
       .max(100)
       .optional(),
     fromActivities: z
-      .object({ since: isoDateInput, until: isoDateInput.optional().describe("Default now; a date includes its day") })
+      .object({ since: isoDateInput, until: isoDateInput.optional().describe("Default now") })
       .optional()
-      .describe(`Instead of oppIds: deals in activities stored for this window (up to ${MAX_TOUCHED})`),
+      .describe(`Instead of oppIds (up to ${MAX_TOUCHED})`),
     fields: z.array(z.string().max(64)).max(30).optional().describe(`Aliases or ids; default ${DEFAULT_FIELDS.join(", ")}`),
     sort: z.enum(["score_asc", "score_desc"]).optional(),
     limit: z.number().int().min(1).max(100).default(DEFAULT_LIMIT),
@@ -66,7 +65,7 @@ export const getOpportunities = defineTool({
   },
   outputSchema: {
     found: z.number(),
-    touched: z.object({ since: z.string(), until: z.string(), total: z.number(), lookedUp: z.number() }).optional(),
+    touched: z.number().optional().describe("Deals touched in the window"),
     missing: z.array(z.string()),
     closedSkipped: z.number().optional(),
     columns: z.array(z.string()),
@@ -88,7 +87,7 @@ export const getOpportunities = defineTool({
       oppIds = t.oppIds;
       read = t.opportunities;
       window = `${t.total} deal(s) touched by stored activities from ${t.since} to ${t.until}${t.total > t.oppIds.length ? `; the first ${t.oppIds.length} looked up (narrow the window for the rest)` : ""}`;
-      touched = { since: t.since, until: t.until, total: t.total, lookedUp: t.oppIds.length };
+      touched = t.total;
     } else read = await lookUpOpportunities(deps, oppIds, mode, call.signal);
     // Every record read is kept whole for questions over everything read; the answer stays compact.
     // Redacted per record first: the text joins strings of several fields, where a secret split
@@ -118,7 +117,7 @@ export const getOpportunities = defineTool({
     ];
     return {
       text: [`${head}.`, ...notes, columns.join(" | "), ...rows.map((r) => r.map((c) => (c === null ? "" : String(c))).join(" | "))].join("\n"),
-      structured: { found: found.length, ...(touched ? { touched } : {}), missing, ...(openOnly ? { closedSkipped: found.length - open.length } : {}), columns, rows },
+      structured: { found: found.length, ...(touched !== undefined ? { touched } : {}), missing, ...(openOnly ? { closedSkipped: found.length - open.length } : {}), columns, rows },
     };
   },
 });
