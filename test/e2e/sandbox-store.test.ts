@@ -21,7 +21,7 @@ interface Run {
 }
 
 async function start(args: string[]): Promise<Run> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", ...args], env: cleanEnv(), stderr: "ignore" });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: cleanEnv(), stderr: "ignore" });
   const client = new Client({ name: "e2e-sandbox-store", version: "1.0.0" });
   await client.connect(transport);
   return {
@@ -44,7 +44,7 @@ describe("the --sandbox store across restarts", () => {
   afterAll(() => folder?.remove());
 
   it("an empty store says so, with the exact export call to make", async () => {
-    const run = await start(["--cache-dir", folder.dir, "--sandbox-job-ms", "300"]);
+    const run = await start(["--sandbox", "--cache-dir", folder.dir, "--sandbox-job-ms", "300"]);
     try {
       const answer = await run.call("clari_query", { sql: "SELECT count(*) AS not_updated FROM forecast WHERE is_latest_week AND NOT updated" });
       expect(answer.isError).toBe(false);
@@ -60,7 +60,7 @@ describe("the --sandbox store across restarts", () => {
   });
 
   it("a job still running when the process stops is left behind cleanly", async () => {
-    const run = await start(["--cache-dir", folder.dir, "--sandbox-job-ms", "600000"]);
+    const run = await start(["--sandbox", "--cache-dir", folder.dir, "--sandbox-job-ms", "600000"]);
     try {
       const running = await run.call("clari_export_forecast", { forecastId: "renewals", waitSeconds: 0 });
       expect(running.structured.outcome, running.text).toBe("running");
@@ -75,7 +75,7 @@ describe("the --sandbox store across restarts", () => {
   });
 
   it("started again, it finds the stored export, reuses it, and asks anew for the job its old sandbox took with it", async () => {
-    const run = await start(["--cache-dir", folder.dir, "--sandbox-job-ms", "300"]);
+    const run = await start(["--sandbox", "--cache-dir", folder.dir, "--sandbox-job-ms", "300"]);
     try {
       const count = await run.call("clari_query", { sql: `SELECT count(*) AS n FROM forecast WHERE export_id = '${stored}'` });
       expect(Number((count.structured.rows as unknown[][])[0]![0])).toBeGreaterThan(0);
@@ -96,7 +96,7 @@ describe("the --sandbox store across restarts", () => {
   });
 
   it("another org size is another store, and --no-cache writes nothing", async () => {
-    const bigger = await start(["--cache-dir", folder.dir, "--sandbox-users", "41"]);
+    const bigger = await start(["--sandbox", "--cache-dir", folder.dir, "--sandbox-users", "41"]);
     try {
       const answer = await bigger.call("clari_query", { sql: "SELECT count(*) FROM people" });
       expect(answer.text).toContain("Nothing stored to answer from: no forecast export yet.");
@@ -104,7 +104,7 @@ describe("the --sandbox store across restarts", () => {
       await bigger.close();
     }
     expect((await readdir(folder.dir)).sort()).toEqual([sandboxFolder(40), sandboxFolder(41)].sort());
-    const memory = await start(["--no-cache", "--sandbox-job-ms", "300"]);
+    const memory = await start(["--sandbox", "--no-cache", "--sandbox-job-ms", "300"]);
     try {
       const answer = await memory.call("clari_query", { sql: "SELECT count(*) FROM forecast" });
       expect(answer.text).toContain("Nothing stored to answer from");
