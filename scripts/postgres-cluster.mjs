@@ -110,11 +110,12 @@ export async function startPostgres() {
     throw await explain("initdb", error);
   }
   let port = 0;
+  /** @type {(port: number) => string} */
+  const serverOptions = (p) => `-c listen_addresses=127.0.0.1 -p ${p} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB`;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB`;
     try {
-      await as("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"]);
+      await as("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port), "start"]);
       break;
     } catch (error) {
       if (attempt >= 3) throw await explain("pg_ctl start", error);
@@ -126,6 +127,13 @@ export async function startPostgres() {
     url,
     password,
     port,
+    osUser: owner ? { uid: owner.uid, gid: owner.gid } : undefined,
+    async halt() {
+      await as("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+    },
+    async resume() {
+      await as("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", serverOptions(port), "start"]);
+    },
     async createDatabase(name = `t${process.pid}_${++count}_${Math.random().toString(36).slice(2, 8)}`) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

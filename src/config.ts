@@ -85,7 +85,7 @@ Usage:
   clari-mcp sandbox [--port N]        run the simulated Clari API alone over HTTP
 
 Options:
-  --sandbox                 use the in-process simulated Clari
+  --sandbox                 use the in-process simulated Clari (also CLARI_MCP_SANDBOX=true)
   --transport stdio|http    MCP transport (default stdio)
   --host H --port N         HTTP bind address (default 127.0.0.1:3000)
   --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
@@ -143,6 +143,14 @@ function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 
 function list(value: string | undefined): string[] {
   return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** An on/off setting from the environment: true/1/yes or false/0/no, any case; unset or empty is `fallback`. */
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (/^(true|1|yes)$/i.test(value.trim())) return true;
+  if (/^(false|0|no)$/i.test(value.trim())) return false;
+  throw new ConfigError(`${name} must be true or false (got ${JSON.stringify(value)}).`);
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -258,7 +266,9 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
     throw error;
   }
-  const sandbox = values.sandbox ?? false;
+  // CLARI_MCP_SANDBOX: the Claude Desktop bundle's "try with simulated data" setting, which a
+  // host passes as "true" or "false" (a bundle's arguments cannot add a flag conditionally).
+  const sandbox = values.sandbox ?? flag("CLARI_MCP_SANDBOX", env.CLARI_MCP_SANDBOX, false);
   const apiKey = env.CLARI_API_KEY || undefined;
 
   const config: Config = {

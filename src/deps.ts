@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { ClariClient } from "./client/clari-client.js";
+import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -29,6 +29,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * How the Clari client behaves beyond what the configuration says. Only tests set it (quick
+ * retries, short call budgets); where the client points and with which keys stays the configuration's.
+ */
+export type ClientTuning = Pick<ClariClientOptions, "retry" | "callTimeoutMs" | "connectTimeoutMs" | "headersTimeoutMs" | "bodyTimeoutMs" | "requestsPerSecond">;
+
+export interface RuntimeOptions {
+  client?: ClientTuning;
+  /** clari_query in this process, never in a worker process (the fast tests). */
+  queriesInProcess?: boolean;
+}
+
 export const SANDBOX_API_KEY = "sandbox";
 /** Expired exports leave the store this often while the server runs (and at every start). */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -47,7 +59,7 @@ export function sandboxFolder(users: number): string {
 }
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 
-export async function createRuntime(given: Config, logger: Logger): Promise<Runtime> {
+export async function createRuntime(given: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   // The sandbox's tabs are known as an admin would list a real org's with --forecast-tabs.
   const config: Config = given.sandbox && given.forecastTabs.length === 0 ? { ...given, forecastTabs: [...SANDBOX_FORECAST_TABS] } : given;
   registerSecret(config.apiKey);
@@ -83,6 +95,7 @@ export async function createRuntime(given: Config, logger: Logger): Promise<Runt
     requestsPerSecond: config.requestsPerSecond,
     userAgent: `clari-mcp/${VERSION}`,
     onCall: ({ operation, status, ms }) => logger.debug(`${operation} -> ${status} in ${ms} ms`),
+    ...options.client,
   });
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
   // never served to another. The sandbox's is named after its data (sandboxFolder), apart from any real org's.
@@ -109,7 +122,10 @@ export async function createRuntime(given: Config, logger: Logger): Promise<Runt
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend && !config.sandbox ? backend.tasks : memoryTasks();
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
+  // The query tables are kept beside a folder store for the next run (memory mode and Postgres replicas keep none: a replica leaves its cache folder empty).
+  const folderStore = backend !== undefined && (config.sandbox || !config.stateUrl);
+  const keptQueryTables = folderStore && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
+  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables, inProcess: options.queriesInProcess ?? false });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
   return {
     deps,
@@ -127,7 +143,7 @@ export async function createRuntime(given: Config, logger: Logger): Promise<Runt
 async function openBackend(config: Config, scope: string, warn: (message: string) => void): Promise<StateBackend | undefined> {
   if (config.stateUrl && !config.sandbox) {
     // node-postgres loads only when a database is used.
-    const { openPostgresBackend } = await import("./state/postgres.js");
+    const { openPostgresBackend } = await import("./state/postgres/open.js");
     return openPostgresBackend({ url: config.stateUrl, scope, warn });
   }
   return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;

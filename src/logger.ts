@@ -23,6 +23,14 @@ export interface Logger {
 /** Who a line is about (over HTTP: the name of the bearer token the request came with), for every line logged while serving it. */
 const requestLabel = new AsyncLocalStorage<string>();
 
+/** Runs `fn` outside any request: lines from what it starts (a child process's output) carry no caller's label. */
+export function withoutLogLabel<T>(fn: () => T): T {
+  return requestLabel.exit(fn);
+}
+
+/** A log line's message is cut here: an upstream or a query can produce megabytes of text. */
+const MAX_MESSAGE = 4096;
+
 /** Runs `fn` with every log line it causes (awaited work included) labelled `label`. */
 export function withLogLabel<T>(label: string | undefined, fn: () => T): T {
   return label === undefined ? fn() : requestLabel.run(label, fn);
@@ -32,7 +40,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   const log = (at: LogLevel) => (message: string) => {
     if (ORDER[at] > ORDER[level]) return;
     const label = requestLabel.getStore();
-    write(`clari-mcp ${at}: ${label === undefined ? "" : `[${label}] `}${oneLine(redactSecrets(message))}\n`);
+    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)` : message;
+    write(`clari-mcp ${at}: ${label === undefined ? "" : `[${label}] `}${oneLine(redactSecrets(text))}\n`);
   };
   return { error: log("error"), warn: log("warn"), info: log("info"), debug: log("debug") };
 }

@@ -4,6 +4,7 @@
  * It never formats anything for an assistant.
  */
 import type { z } from "zod";
+import type { ClariClock } from "./clock.js";
 import { ClariApiError, ClariConfigError, ClariResponseError } from "./errors.js";
 import { HttpClient, type HttpClientOptions, type HttpRequest, type StreamResponse } from "./http.js";
 import { apiPath } from "./path.js";
@@ -96,6 +97,11 @@ export class ClariClient {
 
   get hasPartnerKey(): boolean {
     return this.http.hasPartnerKey;
+  }
+
+  /** Clari's clock as learned from its answers' Date headers (a job's startTime is in it). */
+  get clock(): ClariClock {
+    return this.http.clock;
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@
  * it), ingest `[{errorCode, errorSummary}]`, an ingest job `{message: {jobId, status, message}}`
  * (GET /ingest/job answers 400 and 500 with the job itself), and the gateway's `{message}` /
  * `{error}` for bad credentials. It classifies and explains in Clari's terms; the tools layer
- * words the advice for an assistant (src/tools/describe-error.ts).
+ * words the advice for an assistant (src/tools/kit/describe-error.ts).
  */
 import { ClariApiError, type ErrorFamily } from "./errors.js";
 import { IngestJobResponse, type IngestJob } from "./schemas.js";
@@ -93,7 +93,7 @@ const STATUS_TEXT: Record<number, string> = {
   504: "gateway timeout",
 };
 
-/** What the caller can do about each known failure, in Clari's terms (no tool names: see src/tools/describe-error.ts). */
+/** What the caller can do about each known failure, in Clari's terms (no tool names: see src/tools/kit/describe-error.ts). */
 function hintFor(status: number, code: string, message: string): string | undefined {
   switch (code) {
     case "export_monthly_quota_reached":

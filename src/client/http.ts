@@ -4,6 +4,7 @@
  * failure to the client's error classes. Callers get parsed JSON or a body stream.
  */
 import { callBudget } from "./call-budget.js";
+import { ClariClock } from "./clock.js";
 import type { Dispatcher, FormData } from "undici";
 import type { Readable } from "node:stream";
 import { ClariConfigError, ClariNetworkError, ClariResponseError } from "./errors.js";
@@ -74,6 +75,8 @@ export class HttpClient {
   private readonly limiter: RateLimiter;
   private readonly callTimeoutMs: number;
   private baseUrlsReady: Promise<void> | undefined;
+  /** Clari's clock, learned from every answer's Date header (job times are Clari's). */
+  readonly clock = new ClariClock();
 
   constructor(private readonly options: HttpClientOptions) {
     for (const [name, url] of [["v4", options.v4BaseUrl], ["v2", options.v2BaseUrl]] as const) {
@@ -199,6 +202,7 @@ export class HttpClient {
       await this.limiter.acquire(combined).catch((reason) => {
         throw this.networkError(req, reason, req.signal);
       });
+      const sentAt = Date.now();
       const response = await request(url, {
         dispatcher,
         method: req.method,
@@ -209,6 +213,7 @@ export class HttpClient {
         throw this.networkError(req, error, req.signal);
       });
       status = response.statusCode;
+      this.clock.observe(response.headers.date, sentAt, Date.now());
       if (status >= 200 && status < 300) {
         return await onSuccess(status, response.body, response.headers).catch((error: unknown) => {
           if (error instanceof ClariResponseError) throw error;

@@ -19,7 +19,7 @@ export interface OAuthSettings {
   scopeNames: ScopeNames;
 }
 
-/** How this server's permissions (src/scopes.ts) are spelled at the identity provider. */
+/** How this server's permissions (src/config/scopes.ts) are spelled at the identity provider. */
 export interface ScopeNames {
   /** The value standing for each permission in a token's claims; "*" = every valid token has it. */
   granted: Record<Scope, string>;

@@ -10,7 +10,7 @@ export type { CallContext, ExportDeps } from "./context.js";
 // Asking for exports and waiting on jobs.
 export { cancelUnlessWaited, forgetJob, obtainExport, reportedOutcome, resumeExport, waitWithProgress } from "./jobs/obtain.js";
 export type { ExportOutcome, ExportRequest } from "./jobs/obtain.js";
-export { ExportJobError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
+export { ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
 export { Journal } from "./jobs/journal.js";
 
 // What is stored.
@@ -24,6 +24,8 @@ export { storedCount, type StoredFamily } from "./store/stored-counts.js";
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";
 export { eventRows } from "./summary/summarise-events.js";
 export type { Summarised } from "./summary/summarised.js";
+export { ActivitySummarySchema, AuditSummarySchema, ExportSummarySchema, ForecastSummarySchema } from "./summary/summary-schemas.js";
+export type { ActivitySummary, AuditSummary, ExportSummary, ForecastSummary } from "./summary/summary-schemas.js";
 
 // Reads that spend no quota, kept for questions.
 export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./observed/observed-reads.js";

@@ -4,7 +4,7 @@
  * configuration, which is fixed for the life of the process, and are the same for every caller:
  * public, for an hour. resources/list also names the exports in the store, which any finished
  * export changes: not cached (ttlMs 0, the SDK's default, said explicitly).
- * With OAuth sign-in, tools/list depends on the caller's permissions (src/tools/scope-gate.ts):
+ * With OAuth sign-in, tools/list depends on the caller's permissions (src/tools/kit/scope-gate.ts):
  * private, and kept only a few minutes, so a person who signs in again with more scopes soon
  * sees the tools they now may use.
  */

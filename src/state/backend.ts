@@ -1,7 +1,7 @@
 /**
  * Where shared state lives: the store's lock, its index and export files, the journal of jobs in
  * flight, kept observations and task records. Two implementations: a local folder (the default,
- * `folder.ts`) and Postgres (`--state postgres://...`, `postgres.ts`). Several processes on one
+ * `folder.ts`) and Postgres (`--state postgres://...`, `postgres/`). Several processes on one
  * folder, or several replicas on one database, see one state: every read-decide-write is taken
  * under `lock`, which is held for storage work only, never across a call to Clari.
  * Without either (--no-cache, the sandbox) the store, journal and observations keep to memory.

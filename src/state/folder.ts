@@ -96,6 +96,14 @@ export function folderFiles(dir: string): FileStorage {
   };
 }
 
+/** fsync a folder, so that a rename in it survives a power cut (best effort: some systems cannot open a folder). */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, "r").catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
+}
+
 /** No such record: the file, or its folder, is not there. */
 function isAbsent(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
@@ -132,16 +140,18 @@ export function folderRecords(dir: string): RecordStorage {
         if (f.startsWith(`${name}.json.bad-`)) await rename(path.join(dir, f), path.join(dir, f.replace(".bad-", ".settled-"))).catch(() => undefined);
       }
     },
+    // Durable before it returns (the file's bytes, then its name): an intent must outlive a crash mid-POST.
     async write(name, value) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const temp = `${file(name)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
       try {
-        await writeFile(temp, JSON.stringify(value), { mode: 0o600 });
+        await writeFile(temp, JSON.stringify(value), { mode: 0o600, flush: true });
         await rename(temp, file(name));
       } catch (error) {
         await rm(temp, { force: true });
         throw error;
       }
+      await syncFolder(dir);
     },
     remove: (name) => rm(file(name), { force: true }),
     async names() {

@@ -85,9 +85,12 @@ describe("forecast exports and jobs", () => {
     expect(crm.code).toBe("type_not_supported");
     expect(crm.hint).toMatch(/GET \/forecast\/\{forecastId\}/);
 
-    const { jobId } = await client.exportForecast("net_bookings", { timePeriod: "2026_Q1" });
+    // A job that never finishes (stuck from its creation): its results are asked before DONE, however loaded the machine.
+    sandbox.setFaults({ stuckJobs: true });
+    const { jobId } = await client.exportForecast("net_bookings", { timePeriod: "2026_Q1" }).finally(() => sandbox.setFaults({ stuckJobs: false }));
     const early = await apiError(client.getExportResultsJson(jobId));
     expect(early.code).toBe("invalid_jobId");
+    await client.cancelExportJob(jobId); // its concurrency slot back for the tests that follow
 
     const missing = await apiError(client.getExportJob("ffffffffffffffffffffffff"));
     expect(missing.status).toBe(404);

@@ -1,7 +1,9 @@
 /**
  * The MCP conformance suite (@modelcontextprotocol/conformance, a dev dependency) against the
- * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22, fetched
- * once from npm by scripts/node22.mjs; the server runs on the Node running the tests (20).
+ * built binary over Streamable HTTP, stateful and stateless. The suite needs Node >= 22: it runs on
+ * the Node 24 that `npm ci` installs from the lockfile (the clari-mcp-node24 dev dependency,
+ * scripts/node24), never on one downloaded during the test, and it has no skip: a machine without
+ * that Node fails here, naming its platform. The server runs on the Node running the tests (20).
  * The binary under test is the product's CLI plus the three tools server-stateless calls by name,
  * bundled by build-fixtures-cli.ts (test only; the shipped binary has no fixtures).
  */
@@ -12,8 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- a plain .mjs script without types
-import { node22 } from "../../scripts/node22.mjs";
+import { node24 } from "clari-mcp-node24";
 import { startHttpServer } from "../e2e/http-server.js";
 import { buildFixturesCli } from "./build-fixtures-cli.js";
 
@@ -58,9 +59,9 @@ const SESSIONS = ["server-session-lifecycle", "server-sse-multiple-streams"];
 
 describe("MCP conformance suite", () => {
   let node = "";
-  beforeAll(async () => {
-    node = (await node22()) as string;
-  }, 300_000);
+  beforeAll(() => {
+    node = node24();
+  });
 
   for (const [mode, flags, scenarios] of [
     ["stateful", [], [...COMMON, ...SESSIONS]],

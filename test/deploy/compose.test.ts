@@ -34,6 +34,7 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   container_name?: string;
+  restart?: string;
 }
 const composeText = read(path.join(deploy, "compose.yaml"));
 const compose = parse(composeText) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
@@ -51,14 +52,36 @@ const example = Object.fromEntries(
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
 
-/** Compose's interpolation: ${X}, ${X:-default}, ${X:?error} (throws when X is unset or empty). */
+/**
+ * Compose's interpolation, nested as Compose allows (${A:-${B:?error}}): ${X}, ${X:-default},
+ * ${X:?error} (throws when X is unset or empty), ${X:+replacement}.
+ */
 function interpolate(text: string, values: Record<string, string>): string {
-  return text.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
-    const value = values[name];
-    if (value) return value;
-    if (kind === "?") throw new Error(`${name}: ${rest}`);
-    return kind === "-" ? (rest ?? "") : "";
-  });
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf("${", i);
+    if (start < 0) break;
+    out += text.slice(i, start);
+    // The matching brace, past any nested ${...}.
+    let depth = 0;
+    let end = start;
+    for (; end < text.length; end++) {
+      if (text.startsWith("${", end)) {
+        depth++;
+        end++;
+      } else if (text[end] === "}" && --depth === 0) break;
+    }
+    const body = text.slice(start + 2, end);
+    const [, name, kind, rest] = /^([A-Z_][A-Z0-9_]*)(?::([-?+])([\s\S]*))?$/.exec(body)!;
+    const value = values[name!];
+    if (kind === "+") out += value ? interpolate(rest ?? "", values) : "";
+    else if (value) out += value;
+    else if (kind === "?") throw new Error(`${name}: ${interpolate(rest ?? "", values)}`);
+    else if (kind === "-") out += interpolate(rest ?? "", values);
+    i = end + 1;
+  }
+  return out + text.slice(i);
 }
 const filled = { ...example, CLARI_API_KEY: "team-clari-key", POSTGRES_PASSWORD: "0123abcd", CLARI_MCP_HTTP_TOKEN: "team-token" };
 /** Compose interpolates the strings of the parsed file (so an empty result stays a string). */
@@ -71,16 +94,15 @@ function interpolateDeep<T>(value: T, values: Record<string, string>): T {
 const resolvedCompose = interpolateDeep(compose, filled);
 const resolvedReplica = resolvedCompose.services["clari-mcp"]!;
 
-/** The JSON array after a Dockerfile instruction, e.g. CMD [...] or HEALTHCHECK ... CMD ... */
-function dockerfileCmd(): string[] {
-  const line = dockerfile.split("\n").find((l) => /^CMD\s+\[/.test(l))!;
-  return JSON.parse(line.replace(/^CMD\s+/, "")) as string[];
+/** The JSON array of a Dockerfile instruction (ENTRYPOINT [...], CMD [...]) of the final stage. */
+function dockerfileExec(instruction: "ENTRYPOINT" | "CMD"): string[] {
+  const line = dockerfile.split("\n").findLast((l) => new RegExp(`^${instruction}\\s+\\[`).test(l))!;
+  return JSON.parse(line.replace(new RegExp(`^${instruction}\\s+`), "")) as string[];
 }
-/** The replicas' argv after `node dist/cli.js`: the compose command, else the image's CMD. */
+/** The replicas' argv after `node dist/cli.js`: the image's ENTRYPOINT with the compose command, else the image's CMD. */
 function replicaArgv(): string[] {
-  const command = replica.command ?? dockerfileCmd();
-  expect(command.slice(0, 2)).toEqual(["node", "dist/cli.js"]);
-  return command.slice(2);
+  expect(dockerfileExec("ENTRYPOINT")).toEqual(["node", "dist/cli.js"]);
+  return replica.command ?? dockerfileExec("CMD");
 }
 const replicaConfig = () => loadConfig(replicaArgv(), resolvedReplica.environment ?? {});
 
@@ -147,6 +169,26 @@ describe("deploy/compose.yaml", () => {
     const script = replica.healthcheck!.test.at(-1)!;
     expect(script).toContain(`http://127.0.0.1:${port}/healthz`);
     expect(dockerfile).toContain(script);
+  });
+
+  it("refuses to start, in one line naming what to set, with no way to authenticate callers", () => {
+    const none = { ...filled, CLARI_MCP_HTTP_TOKEN: "", CLARI_MCP_HTTP_TOKENS: "", CLARI_MCP_OAUTH_ISSUER: "", CLARI_MCP_HTTP_TOKENS_FILE: "" };
+    let message = "";
+    try {
+      interpolate(composeText, none);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/no way to authenticate callers: set CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS or CLARI_MCP_OAUTH_ISSUER in deploy\/\.env/);
+    expect(message.split("\n")).toHaveLength(1);
+    // Any one of them is enough; the check sits outside every service, so no container is created first.
+    for (const name of ["CLARI_MCP_HTTP_TOKEN", "CLARI_MCP_HTTP_TOKENS", "CLARI_MCP_OAUTH_ISSUER", "CLARI_MCP_HTTP_TOKENS_FILE"]) {
+      expect(() => interpolate(composeText, { ...none, [name]: "set" }), name).not.toThrow();
+    }
+    expect(Object.keys(compose).filter((key) => key.startsWith("x-"))).toEqual(["x-authentication"]);
+    // Without the check, a replica with no token refuses to start, and is restarted forever.
+    expect(() => loadConfig(replicaArgv(), { ...resolvedReplica.environment, CLARI_MCP_HTTP_TOKEN: "", CLARI_MCP_HTTP_TOKENS: "" })).toThrow(/bearer token/);
+    expect(replica.restart).toBe("unless-stopped");
   });
 
   it("requires the secrets it cannot default, and every variable it reads is in deploy/.env.example", () => {

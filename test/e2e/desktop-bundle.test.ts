@@ -11,7 +11,7 @@ import { CLI, cleanEnv } from "./binary.js";
 
 interface Manifest {
   server: { mcp_config: { env: Record<string, string> } };
-  user_config: Record<string, { required?: boolean; default?: unknown }>;
+  user_config: Record<string, { type: string; required?: boolean; default?: unknown }>;
 }
 const manifest = JSON.parse(readFileSync(new URL("../../manifest.json", import.meta.url), "utf8")) as Manifest;
 
@@ -36,8 +36,19 @@ async function listedTools(env: Record<string, string>): Promise<string[]> {
 }
 
 describe("the Claude Desktop bundle's manifest", () => {
-  it("gives every optional key an empty default", () => {
-    for (const [key, option] of Object.entries(manifest.user_config)) if (!option.required) expect(option.default, key).toBe("");
+  it("requires nothing, and every setting's default is off: empty keys, no simulated data", () => {
+    for (const [key, option] of Object.entries(manifest.user_config)) {
+      expect(option.required, key).toBe(false);
+      expect(option.default, key).toBe(option.type === "boolean" ? false : "");
+    }
+    expect(manifest.server.mcp_config.env.CLARI_MCP_SANDBOX).toBe("${user_config.sandbox}");
+  });
+
+  it("with 'Try with simulated data' on and no key, serves the simulated Clari", async () => {
+    for (const substituteMissing of [true, false]) {
+      const tools = await listedTools(resolve({ sandbox: "true" }, substituteMissing));
+      expect(tools).toContain("clari_export_forecast");
+    }
   });
 
   it("with only the API key set, lists no ingest tools (default substituted, or the placeholder left as is)", async () => {

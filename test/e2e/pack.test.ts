@@ -1,7 +1,8 @@
 /**
- * The published package: `npm pack`, install the tarball into an empty project, start
- * `clari-mcp --sandbox` from there and list its tools. Catches missing files, a bin without a
- * shebang, and dev-only imports.
+ * The published package: `npm pack` of the built tree (--ignore-scripts: prepack would rebuild
+ * dist/ under the other tests; test/release/fresh-clone-pack.test.ts packs an unbuilt clone),
+ * install the tarball into an empty project, start `clari-mcp --sandbox` from there and list its
+ * tools. Catches missing files, a bin without a shebang, dev-only imports, and files that do not run.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ let work: { dir: string; remove(): Promise<void> };
 
 beforeAll(async () => {
   work = await tempDir("clari-mcp-pack-");
-  execFileSync(npm, ["pack", "--pack-destination", work.dir, "--silent"], { cwd: root, stdio: "pipe" });
+  execFileSync(npm, ["pack", "--ignore-scripts", "--pack-destination", work.dir, "--silent"], { cwd: root, stdio: "pipe" });
   const tarball = readdirSync(work.dir).find((f) => f.endsWith(".tgz"))!;
   writeFileSync(path.join(work.dir, "package.json"), JSON.stringify({ name: "pack-check", version: "1.0.0", private: true }));
   execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--silent", `./${tarball}`], { cwd: work.dir, stdio: "pipe" });
@@ -29,10 +30,14 @@ afterAll(() => work?.remove());
 describe("npm package", () => {
   it("installs without dev files and serves tools from its bin", async () => {
     const installed = path.join(work.dir, "node_modules", "clari-mcp");
-    const files = readdirSync(installed);
-    expect(files).toEqual(expect.arrayContaining(["dist", "package.json", "README.md"]));
-    expect(files).not.toContain("src");
-    expect(files).not.toContain("test");
+    // What runs, and what npm always adds: the bundled binary and its chunks, the files it reads
+    // beside itself, package.json, README and LICENSE. No tsc modules, maps, sources or docs.
+    expect(readdirSync(installed).sort()).toEqual(["LICENSE", "README.md", "dist", "package.json"]);
+    const dist = readdirSync(path.join(installed, "dist"), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(installed, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"));
+    expect(dist.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)).sort()).toEqual(["dist/cli.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]);
+    expect(dist.filter((f) => f.startsWith("dist/chunks/")).length).toBeGreaterThan(0);
     const bin = path.join(work.dir, "node_modules", ".bin", "clari-mcp");
     const client = new Client({ name: "pack-check", version: "1.0.0" });
     await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox", "--no-cache"], env: cleanEnv(), stderr: "ignore" }));
@@ -43,8 +48,8 @@ describe("npm package", () => {
     const result = await client.callTool({ name: "clari_query", arguments: { sql: "SELECT 42 AS answer" } });
     expect((result.structuredContent as { rows: unknown[][] }).rows).toEqual([[42]]);
     await client.close();
-    const manifest = JSON.parse(readFileSync(path.join(installed, "manifest.json"), "utf8")) as { compatibility: { platforms: string[] } };
-    expect(manifest.compatibility.platforms).toContain("linux");
+    const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as Record<string, unknown>;
+    expect(pkg.mcpName).toBe("io.github.clari-mcp/clari-mcp");
     if (process.platform === "linux" && process.arch === "x64") {
       expect(readdirSync(path.join(work.dir, "node_modules", "@duckdb"))).toEqual(expect.arrayContaining(["node-api", "node-bindings", "node-bindings-linux-x64"]));
     }

@@ -3,7 +3,7 @@
  * shapes (JSON tables, flat JSON array, CSV). `expectedRows()` is the truth every shape must
  * normalise to.
  */
-import type { ForecastRow } from "../../src/exports/table/forecast-table.js";
+import type { ForecastRow } from "../../src/exports/table/forecast-row.js";
 
 export interface FxUser {
   userId: string;

@@ -1,8 +1,9 @@
 /** The journal of jobs in flight, canonical request keys, and a journal the disk refuses. */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestKey } from "../../src/exports/jobs/request-key.js";
-import { startHarness, tempDir, type Harness } from "../helpers/harness.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { startHarness, storeFolder, tempDir, type Harness } from "../helpers/harness.js";
 
 let h: Harness | undefined;
 let cleanup: (() => Promise<void>) | undefined;
@@ -24,19 +25,25 @@ describe("request keys", () => {
 });
 
 describe("a journal the disk refuses", () => {
-  it("still finishes the export, and the answer says the job is not journalled", async () => {
+  it("refuses the request with nothing queued, and says why and what to do", async () => {
     const folder = await tempDir();
-    cleanup = folder.remove;
+    const sandbox = await startSandbox({ jobDurationMs: 300 });
+    cleanup = async () => {
+      await sandbox.close();
+      await folder.remove();
+    };
     // A file where the journal's folder should be: every write to it fails, retries included.
-    await writeFile(`${folder.dir}/journal`, "not a folder");
-    h = await startHarness({ cacheDir: folder.dir });
+    const store = storeFolder(folder.dir, sandbox);
+    await mkdir(store, { recursive: true });
+    await writeFile(`${store}/journal`, "not a folder");
+    h = await startHarness({ cacheDir: folder.dir, existingSandbox: sandbox });
     const result = await h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 20 } });
-    if (!result.structuredContent) throw new Error(JSON.stringify(result.content));
-    const out = result.structuredContent as { outcome: string; jobId: string; warnings?: string[] };
-    expect(out.outcome).toBe("done");
+    expect(result.isError).toBe(true);
     const text = (result.content as Array<{ text?: string }>).map((c) => c.text ?? "").join("\n");
-    expect(text).toMatch(/journal could not record/);
-    expect(text).toContain(out.jobId);
-    expect(h.sandbox.stats().jobsCreated).toBe(1);
+    expect(text).toMatch(/^Could not record the request, nothing was queued: E\w+/);
+    expect(text).toMatch(/then ask again/);
+    expect(text).not.toContain(folder.dir);
+    expect(h.sandbox.stats().jobsCreated).toBe(0);
+    expect(h.sandbox.stats().byRoute["POST /v4/export/forecast/{forecastId}"]).toBeUndefined();
   });
 });

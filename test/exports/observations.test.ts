@@ -2,7 +2,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startHarness, tempDir, type Harness } from "../helpers/harness.js";
+import { startHarness, storeFolder, tempDir, type Harness } from "../helpers/harness.js";
 
 let h: Harness | undefined;
 let cleanup: (() => Promise<void>) | undefined;
@@ -28,7 +28,7 @@ describe("observations", () => {
     expect(lookup.isError).toBeFalsy();
     expect(await h.deps.observations.opportunityLookups()).toHaveLength(1);
 
-    const seen = path.join(folder.dir, "seen");
+    const seen = path.join(storeFolder(folder.dir, h.sandbox), "seen");
     const files = await readdir(seen);
     expect(files.filter((f) => f.startsWith("audit-"))).toHaveLength(1);
     for (const f of files) expect((await stat(path.join(seen, f))).mode & 0o777).toBe(0o600);

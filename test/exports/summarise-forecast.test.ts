@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ForecastTable } from "../../src/exports/table/forecast-table.js";
 import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
-import {
-  ForecastSummarySchema,
-  summariseForecast,
-  timePeriodMismatch,
-} from "../../src/exports/summary/summarise-forecast.js";
+import { summariseForecast, timePeriodMismatch } from "../../src/exports/summary/summarise-forecast.js";
+import { ForecastSummarySchema } from "../../src/exports/summary/summary-schemas.js";
 import { forecastSummaryLines } from "../../src/exports/summary/forecast-summary-lines.js";
 import { expectedRows, FX_USERS, writeCsv, writeTables } from "./fixtures.js";
 

@@ -6,6 +6,8 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 
 export const API_KEY = "sandbox";
 export const PARTNER_KEY = "sandbox-partner";
+/** Retries quick enough for tests, as many as the product makes. */
+export const TEST_RETRY = { maxRetries: 3, minDelayMs: 20, maxDelayMs: 200 };
 
 export async function startClariClient(sandbox: Sandbox, overrides: Partial<ClariClientOptions> = {}): Promise<ClariClient> {
   return new ClariClient({
@@ -13,7 +15,7 @@ export async function startClariClient(sandbox: Sandbox, overrides: Partial<Clar
     partnerKey: PARTNER_KEY,
     v4BaseUrl: sandbox.v4Url,
     v2BaseUrl: sandbox.v2Url,
-    retry: { maxRetries: 3, minDelayMs: 20, maxDelayMs: 200 },
+    retry: TEST_RETRY,
     ...overrides,
   });
 }

@@ -1,26 +1,21 @@
 /**
- * Test harness: a real sandbox on loopback, the real client and server, and the SDK's Client
- * connected through an in-memory transport. Everything a protocol test needs in one call.
+ * Test harness: a real sandbox on loopback, the runtime the CLI builds (createRuntime, with the
+ * test keys pointed at the sandbox), the real server, and the SDK's Client connected through an
+ * in-memory transport. Everything a protocol test needs in one call.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, inject } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/client";
 import type { ClariClient, ClariClientOptions } from "../../src/client/clari-client.js";
-import { API_KEY, PARTNER_KEY, startClariClient } from "./clari.js";
+import { API_KEY, PARTNER_KEY, startClariClient, TEST_RETRY } from "./clari.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { Journal } from "../../src/exports/jobs/journal.js";
-import { QueryEngine } from "../../src/exports/query/engine.js";
-import { Observations } from "../../src/exports/store/observations.js";
-import { ExportStore } from "../../src/exports/store/store.js";
-import { TableCache } from "../../src/exports/table/table-cache.js";
-import { memoryTasks } from "../../src/state/task-records.js";
 import { createLogger, silentLogger, type Logger } from "../../src/logger.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
-import type { Deps } from "../../src/deps.js";
+import { createRuntime, credentialFolder, type ClientTuning, type Deps, type Runtime } from "../../src/deps.js";
 
 export interface Harness {
   client: Client;
@@ -31,11 +26,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Where the client points (another loopback Clari than the sandbox), and how it retries and times out. */
+export type HarnessClientOptions = Partial<Pick<ClariClientOptions, "v4BaseUrl" | "v2BaseUrl">> & ClientTuning;
+
 export interface HarnessOptions {
   sandbox?: SandboxOptions;
   /** Extra CLI flags for loadConfig (e.g. ["--read-only"]). */
   flags?: string[];
-  client?: Partial<ClariClientOptions>;
+  client?: HarnessClientOptions;
   partnerKey?: boolean;
   /** Persist the store in this folder instead of memory. */
   cacheDir?: string;
@@ -44,14 +42,26 @@ export interface HarnessOptions {
   existingSandbox?: Sandbox;
 }
 
-/** What createRuntime builds, around a client the test made: store, journal and table cache on config.cacheDir. */
-export async function depsFor(client: ClariClient, config: Config, logger: Logger = silentLogger): Promise<Deps> {
-  const store = await ExportStore.open(config.cacheDir, { maxBytes: config.maxStoreMb * 1024 * 1024 });
-  const journal = Journal.open(config.cacheDir, store.lock, () => undefined);
-  const observations = Observations.open(config.cacheDir);
-  const tables = new TableCache(store);
-  const query = QueryEngine.fromConfig(config, { store, tables, observations, logger });
-  return { client, config, store, journal, observations, tables, query, tasks: store.backend?.tasks ?? memoryTasks(), logger };
+/**
+ * The runtime the CLI would build (src/deps.ts createRuntime) for a server pointed at `sandbox`
+ * with the test keys: `flags` as on the command line, quick retries unless `client` says otherwise.
+ */
+export async function startRuntime(
+  sandbox: Sandbox,
+  flags: string[],
+  options: { client?: HarnessClientOptions; partnerKey?: boolean; logger?: Logger } = {},
+): Promise<{ runtime: Runtime; config: Config }> {
+  const { v4BaseUrl = sandbox.v4Url, v2BaseUrl = sandbox.v2Url, ...tuning } = options.client ?? {};
+  const env = { CLARI_API_KEY: API_KEY, CLARI_BASE_URL: v4BaseUrl, CLARI_INGEST_BASE_URL: v2BaseUrl, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) };
+  const config = loadConfig(flags, env);
+  // The fast tier (vitest.config.ts) runs no child process: its queries run in process, from the sources.
+  const runtime = await createRuntime(config, options.logger ?? silentLogger, { client: { retry: TEST_RETRY, ...tuning }, queriesInProcess: inject("queriesInProcess") === true });
+  return { runtime, config };
+}
+
+/** The store folder createRuntime uses under `cacheDir` for the test keys on `sandbox`. */
+export function storeFolder(cacheDir: string, sandbox: Sandbox): string {
+  return path.join(cacheDir, credentialFolder(sandbox.v4Url, API_KEY));
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -59,9 +69,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const flags = [...(options.flags ?? [])];
   if (options.cacheDir) flags.push("--cache-dir", options.cacheDir);
   else flags.push("--no-cache");
-  const config = loadConfig(flags, { CLARI_API_KEY: API_KEY, ...(options.partnerKey === false ? {} : { CLARI_PARTNER_KEY: PARTNER_KEY }) });
-  const clari = await startClariClient(sandbox, { partnerKey: options.partnerKey === false ? undefined : PARTNER_KEY, ...options.client });
-  const deps = await depsFor(clari, config, options.logger);
+  const { runtime, config } = await startRuntime(sandbox, flags, options);
+  const { deps } = runtime;
   const server = createServer(deps);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
@@ -71,12 +80,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     client,
     sandbox,
     deps,
-    clari,
+    clari: deps.client,
     config,
     async close() {
       await client.close();
       await server.close();
-      await clari.close();
+      await runtime.close();
       if (!options.existingSandbox) await sandbox.close();
     },
   };

@@ -1,5 +1,5 @@
 /**
- * The forms a leaked key could take, computed here independently of src/client/redact.ts: what a
+ * The forms a leaked key could take, computed here independently of src/security/redact.ts: what a
  * hostile upstream echoes (`echoesOf`) and what a test searches its captures for (`findLeaks`).
  */
 import { randomBytes } from "node:crypto";

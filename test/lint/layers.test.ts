@@ -1,9 +1,10 @@
 /**
  * The layering `npm run lint` checks (.dependency-cruiser.cjs): it passes on the sources as they
- * are, and fails on a copy of them with one deliberate climb back up, or a cycle.
+ * are, and fails on a copy of them with one deliberate climb back up, or a cycle. And one job per
+ * file: no source file over 400 lines but the sandbox's data tables.
  */
 import { execFile } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,5 +68,24 @@ describe("layering (npm run lint)", () => {
     const { code, output } = await cruise(dir);
     expect(code).not.toBe(0);
     expect(output).toContain("no-circular");
+  });
+});
+
+describe("file size", () => {
+  const MAX_LINES = 400;
+
+  it(`keeps every .ts file in src/ at ${MAX_LINES} lines or fewer, but the sandbox's data tables (*-data.ts)`, () => {
+    const src = path.join(ROOT, "src");
+    const files = readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(100);
+    const lines = (file: string): number => {
+      const text = readFileSync(path.join(src, file), "utf8");
+      return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    };
+    const over = files
+      .filter((f) => !f.endsWith("-data.ts"))
+      .map((f) => ({ file: `src/${f.split(path.sep).join("/")}`, lines: lines(f) }))
+      .filter((f) => f.lines > MAX_LINES);
+    expect(over).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `--sandbox` keeps its store in the user's cache folder, like real use. A test that starts it must
- * say where (`--no-cache` or a temporary `--cache-dir`), or it would fill (and read back) the
- * default cache folder of whoever runs the tests. Every line of a test that passes "--sandbox" to a
- * process is checked; `loadConfig(...)` alone starts nothing and is left out.
+ * say where (`--no-cache` or a temporary `--cache-dir`, or a temporary XDG_CACHE_HOME or
+ * CLARI_MCP_CACHE_DIR for every process of its file), or it would fill (and read back) the default
+ * cache folder of whoever runs the tests. Every line that starts a process on the sandbox (the flag
+ * in an argument list, or CLARI_MCP_SANDBOX in its environment) is checked.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -22,12 +23,20 @@ async function testFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/** A process started on the sandbox: "--sandbox" as an element of an argument list, or CLARI_MCP_SANDBOX in an environment. */
+const STARTS = /\[[^\]]*["']--sandbox["']|CLARI_MCP_SANDBOX["']?\s*:/;
+/** Where its store goes: a flag on the line, or an environment variable the file sets for its processes. */
+const PLACED = /--no-cache|--cache-dir|CLARI_MCP_CACHE_DIR|XDG_CACHE_HOME/;
+const PLACED_IN_FILE = /\b(XDG_CACHE_HOME|CLARI_MCP_CACHE_DIR)\s*:/;
+/** An assertion, a config check or a comment names the flag without starting anything. */
+const NOT_A_START = /\bexpect\(|\.toContain\(|\.includes\(|loadConfig\(|^\s*(\/\/|\/?\*)/;
+
 /** The lines that start a --sandbox process without saying where its store goes. */
 export function unplacedSandboxStarts(text: string): number[] {
+  if (PLACED_IN_FILE.test(text)) return [];
   const lines: number[] = [];
   text.split("\n").forEach((line, i) => {
-    if (!/["']--sandbox["']/.test(line) || /loadConfig\(/.test(line)) return;
-    if (!/--no-cache|--cache-dir/.test(line)) lines.push(i + 1);
+    if (STARTS.test(line) && !NOT_A_START.test(line) && !PLACED.test(line)) lines.push(i + 1);
   });
   return lines;
 }
@@ -36,7 +45,9 @@ describe("tests that start --sandbox stay off the default cache folder", () => {
   it("the check finds a start with no cache flag and passes one with either", () => {
     expect(unplacedSandboxStarts(`spawn(node, [CLI, "--sandbox", "--port", "0"]);`)).toEqual([1]);
     expect(unplacedSandboxStarts(`spawn(node, [CLI, "--sandbox", "--no-cache"]);\nstart(["--sandbox", "--cache-dir", dir]);`)).toEqual([]);
-    expect(unplacedSandboxStarts(`loadConfig(["--sandbox"], env);`)).toEqual([]);
+    expect(unplacedSandboxStarts(`loadConfig(["--sandbox"], env);\nexpect(readme).toContain('args: ["-y", "x", "--sandbox"]');`)).toEqual([]);
+    expect(unplacedSandboxStarts(`spawn(node, args, { env: { ...env, CLARI_MCP_SANDBOX: "true" } });`)).toEqual([1]);
+    expect(unplacedSandboxStarts(`const env = { XDG_CACHE_HOME: tmp };\nspawn(node, [CLI, "--sandbox"], { env });`)).toEqual([]);
   });
 
   it("every test file passes --no-cache or --cache-dir with --sandbox", async () => {

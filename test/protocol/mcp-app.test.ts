@@ -2,6 +2,7 @@
  * The forecast view as an MCP App: the tools that link it, its ui:// resource and CSP, and that the
  * link changes no result. A client without the MCP Apps extension gets exactly the results it got
  * before the view existed (text, resource_link and structuredContent; nothing ui:// in them).
+ * The view's HTML is written by the build: test/e2e/built-listing-and-view.test.ts reads it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
@@ -40,20 +41,6 @@ describe("the forecast view (MCP App)", () => {
     const linked = tools.filter((t) => t._meta !== undefined);
     expect(linked.map((t) => t.name).sort()).toEqual(["clari_export_forecast", "clari_query"]);
     for (const tool of linked) expect(tool._meta).toEqual({ ui: { resourceUri: FORECAST_VIEW_URI }, [RESOURCE_URI_META_KEY]: FORECAST_VIEW_URI });
-  });
-
-  it("is a ui:// resource: one self-contained HTML file under a CSP with no domains", async () => {
-    const { resources } = await h.client.listResources();
-    const listed = resources.find((r) => r.uri === FORECAST_VIEW_URI);
-    expect(listed).toMatchObject({ mimeType: RESOURCE_MIME_TYPE, _meta: { ui: { csp: { connectDomains: [], resourceDomains: [] } } } });
-    const { contents } = await h.client.readResource({ uri: FORECAST_VIEW_URI });
-    const [content] = contents as Array<{ uri: string; mimeType: string; text: string; _meta: unknown }>;
-    expect(content!.mimeType).toBe(RESOURCE_MIME_TYPE);
-    expect(content!._meta).toMatchObject({ ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] } } });
-    expect(content!.text).toMatch(/^<!doctype html>/i);
-    // Nothing loaded from elsewhere: no script, stylesheet, image or font by URL.
-    expect(content!.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|@import/i);
-    expect(content!.text).not.toMatch(/\burl\(\s*['"]?(https?:)?\/\//); // CSS url() (JS's new URL() is not a load)
   });
 
   it("changes no tool result: a client without the extension gets the same content as one with it, and nothing ui://", async () => {

@@ -1,9 +1,10 @@
 /**
  * A hostile fake Clari for black-box reliability tests: a node:http server on 127.0.0.1 that
- * serves just enough of /v4 (queue a forecast export, job status, job list, cancel, results,
- * limits), records every request, and misbehaves on demand through `faults`: a slow or reset
- * queue POST, a sequence of odd answers to status polls, results drip-fed for ever, bigger than
- * a cap, or stalled. Every request must carry the `apikey` header; anything else is a 401.
+ * serves just enough of /v4 (queue a forecast or audit export, job status, job list, cancel,
+ * results, limits), records every request, and misbehaves on demand through `faults`: a slow or
+ * reset queue POST, a sequence of odd answers to status polls, results drip-fed for ever, bigger
+ * than a cap, or stalled, a clock minutes away from ours. Jobs of other clients on the same key
+ * can be planted (`plantJob`). Every request must carry the `apikey` header; anything else is a 401.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -45,12 +46,19 @@ export interface Faults {
   /** Answers to the next status polls (GET /export/jobs/{id}), consumed one per poll; then normal. */
   pollAnswers: PollAnswer[];
   results: ResultsPlan;
+  /** Clari's clock minus ours (ms): its Date headers and its jobs' times are on its clock. */
+  clockSkewMs: number;
   /** Called before routing; return true when it answered the request itself. */
   hook?: ((request: RecordedRequest, req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>) | undefined;
 }
 
+export type FakeModule = "FORECAST" | "AUDIT";
+
 export interface FakeJob {
   jobId: string;
+  module: FakeModule;
+  /** Queued by a POST to this fake (false: planted as another client's). */
+  posted: boolean;
   forecastId: string;
   timePeriod: string;
   body: Record<string, unknown>;
@@ -72,8 +80,10 @@ export interface FakeClari {
   v2Url: string;
   faults: Faults;
   requests: RecordedRequest[];
-  /** Queue POSTs received (POST /v4/export/forecast/{id}). */
+  /** Queue POSTs received (POST /v4/export/forecast/{id} and /v4/export/audit/events). */
   posts(): RecordedRequest[];
+  /** Another client's job on the same key, created `agoMs` before now (our clock). */
+  plantJob(job: { module?: FakeModule; forecastId?: string; timePeriod?: string; agoMs: number }): FakeJob;
   /** PATCH requests that asked for a cancel. */
   cancels(): RecordedRequest[];
   jobs(): FakeJob[];
@@ -90,6 +100,7 @@ export const DEFAULT_FAULTS: Faults = {
   resetAfterCreate: false,
   pollAnswers: [],
   results: { kind: "normal" },
+  clockSkewMs: 0,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -134,28 +145,34 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
     return age >= job.durationMs ? "DONE" : age >= job.durationMs / 5 ? "STARTED" : "SCHEDULED";
   };
 
+  /** A moment of ours on Clari's clock. */
+  const clari = (ms: number): number => ms + fake.faults.clockSkewMs;
+
   const view = (job: FakeJob, status: JobStatus = statusOf(job)) => {
     const ended = status === "DONE" ? job.createdAt + job.durationMs : job.cancelledAt;
+    const started = clari(job.createdAt);
     return {
       jobId: job.jobId,
       status,
-      module: "FORECAST",
-      title: `Forecast export ${job.forecastId} ${job.timePeriod}`,
-      startTime: job.createdAt,
-      endTime: ended ?? null,
-      expiredTime: ended === undefined ? null : ended + THIRTY_DAYS,
-      fileName: `clari_export_forecast_${job.forecastId}_${job.timePeriod}_${stamp(job.createdAt)}.json`,
+      module: job.module,
+      title: job.module === "AUDIT" ? "Audit export" : `Forecast export ${job.forecastId} ${job.timePeriod}`,
+      startTime: started,
+      endTime: ended === undefined ? null : clari(ended),
+      expiredTime: ended === undefined ? null : clari(ended) + THIRTY_DAYS,
+      fileName: job.module === "AUDIT" ? `clari_export_audit_${stamp(started)}.json` : `clari_export_forecast_${job.forecastId}_${job.timePeriod}_${stamp(started)}.json`,
       fileType: "JSON",
     };
   };
 
-  const createJob = (forecastId: string, body: Record<string, unknown>): FakeJob => {
+  const createJob = (module: FakeModule, forecastId: string, body: Record<string, unknown>, createdAt = Date.now(), posted = true): FakeJob => {
     const job: FakeJob = {
       jobId: randomBytes(12).toString("hex"),
+      module,
+      posted,
       forecastId,
       timePeriod: typeof body.timePeriod === "string" ? body.timePeriod : "2026_Q4",
       body,
-      createdAt: Date.now(),
+      createdAt,
       durationMs: fake.faults.jobMs,
     };
     jobs.set(job.jobId, job);
@@ -171,7 +188,7 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
       timers.add(timer);
     });
 
-  async function queue(forecastId: string, raw: string, res: ServerResponse): Promise<void> {
+  async function queue(module: FakeModule, forecastId: string, raw: string, res: ServerResponse): Promise<void> {
     let body: Record<string, unknown> = {};
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -179,10 +196,10 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
       return sendJson(res, 400, { code: "bad_request", message: "body is not JSON" });
     }
     const { postDelayMs, createJobOn, resetAfterCreate } = fake.faults;
-    let job = createJobOn === "received" || postDelayMs === 0 ? createJob(forecastId, body) : undefined;
+    let job = createJobOn === "received" || postDelayMs === 0 ? createJob(module, forecastId, body) : undefined;
     if (postDelayMs > 0) await later(postDelayMs);
     if (closing) return;
-    job ??= createJob(forecastId, body);
+    job ??= createJob(module, forecastId, body);
     if (resetAfterCreate) {
       res.socket?.destroy();
       return;
@@ -254,7 +271,8 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
     const parts = url.pathname.split("/").filter(Boolean);
     const [v4, area, kind, id, sub] = parts;
     if (v4 !== "v4") return sendJson(res, 404, { code: "not_found", message: `no route ${url.pathname}` });
-    if (request.method === "POST" && area === "export" && kind === "forecast" && id && !sub) return queue(decodeURIComponent(id), request.body, res);
+    if (request.method === "POST" && area === "export" && kind === "forecast" && id && !sub) return queue("FORECAST", decodeURIComponent(id), request.body, res);
+    if (request.method === "POST" && area === "export" && kind === "audit" && id === "events" && !sub) return queue("AUDIT", "", request.body, res);
     if (request.method === "GET" && area === "admin" && kind === "limits") {
       const running = [...jobs.values()].filter((j) => ["SCHEDULED", "STARTED"].includes(statusOf(j))).map((j) => j.jobId);
       return sendJson(res, 200, {
@@ -276,6 +294,9 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
   }
 
   const server = createServer((req, res) => {
+    // Every answer, errors included, carries Clari's time, as a real server's does.
+    res.sendDate = false;
+    res.setHeader("date", new Date(clari(Date.now())).toUTCString());
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -300,7 +321,8 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
     v2Url: `http://127.0.0.1:${port}/v2`,
     faults: { ...DEFAULT_FAULTS, pollAnswers: [], ...faults },
     requests,
-    posts: () => requests.filter((r) => r.method === "POST" && r.path.startsWith("/v4/export/forecast/")),
+    posts: () => requests.filter((r) => r.method === "POST" && (r.path.startsWith("/v4/export/forecast/") || r.path === "/v4/export/audit/events")),
+    plantJob: ({ module = "FORECAST", forecastId = "net_bookings", timePeriod = "2026_Q4", agoMs }) => createJob(module, forecastId, { timePeriod }, Date.now() - agoMs, false),
     cancels: () => requests.filter((r) => r.method === "PATCH" && /"CANCEL"/.test(r.body)),
     jobs: () => [...jobs.values()],
     statusOf,

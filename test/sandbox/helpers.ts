@@ -1,4 +1,4 @@
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 
 /** Thursday 19 November 2026, 15:00 UTC: week 8 of Q4 2026. */
@@ -15,18 +15,12 @@ export function clock(start = T0): Clock {
   return { now: () => t, set: (ms) => void (t = ms), advance: (ms) => void (t += ms) };
 }
 
-const open: Sandbox[] = [];
-
-/** Start a sandbox that is closed after the test. */
+/** Start a sandbox that is closed after the test (a hook of the test itself: this module may be shared by several files). */
 export async function sandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const sb = await startSandbox(opts);
-  open.push(sb);
+  onTestFinished(() => sb.close());
   return sb;
 }
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((sb) => sb.close()));
-});
 
 export const KEY = { apikey: "sandbox" };
 export const PARTNER = { apikey: "sandbox", partnerkey: "sandbox-partner" };

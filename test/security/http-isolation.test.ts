@@ -15,11 +15,10 @@ import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/client";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { loadConfig } from "../../src/config.js";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import type { Deps } from "../../src/deps.js";
 import { startHttp, type HttpHandle } from "../../src/transports/http.js";
-import { API_KEY, PARTNER_KEY, depsFor, startClariClient, textOf } from "../helpers/harness.js";
+import { startRuntime, textOf } from "../helpers/harness.js";
 
 interface Served {
   url: string;
@@ -36,13 +35,12 @@ afterAll(async () => {
 
 async function serve(flags: string[] = [], sandboxOptions: SandboxOptions = {}): Promise<Served> {
   const sandbox = await startSandbox({ jobDurationMs: 200, ...sandboxOptions });
-  const config = loadConfig(["--transport", "http", "--port", "0", "--no-cache", ...flags], { CLARI_API_KEY: API_KEY, CLARI_PARTNER_KEY: PARTNER_KEY });
-  const client = await startClariClient(sandbox);
-  const deps: Deps = await depsFor(client, config);
+  const { runtime, config } = await startRuntime(sandbox, ["--transport", "http", "--port", "0", "--no-cache", ...flags]);
+  const { deps } = runtime;
   const http = await startHttp(deps, config);
   closers.push(async () => {
     await http.close();
-    await client.close();
+    await runtime.close();
     await sandbox.close();
   });
   return { url: http.url, port: http.port, http, deps, sandbox };

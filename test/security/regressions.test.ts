@@ -7,12 +7,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStdioBinary } from "./binary.js";
-import { loadConfig } from "../../src/config.js";
 import { startHttp } from "../../src/transports/http.js";
-import { depsFor, startClariClient } from "../helpers/harness.js";
 import { ClariClient } from "../../src/client/clari-client.js";
 import { ClariConfigError } from "../../src/client/errors.js";
-import { API_KEY, PARTNER_KEY, startHarness, type Harness } from "../helpers/harness.js";
+import { API_KEY, PARTNER_KEY, startHarness, startRuntime, type Harness } from "../helpers/harness.js";
 
 function routeDelta(before: Record<string, number>, after: Record<string, number>): string[] {
   return Object.keys(after).filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
@@ -63,7 +61,7 @@ describe("regressions", () => {
   });
 });
 
-// BUG: src/tools/define-tool.ts toCallToolResult (and the resource handlers in src/resources/) pass
+// BUG: src/tools/kit/define-tool.ts toCallToolResult (and the resource handlers in src/resources/) pass
 // successful answers through unredacted: a key that Clari quotes in a 200 body (a job title, an
 // audit event's parameters) reaches the tool result and the resource content.
 describe("regression: secrets in successful answers", () => {
@@ -95,9 +93,8 @@ describe("regression: secrets in successful answers", () => {
 describe("regression: HTTP sessions release their server", () => {
   it("DELETE of a session closes its McpServer (store listeners return to where they were)", async () => {
     const h = await startHarness();
-    const config = loadConfig(["--transport", "http", "--port", "0", "--no-cache"], { CLARI_API_KEY: API_KEY });
-    const client = await startClariClient(h.sandbox);
-    const deps = await depsFor(client, config);
+    const { runtime, config } = await startRuntime(h.sandbox, ["--transport", "http", "--port", "0", "--no-cache"], { partnerKey: false });
+    const { deps } = runtime;
     const { store } = deps;
     const http = await startHttp(deps, config);
     const listeners = () => (store as unknown as { listeners: Set<unknown> }).listeners.size;
@@ -117,7 +114,7 @@ describe("regression: HTTP sessions release their server", () => {
       expect(listeners()).toBe(before);
     } finally {
       await http.close();
-      await client.close();
+      await runtime.close();
       await h.close();
     }
   });

@@ -5,7 +5,7 @@ const NAME = "0123456789abcdef0123456789abcdef";
 const backend =
   kind === "folder"
     ? await (await import("../../dist/state/folder.js")).openFolderBackend(where, () => undefined)
-    : await (await import("../../dist/state/postgres.js")).openPostgresBackend({ url: where, scope, warn: () => undefined });
+    : await (await import("../../dist/state/postgres/open.js")).openPostgresBackend({ url: where, scope, warn: () => undefined });
 for (let i = 0; i < Number(rounds); i++) {
   await backend.lock.run(async () => {
     const n = (await backend.journal.read(NAME))?.n ?? 0;

@@ -1,7 +1,7 @@
 /**
  * Failures of the export life cycle that concern one known job. Each carries the jobId and, as
  * data, the next step (wait again, fetch again, or a new export), so that no failure can lose a
- * jobId: the tools' wording (tools/describe-error.ts) turns `next` into the exact call to make.
+ * jobId: the tools' wording (tools/kit/describe-error.ts) turns `next` into the exact call to make.
  */
 export type NextStep = "wait" | "ask-again" | "new-export";
 
@@ -39,4 +39,23 @@ export class DownloadTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
     super(`larger than the ${Math.round(limitBytes / 1048576)} MB download cap`);
   }
+}
+
+/**
+ * A request that was not sent to Clari because what it needs first could not be had: its intent
+ * could not be recorded (a full disk, the state database unreachable). Nothing was queued, so
+ * asking again once the cause is gone is safe and spends nothing twice.
+ */
+export class NotQueuedError extends Error {
+  override readonly name = "NotQueuedError";
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+/** A storage failure in a few words for an answer: quoted file paths (this machine's layout) left out. */
+export function faultText(error: unknown): string {
+  const e = error as { message?: unknown; code?: unknown };
+  const message = typeof e?.message === "string" && e.message ? e.message : typeof e?.code === "string" ? e.code : String(error);
+  return message.replace(/,? *(?:\w+ )?'[^']*'/g, "").trim();
 }

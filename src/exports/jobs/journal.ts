@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
+import pRetry from "p-retry";
 import { z } from "zod";
 import { redactDeep } from "../../security/redact.js";
 import { exportKinds } from "../../state/index-file.js";
@@ -133,15 +134,9 @@ function nameOf(requestKey: string): string {
   return createHash("sha256").update(requestKey).digest("hex").slice(0, 32);
 }
 
-async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** (attempt - 1)));
-    }
-  }
+/** A refused write is tried twice more, 50 ms then 200 ms later, before its error reaches the caller. */
+function retry<T>(fn: () => Promise<T>): Promise<T> {
+  return pRetry(fn, { retries: 2, minTimeout: 50, factor: 4 });
 }
 
 function memoryRecords(): RecordStorage {

@@ -4,9 +4,11 @@
  * for the same request; else journal an intent, POST, and journal the jobId; wait a bounded time
  * with progress; on DONE download the file into the store once.
  * Every decision is taken under the store's lock after re-reading the journal and the index, so
- * processes sharing a folder never both queue. A POST that ends without an answer is reconciled
- * with Clari's job list before the same request could ever be queued again. Only a confirmed end
- * (DONE and stored, FAILED, CANCELLED, expired, or "not found" twice) takes a job out of the journal.
+ * processes sharing a folder never both queue. No POST leaves unless its intent is recorded (a
+ * refused write answers "nothing was queued"); a jobId Clari returned is never dropped (kept.ts);
+ * a POST that ends without an answer is reconciled with Clari's job list before the same request
+ * could ever be queued again. Only a confirmed end (DONE and stored, FAILED, CANCELLED, expired,
+ * or "not found" twice) takes a job out of the journal.
  */
 import { ClariApiError, ClariConfigError, ClariNetworkError } from "../../client/errors.js";
 import { waitForJob, type JobKind, type WaitResult } from "../../client/jobs.js";
@@ -14,9 +16,10 @@ import type { ExportJob } from "../../client/schemas.js";
 import type { CallContext, ExportDeps } from "../context.js";
 import type { ExportKind, StoredExport } from "../store/store.js";
 import { downloadExport } from "./download.js";
-import { ExportJobError, UnconfirmedQueueError } from "./errors.js";
+import { ExportJobError, faultText, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, SELF, type JournalRecord } from "./journal.js";
-import { findQueuedJob } from "./reconcile.js";
+import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
+import { reconcileIntent } from "./reconcile.js";
 import { canonical, requestKey } from "./request-key.js";
 import { allWaiters, joinWaiters, otherWaiters } from "./waiters.js";
 
@@ -51,6 +54,8 @@ const DAMAGED_RECORD_WINDOW_MS = 60 * 60_000;
 const DOWNLOAD_GRACE_MS = 3000;
 /** How often a caller looks again while another process is sending the same POST. */
 const WATCH_MS = 200;
+/** What to do about a request that could not be recorded. */
+const CURE = "Free space where this server keeps its state (the cache folder, or the state database's disk) or bring the state database back, then ask again; nothing was spent.";
 
 export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   const request = canonical(req.request) as Record<string, unknown>;
@@ -62,8 +67,21 @@ export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: C
 
   for (;;) {
     const joined = inFlight.get(key);
-    if (joined) return waitOn(await joined, { key, resumed: true, mayCancel: true, since: Date.now(), until, notes }, deps, call);
-    const step = await deps.store.lock.run(() => decide(req, key, request, deps, notes));
+    if (joined) {
+      const jobId = await joined;
+      if (keptJob(deps, key)?.jobId === jobId) notes.push(notRecorded(jobId, "the journal refused the write"));
+      return waitOn(jobId, { key, resumed: true, mayCancel: true, since: Date.now(), until, notes }, deps, call);
+    }
+    // A job this process holds for the request that the journal could not take yet.
+    const kept = keptJob(deps, key);
+    if (kept?.jobId) {
+      notes.push(notRecorded(kept.jobId, "the journal refused the write"));
+      return waitOn(kept.jobId, { key, resumed: true, mayCancel: true, since: kept.queuedAt ?? kept.intentAt, until, notes }, deps, call);
+    }
+    const step = await deps.store.lock.run(() => decide(req, key, request, deps, notes)).catch((error: unknown) => {
+      if (error instanceof NotQueuedError) throw error;
+      throw new NotQueuedError(`Could not record the request, nothing was queued: ${faultText(error)}. ${CURE}`, error);
+    });
     if (step.kind === "reuse") return { outcome: "reused", jobId: step.entry.jobId, entry: step.entry, ageMs: Date.now() - step.entry.completedAt, notes };
     if (step.kind === "resume") return waitOn(step.record.jobId!, { key, resumed: true, mayCancel: true, since: step.record.queuedAt ?? step.record.intentAt, until, notes }, deps, call);
     if (step.kind === "queue") {
@@ -72,7 +90,10 @@ export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: C
       return waitOn(await post, { key, resumed: false, mayCancel: true, since: Date.now(), until, notes }, deps, call);
     }
     if (step.kind === "reconcile") {
-      const jobId = await reconcile(step.record, deps, notes);
+      const jobId = await reconcileIntent(step.record, deps, notes).catch((error: unknown) => {
+        if (error instanceof UnconfirmedQueueError) throw error;
+        throw new NotQueuedError(`An identical request sent earlier got no answer, and looking for its job failed (${faultText(error)}); nothing was queued. Ask again shortly.`, error);
+      });
       if (jobId) return waitOn(jobId, { key, resumed: true, mayCancel: true, since: step.record.intentAt, until, notes }, deps, call);
       continue; // the intent was taken over: decide again, which now queues
     }
@@ -86,12 +107,15 @@ export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: C
 
 /** clari_wait_for_job's way in: a known jobId, waited on again; it never queues and never cancels. */
 export async function resumeExport(jobId: string, waitSeconds: number, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
-  await deps.store.sync();
-  const stored = deps.store.get(jobId);
-  if (stored) return { outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt, notes: [] };
-  const record = await deps.journal.findJob(jobId);
+  const notes: string[] = [];
+  // Unreadable state (the database down) does not stop a wait on Clari: the jobId is known.
+  const unreadable = (error: unknown): undefined => void notes.push(`The stored state could not be read (${faultText(error)}); the job is looked at on Clari only.`);
+  const synced = await deps.store.sync().then(() => true, (error: unknown) => unreadable(error));
+  const stored = synced ? deps.store.get(jobId) : undefined;
+  if (stored) return { outcome: "reused", jobId, entry: stored, ageMs: Date.now() - stored.completedAt, notes };
+  const record = synced ? await deps.journal.findJob(jobId).catch(unreadable) : undefined;
   const since = record?.queuedAt ?? record?.intentAt ?? Date.now();
-  return waitOn(jobId, { key: record?.requestKey, resumed: false, mayCancel: false, since, until: Date.now() + waitSeconds * 1000, notes: [] }, deps, call);
+  return waitOn(jobId, { key: record?.requestKey, resumed: false, mayCancel: false, since, until: Date.now() + waitSeconds * 1000, notes }, deps, call);
 }
 
 type Step =
@@ -123,7 +147,10 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
     return sending ? { kind: "watch" } : { kind: "reconcile", record };
   }
   const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: Date.now(), owner: SELF };
-  await journalOrNote(deps, intent, notes, "the request to queue it");
+  // No POST without a durable intent: were this process to die mid-POST, the intent is what finds the job again.
+  await deps.journal.put(intent).catch((error: unknown) => {
+    throw new NotQueuedError(`Could not record the request, nothing was queued: ${faultText(error)}. ${CURE}`, error);
+  });
   return { kind: "queue", intent };
 }
 
@@ -141,15 +168,22 @@ async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: E
     const reason = bound.aborted ? `no answer within ${deps.config.queueTimeoutSeconds}s` : (error as Error).message;
     return settleUnanswered(intent, reason, error, deps, notes);
   }
-  await deps.store.lock.run(() => journalOrNote(deps, { ...intent, state: "queued", jobId, queuedAt: Date.now(), unconfirmed: undefined }, notes, `job ${jobId}`));
+  // Never throws: a journal that refuses the jobId leaves it kept in memory and retried.
+  const holder = await recordJob(deps, { ...intent, state: "queued", jobId, queuedAt: Date.now(), unconfirmed: undefined }, notes);
+  if (holder !== jobId) {
+    notes.push(`While Clari answered, the same request was recorded with job ${holder}, which this server follows; job ${jobId}, queued by this call, is not followed: wait on it with clari_wait_for_job or cancel it with clari_cancel_export_job.`);
+  }
   return jobId;
 }
 
 /** A POST that ended without an answer: mark it unconfirmed, look for its job at once, and say what was found. */
 async function settleUnanswered(intent: JournalRecord, reason: string, error: unknown, deps: ExportDeps, notes: string[]): Promise<string> {
   const unconfirmed: JournalRecord = { ...intent, unconfirmed: true };
-  await deps.store.lock.run(() => journalOrNote(deps, unconfirmed, notes, "the unanswered request"));
-  const jobId = await reconcile(unconfirmed, deps, notes).catch(() => undefined);
+  // Best effort: the intent itself is recorded, and an unmarked one is reconciled once its sender's time is up.
+  await deps.store.lock
+    .run(() => deps.journal.put(unconfirmed))
+    .catch((error: unknown) => deps.logger.warn(`could not mark an unanswered request in the journal: ${faultText(error)}`));
+  const jobId = await reconcileIntent(unconfirmed, deps, notes).catch(() => undefined);
   if (jobId) return jobId;
   const retryAt = intent.intentAt + deps.config.intentGraceSeconds * 1000;
   throw new UnconfirmedQueueError(
@@ -158,40 +192,6 @@ async function settleUnanswered(intent: JournalRecord, reason: string, error: un
     retryAt,
     error,
   );
-}
-
-/**
- * An intent whose POST got no answer, or whose sender died: look for its job on Clari's list.
- * Returns the jobId found (now journalled); undefined when the intent was taken over for a new POST
- * (the grace has passed with no job shown); throws while the grace is still running.
- */
-async function reconcile(record: JournalRecord, deps: ExportDeps, notes: string[]): Promise<string | undefined> {
-  const known = new Set<string>();
-  for (const other of await deps.journal.all()) if (other.jobId) known.add(other.jobId);
-  for (const entry of deps.store.list()) known.add(entry.jobId);
-  const found = await findQueuedJob(deps.client, record, known, AbortSignal.timeout(15_000));
-  deps.logger.info(`reconciling an unanswered export request: ${found.finding}`);
-  return deps.store.lock.run(async () => {
-    const now = await deps.journal.get(record.requestKey);
-    if (now && now.state === "queued" && now.jobId) return now.jobId; // settled meanwhile by another caller
-    await deps.journal.settleDamaged(record.requestKey);
-    if (found.job) {
-      notes.push(`${found.finding}: taken as this request's job, so nothing was queued again.`);
-      await journalOrNote(deps, { ...record, state: "queued", jobId: found.job.jobId, queuedAt: found.job.startTime ?? record.intentAt, unconfirmed: undefined }, notes, `job ${found.job.jobId}`);
-      return found.job.jobId;
-    }
-    const retryAt = record.intentAt + deps.config.intentGraceSeconds * 1000;
-    if (Date.now() < retryAt) {
-      throw new UnconfirmedQueueError(
-        `An identical export request sent at ${new Date(record.intentAt).toISOString()} got no answer from Clari, and ${found.finding}. ` +
-          `Nothing was queued again; ask again after ${new Date(retryAt).toISOString()} and, if Clari still shows no job, a new one is queued.`,
-        retryAt,
-      );
-    }
-    notes.push(`${found.finding}, ${deps.config.intentGraceSeconds}s after an unanswered request: it never reached Clari, so the export is queued now.`);
-    await deps.journal.remove(record.requestKey);
-    return undefined;
-  });
 }
 
 interface WaitOptions extends Told {
@@ -216,7 +216,13 @@ export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDe
     if (wait.outcome === "aborted") {
       // A server shutting down aborts every call: that is no cancellation; the job stays journalled.
       if (call.isClosing() || !options.mayCancel) return { outcome: "running", jobId, wait, resumed, notes };
-      const record = options.key ? await deps.journal.get(options.key) : undefined;
+      let record: JournalRecord | undefined;
+      try {
+        record = options.key ? await deps.journal.get(options.key) : undefined;
+      } catch {
+        // Who else waits cannot be known: the job is left running rather than taken from them.
+        return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting: 0, notes };
+      }
       const othersWaiting = await otherWaiters(deps, jobId, record);
       if (othersWaiting > 0) return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting, notes };
       const cancelConfirmed = await cancelQuietly(jobId, deps);
@@ -238,6 +244,10 @@ export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDe
     if (!entry) return { outcome: "running", jobId, wait, resumed, downloading: true, notes };
     await forget(deps, jobId, options.key);
     return { outcome: "done", jobId, entry, wait, resumed, notes };
+  } catch (error) {
+    // Whatever failed, the caller leaves with the jobId, what it was told so far, and the next step.
+    const failed = error instanceof ExportJobError ? error : new ExportJobError(jobId, `Waiting on export ${jobId} failed: ${faultText(error)}.`, "wait", error);
+    throw notes.length ? new ExportJobError(jobId, [failed.message, ...notes].join("\n"), failed.next, failed.cause) : failed;
   } finally {
     await leave();
   }
@@ -308,28 +318,20 @@ export async function forgetJob(deps: ExportDeps, jobId: string): Promise<void> 
   await forget(deps, jobId, undefined);
 }
 
-/** Take a job's record out of the journal (its end is confirmed). */
+/** Take a job's record out of the journal (its end is confirmed); a record that cannot be removed now is removed at the next confirmed end. */
 async function forget(deps: ExportDeps, jobId: string, key: string | undefined): Promise<void> {
-  await deps.store.lock.run(async () => {
-    const record = key ? await deps.journal.get(key) : await deps.journal.findJob(jobId);
-    if (record && record.jobId === jobId) await deps.journal.remove(record.requestKey);
-  });
+  dropKept(deps, jobId);
+  await deps.store.lock
+    .run(async () => {
+      const record = key ? await deps.journal.get(key) : await deps.journal.findJob(jobId);
+      if (record && record.jobId === jobId) await deps.journal.remove(record.requestKey);
+    })
+    .catch((error: unknown) => deps.logger.warn(`could not take job ${jobId} out of the journal: ${faultText(error)}`));
 }
 
 async function removeIfSame(deps: ExportDeps, intent: JournalRecord): Promise<void> {
   const record = await deps.journal.get(intent.requestKey);
   if (record && record.state === "intent" && record.intentAt === intent.intentAt && record.owner.token === intent.owner.token) await deps.journal.remove(intent.requestKey);
-}
-
-/** Write a record; when the disk refuses even after retries, carry on and tell the caller. */
-async function journalOrNote(deps: ExportDeps, record: JournalRecord, notes: string[], what: string): Promise<void> {
-  try {
-    await deps.journal.put(record);
-  } catch (error) {
-    const id = record.jobId ? ` Keep the jobId ${record.jobId}: resume it with clari_wait_for_job.` : "";
-    notes.push(`The journal could not record ${what} (${(error as Error).message}); a restart of this server would not know it.${id}`);
-    deps.logger.warn(`journal write failed for ${what}: ${(error as Error).message}`);
-  }
 }
 
 /** Adds to a quota refusal which limit was hit, what remains and which jobs hold the slots. */

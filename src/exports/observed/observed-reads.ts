@@ -10,6 +10,7 @@ import type { AuditRow } from "../read/normalise-audit.js";
 import { forecastSummaryLines } from "../summary/forecast-summary-lines.js";
 import type { Summarised } from "../summary/summarised.js";
 import { summariseForecast } from "../summary/summarise-forecast.js";
+import type { ForecastSummary } from "../summary/summary-schemas.js";
 
 type ObservingDeps = Pick<ExportDeps, "client" | "observations" | "query" | "logger">;
 
@@ -35,7 +36,7 @@ export async function lookUpOpportunities(deps: ObservingDeps, oppIds: string[],
 }
 
 /** The synchronous current-week forecast read, summarised like an export. */
-export async function readCurrentForecast(deps: Pick<ExportDeps, "client">, forecastId: string, params: ForecastReadParams, signal: AbortSignal): Promise<Summarised> {
+export async function readCurrentForecast(deps: Pick<ExportDeps, "client">, forecastId: string, params: ForecastReadParams, signal: AbortSignal): Promise<Summarised<ForecastSummary>> {
   const data = await deps.client.getForecast(forecastId, params, { signal });
   const { normaliseForecast } = await import("../read/normalise-forecast.js");
   const table = normaliseForecast(JSON.stringify(data ?? {}));

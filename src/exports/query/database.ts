@@ -3,6 +3,7 @@
  * views, created in a new generation file by the server's own writer (generations.ts). Imported
  * on the first query only: DuckDB never loads at start-up.
  */
+import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONTRACT, type ContractTable } from "./contract.js";
 import { FORECAST_RAW_TABLES, FORECAST_VIEW } from "./load-forecast.js";
@@ -34,22 +35,34 @@ export const CATALOG = "clari";
 
 const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
 
-/** Creates the schema in a new, empty database (the writer's connection). */
-export async function createSchema(con: DuckDBConnection): Promise<void> {
-  await con.run("CREATE SCHEMA raw");
-  for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) await con.run(`CREATE TABLE ${name} (${columns})`);
+/** The statements that make the schema in a new, empty database. */
+export function schemaStatements(): string[] {
+  const statements = ["CREATE SCHEMA raw"];
+  for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) statements.push(`CREATE TABLE ${name} (${columns})`);
   for (const table of CONTRACT) {
     if (table.name === "forecast") {
-      await con.run(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
+      statements.push(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
       continue;
     }
     const view = VIEWS[table.name];
     if (view === undefined) {
-      await con.run(`CREATE TABLE ${table.name} (${columnsDdl(table)})`);
+      statements.push(`CREATE TABLE ${table.name} (${columnsDdl(table)})`);
       continue;
     }
     const rawName = table.name === "audit_events" ? "audit_rows" : table.name;
-    await con.run(`CREATE TABLE raw.${rawName} (${RAW_SOURCE[table.name]} VARCHAR, ${columnsDdl(table)})`);
-    await con.run(`CREATE VIEW ${table.name} AS ${view}`);
+    statements.push(`CREATE TABLE raw.${rawName} (${RAW_SOURCE[table.name]} VARCHAR, ${columnsDdl(table)})`);
+    statements.push(`CREATE VIEW ${table.name} AS ${view}`);
   }
+  return statements;
+}
+
+/**
+ * Names the schema: a kept generation is reused after a restart only by a server whose schema
+ * is the same (a release that changes a table or view starts from an empty one).
+ */
+export const SCHEMA_TAG = createHash("sha256").update(schemaStatements().join(";\n")).digest("hex").slice(0, 12);
+
+/** Creates the schema in a new, empty database (the writer's connection). */
+export async function createSchema(con: DuckDBConnection): Promise<void> {
+  for (const sql of schemaStatements()) await con.run(sql);
 }

@@ -32,8 +32,12 @@ export interface QueryEngineOptions {
   /** Bytes of one cell and of a whole answer. */
   cellBytes?: number;
   totalBytes?: number;
+  /** Where the query tables are kept for the next process (the store's folder); none in memory mode. */
+  folder?: string | undefined;
   /** The friendly statement check (lockdown.ts); off only in the test that proves it is not what keeps the data safe. */
   statementCheck?: boolean;
+  /** Queries in this process rather than in the worker process (query-worker.ts). */
+  inProcess?: boolean;
 }
 
 export interface QueryOptions {
@@ -55,7 +59,7 @@ const OBSERVATIONS_STALE_MS = 30_000;
 
 type Writer = Awaited<ReturnType<typeof loadWriter>>;
 
-async function loadWriter(memoryMb: number) {
+async function loadWriter(memoryMb: number, folder: string | undefined) {
   const [generations, forecast, events, opportunities, append] = await Promise.all([
     import("./generations.js"),
     import("./load-forecast.js"),
@@ -63,7 +67,7 @@ async function loadWriter(memoryMb: number) {
     import("./load-opportunities.js"),
     import("./append.js"),
   ]);
-  return { generations: new generations.Generations(memoryMb), forecast, events, opportunities, append };
+  return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, append };
 }
 
 function str(v: unknown): string | null {
@@ -85,7 +89,7 @@ export class QueryEngine {
   private observationsReadAt = 0;
 
   constructor(private readonly options: QueryEngineOptions) {
-    this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger });
+    this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger, inProcess: options.inProcess ?? false });
     this.turns = new FairQueue(options.concurrency ?? 2);
     // An export that lands is loaded in the background, so the question that follows the export
     // call finds it loaded (the engine still starts only when the first export lands or the first
@@ -155,7 +159,7 @@ export class QueryEngine {
   }
 
   private openWriter(): Promise<Writer> {
-    this.writer ??= loadWriter(this.options.memoryMb).then(
+    this.writer ??= loadWriter(this.options.memoryMb, this.options.folder).then(
       (w) => {
         this.options.logger.debug("query engine loaded (DuckDB)");
         return w;
@@ -187,7 +191,17 @@ export class QueryEngine {
       this.observationsReadAt = Date.now();
       [pages, lookups] = await Promise.all([this.options.observations.auditPages(), this.options.observations.opportunityLookups()]);
     }
-    const { generation, file } = await w.generations.next(async (con) => {
+    const { generation, file } = await w.generations.next(async (con, fresh) => {
+      if (this.generation === 0 && !fresh) {
+        // Started from the generation a previous process kept: what it holds is loaded already.
+        const kept = (await con.runAndReadAll("SELECT export_id FROM exports")).getRows().map((r) => String(r[0]));
+        for (const jobId of kept) {
+          if (current.has(jobId)) this.loaded.set(jobId, current.get(jobId) as StoredExport);
+          else gone.push(jobId);
+        }
+        added.splice(0, added.length, ...added.filter((e) => !this.loaded.has(e.jobId)));
+        if (kept.length > 0) this.options.logger.debug(`query tables: ${kept.length} export(s) kept from an earlier run`);
+      }
       for (const jobId of gone) await this.drop(w, con, jobId);
       for (const entry of added) await this.load(w, con, entry);
       if (observations) {

@@ -5,12 +5,17 @@
  * and closes it; the query worker then opens it READ_ONLY. A generation is never written again,
  * so readers need no lock and a restarted worker reopens it at once. The files live in a private
  * folder of this process (0700), removed when it closes; those of processes that died go first.
+ *
+ * With a kept folder (the store's own, not memory mode), each generation is also published there
+ * as `latest-<schema>.duckdb` (a hard link: the file never changes), and the first generation of
+ * a new process starts from it: a restart loads only what changed since, never parses again
+ * what was already loaded.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { CATALOG, createSchema } from "./database.js";
+import { CATALOG, createSchema, SCHEMA_TAG } from "./database.js";
 
 const PREFIX = "clari-mcp-query-";
 
@@ -37,12 +42,19 @@ function processRuns(pid: number): boolean {
 }
 
 /** Folders left by processes that died (a SIGKILL): removed before this process makes its own. */
-async function removeOrphans(): Promise<void> {
-  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+async function removeOrphans(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(/^clari-mcp-query-(\d+)-/.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !processRuns(pid)) await rm(path.join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+    if (pid && pid !== process.pid && !processRuns(pid)) await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export class Generations {
@@ -51,24 +63,39 @@ export class Generations {
   private current: string | undefined;
   private writing: DuckDBConnection | undefined;
 
-  constructor(private readonly memoryMb: number) {}
+  /** `kept`: the folder a generation is published in for the next process (none in memory mode). */
+  constructor(
+    private readonly memoryMb: number,
+    private readonly kept?: string,
+  ) {}
 
-  /** Makes the next generation: a copy of the current one (or a new schema), changed by `apply`. */
-  async next(apply: (con: DuckDBConnection) => Promise<void>): Promise<{ generation: number; file: string }> {
-    const folder = await (this.folder ??= removeOrphans().then(() => mkdtemp(path.join(tmpdir(), `${PREFIX}${process.pid}-`))));
+  private get latest(): string | undefined {
+    return this.kept ? path.join(this.kept, `latest-${SCHEMA_TAG}.duckdb`) : undefined;
+  }
+
+  /**
+   * Makes the next generation: a copy of the current one (for the first, of the kept latest, or
+   * a new schema), changed by `apply`, which is told whether it starts from an empty schema.
+   */
+  async next(apply: (con: DuckDBConnection, fresh: boolean) => Promise<void>): Promise<{ generation: number; file: string }> {
+    const parent = this.kept ?? tmpdir();
+    const folder = await (this.folder ??= mkdir(parent, { recursive: true, mode: 0o700 })
+      .then(() => removeOrphans(parent))
+      .then(() => mkdtemp(path.join(parent, `${PREFIX}${process.pid}-`))));
     const generation = ++this.count;
     const dir = path.join(folder, `gen-${generation}`);
     await mkdir(dir, { mode: 0o700 });
     const file = path.join(dir, `${CATALOG}.duckdb`);
-    if (this.current) await copyFile(this.current, file);
+    const base = this.current ?? (this.latest && (await exists(this.latest)) ? this.latest : undefined);
+    if (base) await copyFile(base, file);
     const instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
     try {
       const con = await instance.connect();
       this.writing = con;
       try {
         await con.run("SET TimeZone = 'UTC'");
-        if (!this.current) await createSchema(con);
-        await apply(con);
+        if (!base) await createSchema(con);
+        await apply(con, !base);
         await con.run("CHECKPOINT");
       } finally {
         this.writing = undefined;
@@ -82,9 +109,24 @@ export class Generations {
     instance.closeSync();
     const previous = this.current;
     this.current = file;
+    await this.publish(file);
     // The worker holds the old file open until its queries end; on POSIX removing it now is safe.
     if (previous && process.platform !== "win32") await rm(path.dirname(previous), { recursive: true, force: true }).catch(() => undefined);
     return { generation, file };
+  }
+
+  /** The generation becomes the kept latest (a hard link, replaced atomically; a copy where links fail). */
+  private async publish(file: string): Promise<void> {
+    const latest = this.latest;
+    if (!latest) return;
+    const staging = `${latest}.${process.pid}.tmp`;
+    try {
+      await rm(staging, { force: true });
+      await link(file, staging).catch(() => copyFile(file, staging));
+      await rename(staging, latest);
+    } catch {
+      await rm(staging, { force: true }).catch(() => undefined);
+    }
   }
 
   /** Stops a load in progress (the server is closing) and removes the folder. */

@@ -6,7 +6,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { StoredExport } from "../store/store.js";
-import type { ForecastPerson, ForecastTable } from "../table/forecast-table.js";
+import type { ForecastPerson } from "../table/forecast-row.js";
+import type { ForecastTable } from "../table/forecast-table.js";
 import { appendNumericChunks, appendRows, day, text, type NumericChunk } from "./append.js";
 import { pivotForecast, type ForecastFacts } from "./forecast-pivot.js";
 

@@ -26,12 +26,14 @@ function refusal(what: string): QueryRefused {
 }
 
 /** Parses and prepares the query; refuses anything but exactly one read-only statement. */
-export async function prepareReadOnly(con: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+export async function prepareReadOnly(con: DuckDBConnection, sql: string, beforePrepare?: () => Promise<void>): Promise<DuckDBPreparedStatement> {
   const word = firstWord(sql);
   if (WRITE_WORDS.has(word)) throw refusal(`${word} statements are not allowed`);
   const extracted = await con.extractStatements(sql);
   if (extracted.count === 0) throw new QueryRefused("Refused: the query is empty. Send one SELECT statement.");
   if (extracted.count > 1) throw refusal(`${extracted.count} statements were sent; send exactly one`);
+  // Checks that must come before DuckDB binds the statement (binding may already call a function).
+  await beforePrepare?.();
   const prepared = await extracted.prepare(0);
   const type = prepared.statementType;
   if (!ALLOWED.has(type)) {

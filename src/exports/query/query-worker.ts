@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../logger.js";
+import { withoutLogLabel } from "../../logger.js";
 import { firstExisting } from "../../package-file.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import type { BoundedResult, Bounds } from "./reader/run-bounded.js";
@@ -28,6 +29,8 @@ export interface QueryWorkerOptions {
   memoryMb: number;
   threads: number;
   logger: Logger;
+  /** Serve queries in this process even where a built worker exists (the fast tests: the sources, no child process). */
+  inProcess?: boolean;
 }
 
 interface Pending {
@@ -141,8 +144,9 @@ export class QueryWorker {
   }
 
   private async launch(): Promise<void> {
-    const script = firstExisting(import.meta.url, WORKER_PATHS);
-    this.channel = script ? await this.spawnProcess(fileURLToPath(script)) : await this.inProcess();
+    const script = this.options.inProcess ? undefined : firstExisting(import.meta.url, WORKER_PATHS);
+    // Started outside any request, so what the worker writes is never labelled with a caller.
+    this.channel = script ? await withoutLogLabel(() => this.spawnProcess(fileURLToPath(script))) : await this.inProcess();
     if (this.latest) await this.sendOpen(this.latest.generation, this.latest.file);
   }
 
@@ -175,15 +179,23 @@ export class QueryWorker {
   }
 
   /** The worker went away: the query that caused it fails, the others are sent once more to a new worker. */
-  private lost(how: string): void {
+  private lost(how: string, recycled = false): void {
     this.channel = undefined;
     this.ready = undefined;
     for (const [, waiting] of this.opening) waiting.reject(new QueryFailed(`The query worker stopped (${how}).`));
     this.opening.clear();
     if (this.closed) return;
     const again: Pending[] = [];
+    const running = [...this.pending.values()].filter((entry) => !entry.stopping);
     for (const entry of this.pending.values()) {
       if (entry.stopping) entry.reject(entry.stopping);
+      // A worker that recycled itself (idle, over its memory mark) may have just been sent a query: send it again.
+      else if (recycled) {
+        entry.attempts--;
+        again.push(entry);
+      }
+      // The only query running when the worker died is what killed it: never run it again.
+      else if (running.length === 1) entry.reject(new QueryFailed(`Stopped: the query worker ended (${how}) while running this query; it went past the memory bound (--query-memory-mb ${this.options.memoryMb}). Aggregate, filter or limit earlier.`));
       else if (entry.attempts >= 2) entry.reject(new QueryFailed(`Stopped: the query worker ended (${how}) while running this query twice; it probably went past the memory bound (--query-memory-mb ${this.options.memoryMb}). Aggregate, filter or limit earlier.`));
       else again.push(entry);
     }
@@ -197,7 +209,7 @@ export class QueryWorker {
   private spawnProcess(script: string): Promise<Channel> {
     const dataKb = (this.options.memoryMb + WORKER_OVERHEAD_MB) * 1024;
     const nodeArgs = [`--max-old-space-size=${Math.round(WORKER_OVERHEAD_MB / 4)}`, script];
-    const env = { ...process.env, CLARI_MCP_WORKER_MEMORY_MB: String(this.options.memoryMb), CLARI_MCP_WORKER_THREADS: String(this.options.threads), TZ: "UTC" };
+    const env = { ...process.env, CLARI_MCP_WORKER_MEMORY_MB: String(this.options.memoryMb), CLARI_MCP_WORKER_THREADS: String(this.options.threads), CLARI_MCP_WORKER_RECYCLE_MB: String(Math.round((this.options.memoryMb + WORKER_OVERHEAD_MB) * 0.8)), TZ: "UTC" };
     // stdout is never read: a caller's enable_logging(storage='stdout') writes to nothing.
     const stdio: ["ignore", "ignore", "pipe", "ipc"] = ["ignore", "ignore", "pipe", "ipc"];
     // The limit is set by the shell that then becomes the worker (exec), where there is one.
@@ -213,7 +225,7 @@ export class QueryWorker {
       child.once("error", reject);
       child.once("exit", (code, signal) => {
         reject(new QueryFailed(`The query worker could not start (exit ${code ?? signal}).`));
-        if (this.channel === channel) this.lost(signal ? `signal ${signal}` : `exit code ${code}`);
+        if (this.channel === channel) this.lost(signal ? `signal ${signal}` : `exit code ${code}`, code === 0 && !signal);
       });
     });
   }

@@ -14,8 +14,10 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse as parseCsvStream, CsvError } from "csv-parse";
 import { parse as parseCsvSync } from "csv-parse/sync";
-import { CsvRecordSink, CSV_OPTIONS, FlatArrayReader } from "./forecast-flat.js";
-import { ForecastTable, type ForecastShape } from "../table/forecast-table.js";
+import { CsvRecordSink, CSV_OPTIONS } from "./csv-sink.js";
+import { FlatArrayReader } from "./flat-array-reader.js";
+import type { ForecastShape } from "../table/forecast-row.js";
+import { ForecastTable } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
 
 export { ForecastTable } from "../table/forecast-table.js";

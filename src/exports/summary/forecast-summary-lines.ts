@@ -1,5 +1,5 @@
 /** The few lines of text an assistant reads first about a forecast export. */
-import type { ForecastSummary } from "./summarise-forecast.js";
+import type { ForecastSummary } from "./summary-schemas.js";
 import type { Summarised } from "./summarised.js";
 
 /**
@@ -44,7 +44,7 @@ function levelLines(summary: ForecastSummary, totals: ForecastSummary["latestWee
 }
 
 /** `_table` is unused: the summary holds everything the text says. */
-export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown): Summarised {
+export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown): Summarised<ForecastSummary> {
   const periods = summary.timePeriods.map((p) => p.id || p.label).join(", ") || "none";
   const weeks = summary.weeks;
   const lines = [
@@ -62,5 +62,5 @@ export function forecastSummaryLines(summary: ForecastSummary, _table?: unknown)
     if (updates.length) lines.push(`${count("notUpdated")} of ${count("updated") + count("notUpdated")} people have not updated their ${updates[0]!.field} call in that week.`);
   }
   const warnings = [...(summary.timePeriodMismatch ? [summary.timePeriodMismatch] : []), ...summary.warnings];
-  return { lines, summary: summary as unknown as Record<string, unknown>, warnings, ...(week ? { context: { forecastWeek: week.text } } : {}) };
+  return { lines, summary, warnings, ...(week ? { context: { forecastWeek: week.text } } : {}) };
 }

@@ -3,6 +3,8 @@
  */
 import { normaliseActivities } from "../read/normalise-activity.js";
 import { normaliseAudit } from "../read/normalise-audit.js";
+import type { ActivitySummary, AuditSummary } from "./summary-schemas.js";
+import type { Summarised } from "./summarised.js";
 
 type Row = Record<string, unknown>;
 
@@ -27,7 +29,7 @@ function dateRange(rows: Row[], field: string): { from?: string; to?: string } {
 
 const fmt = (items: Array<{ name: string; count: number }>): string => items.map((i) => `${i.name} ${i.count}`).join(", ");
 
-export function summariseEvents(kind: "audit" | "activity", json: unknown): { lines: string[]; summary: Record<string, unknown>; warnings?: string[] } {
+export function summariseEvents(kind: "audit" | "activity", json: unknown): Summarised<AuditSummary | ActivitySummary> {
   const rows = eventRows(kind, json);
   if (kind === "audit") {
     const byEvent = top(rows, (r) => r.event as string | undefined);

@@ -3,77 +3,16 @@
  * the export's size (a few KB at most).
  */
 
-import { z } from "zod";
 import type { ForecastTable } from "../table/forecast-table.js";
 import { parseTimePeriodLabel } from "../read/values.js";
 import { hierarchyLevels, MAX_LEVELS } from "./hierarchy-levels.js";
+import type { ForecastSummary } from "./summary-schemas.js";
 
 const MAX_FIELDS = 50;
 const MAX_PERIODS = 20;
 const MAX_TOTALS = 80;
 const MAX_CURRENCIES = 10;
 
-export const ForecastSummarySchema = z.object({
-  shape: z.enum(["tables", "flat_array", "csv", "empty"]).describe("The export file's shape"),
-  rowCount: z.number().int().describe("Normalised rows (one per user, field, week and data type)"),
-  userCount: z.number().int().describe("Distinct users"),
-  roleCount: z.number().int().describe("Distinct roles (hierarchy nodes)"),
-  fields: z.array(z.string()).describe("Forecast and quota field names (at most 50)"),
-  fieldCount: z.number().int(),
-  dataTypes: z.array(z.string()).describe("Data types present: forecast, quota, forecast_updated, adjustment, crm_total, crm_closed"),
-  timePeriods: z
-    .array(z.object({ label: z.string(), id: z.string().describe("YYYY_QN, or empty when not a quarter") }))
-    .describe("Time periods the export actually holds"),
-  weeks: z.object({
-    count: z.number().int().describe("Distinct weeks (per time period)"),
-    firstStart: z.string().nullable(),
-    lastStart: z.string().nullable(),
-    latestWeek: z.number().int().nullable().describe("Week index of the most recent week"),
-    latestWeekStart: z.string().nullable(),
-    latestWeekEnd: z.string().nullable(),
-  }),
-  dataWeek: z
-    .object({ timePeriod: z.string(), week: z.number().int(), start: z.string(), text: z.string().describe('"week 9 of 2026_Q4, starting 2026-11-23"') })
-    .nullable()
-    .describe("The week the latest-week numbers of the text refer to"),
-  levels: z
-    .array(
-      z.object({
-        level: z.number().int().describe("0 = the top of the hierarchy, 1 = its reports, ..."),
-        label: z.string().describe("The level's role, or what its roles have in common"),
-        people: z.number().int(),
-        roles: z.number().int(),
-        user: z.string().optional().describe("The person, when the level holds one"),
-      }),
-    )
-    .describe("Hierarchy levels, from the role -> parentRole chain"),
-  currency: z.string().nullable().describe("The currency of the values when there is exactly one"),
-  currencies: z.array(z.string()),
-  latestWeekTotals: z
-    .array(
-      z.object({
-        timePeriod: z.string(),
-        week: z.number().int(),
-        level: z.number().int(),
-        field: z.string(),
-        dataType: z.string(),
-        rows: z.number().int(),
-        sum: z.number().nullable().optional().describe("Sum over the level's people (numbers)"),
-        updated: z.number().int().optional().describe("forecast_updated: people of the level who updated"),
-        notUpdated: z.number().int().optional().describe("forecast_updated: people of the level who did not update"),
-      }),
-    )
-    .describe(
-      "Per level, field and data type, the latest week's sum over that level's people. A manager's call covers their team, so levels are never added together: the top's call (level 0) is the org's number",
-    ),
-  totalsTruncated: z.boolean(),
-  timePeriodMismatch: z
-    .string()
-    .optional()
-    .describe("Set when the export holds another time period than the one requested"),
-  warnings: z.array(z.string()),
-});
-export type ForecastSummary = z.infer<typeof ForecastSummarySchema>;
 
 export interface SummariseOptions {
   /** The timePeriod the export was asked for ("2026_Q4"); enables the mismatch check. */

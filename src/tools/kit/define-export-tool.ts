@@ -7,11 +7,23 @@ import type { z } from "zod";
 import type { ClariClient } from "../../client/clari-client.js";
 import type { Toolset } from "../../config.js";
 import { defineTool, type ToolDefinition } from "./define-tool.js";
-import { answerExport, exportResultShape, freshInput, waitSecondsInput } from "./export-answer.js";
-import { KIND_LABEL, obtainExport, summariseStored, type ExportKind } from "../../exports/index.js";
+import { answerExport, exportResultShapeOf, freshInput, waitSecondsInput, type ExportResultShape } from "./export-answer.js";
+import {
+  ActivitySummarySchema,
+  AuditSummarySchema,
+  ForecastSummarySchema,
+  KIND_LABEL,
+  obtainExport,
+  summariseStored,
+  type ExportKind,
+  type ExportSummary,
+} from "../../exports/index.js";
 
 const commonShape = { waitSeconds: waitSecondsInput, fresh: freshInput };
 type Common = typeof commonShape;
+
+/** The summary each kind of export answers with. */
+const SUMMARY_SCHEMA: Record<ExportKind, z.ZodType<ExportSummary>> = { forecast: ForecastSummarySchema, audit: AuditSummarySchema, activity: ActivitySummarySchema };
 
 export interface ExportToolSpec<I extends z.ZodRawShape> {
   name: `clari_export_${string}`;
@@ -27,14 +39,14 @@ export interface ExportToolSpec<I extends z.ZodRawShape> {
   queue(params: z.output<z.ZodObject<I>>, client: ClariClient, signal: AbortSignal): Promise<{ jobId: string }>;
 }
 
-export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I>): ToolDefinition<I & Common, typeof exportResultShape> {
+export function defineExportTool<I extends z.ZodRawShape>(spec: ExportToolSpec<I>): ToolDefinition<I & Common, ExportResultShape> {
   return defineTool({
     name: spec.name,
     title: spec.title,
     description: spec.description,
     toolset: spec.toolset,
     inputSchema: { ...spec.inputSchema, ...commonShape } as I & Common,
-    outputSchema: exportResultShape,
+    outputSchema: exportResultShapeOf(SUMMARY_SCHEMA[spec.kind]),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     writesClariData: false,
     ...(spec.uiResourceUri ? { uiResourceUri: spec.uiResourceUri } : {}),

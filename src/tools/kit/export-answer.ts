@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { exportUri } from "../../resources/uris.js";
 import { resourceLink, type ToolAnswer } from "./define-tool.js";
-import type { ExportOutcome, StoredExport } from "../../exports/index.js";
+import { listedAsObject } from "./listing.js";
+import { ExportSummarySchema, type ExportOutcome, type ExportSummary, type StoredExport, type Summarised } from "../../exports/index.js";
 
 export const waitSecondsInput = z
   .number()
@@ -18,26 +19,26 @@ export const waitSecondsInput = z
 
 export const freshInput = z.boolean().default(false).describe("New export even if an identical one is fresh (spends quota)");
 
-export const exportResultShape = {
-  jobId: z.string(),
-  outcome: z.enum(["done", "reused", "running", "failed", "cancelled"]),
-  status: z.string(),
-  elapsedSeconds: z.number().optional(),
-  ageMinutes: z.number().optional(),
-  resourceUri: z.string().optional(),
-  summary: z.looseObject({}).optional(),
-  warnings: z.array(z.string()).optional(),
-  next: z.looseObject({ tool: z.string() }).optional().describe("The call to make next"),
-};
-export type ExportResult = z.output<z.ZodObject<typeof exportResultShape>>;
-
-export interface Summarised {
-  lines: string[];
-  summary: Record<string, unknown>;
-  warnings?: string[];
-  /** Forecast summaries: the week their numbers are for, for the result's time context. */
-  context?: ToolAnswer<unknown>["context"];
+/** An export tool's result, its summary of the kind it exports (clari_wait_for_job: of any kind). */
+export function exportResultShapeOf<S extends z.ZodType<ExportSummary>>(summary: S) {
+  return {
+    jobId: z.string(),
+    outcome: z.enum(["done", "reused", "running", "failed", "cancelled"]),
+    status: z.string(),
+    elapsedSeconds: z.number().optional(),
+    ageMinutes: z.number().optional(),
+    resourceUri: z.string().optional(),
+    summary: listedAsObject(summary).optional(),
+    warnings: z.array(z.string()).optional(),
+    next: z
+      .strictObject({ tool: z.string(), arguments: z.strictObject({ jobId: z.string() }), why: z.string() })
+      .optional()
+      .describe("The call to make next"),
+  };
 }
+export type ExportResultShape = ReturnType<typeof exportResultShapeOf<z.ZodType<ExportSummary>>>;
+export const exportResultShape: ExportResultShape = exportResultShapeOf(ExportSummarySchema);
+export type ExportResult = z.output<z.ZodObject<ExportResultShape>>;
 
 export async function answerExport(
   outcome: ExportOutcome,

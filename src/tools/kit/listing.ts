@@ -12,8 +12,28 @@ import { z } from "zod";
 import { MCP_APP_LEGACY_URI_KEY } from "../../resources/uris.js";
 import type { ToolDefinition } from "./define-tool.js";
 
+/**
+ * Schemas the catalogue shows as a plain object. An export summary's whole shape is about 1,200
+ * tokens, in every conversation, for each tool that returns one; the model reads the summary itself
+ * when it gets one. Results are still checked against the whole schema (the SDK's output check,
+ * register-tools.ts for job tools, and each tool's test).
+ */
+const listedBriefly = new WeakSet<z.core.$ZodType>();
+export function listedAsObject<S extends z.ZodType>(schema: S): S {
+  listedBriefly.add(schema);
+  return schema;
+}
+
 function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-2020-12", io }) as Record<string, unknown>;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), {
+    target: "draft-2020-12",
+    io,
+    override: ({ zodSchema, jsonSchema }) => {
+      if (!listedBriefly.has(zodSchema)) return;
+      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Record<string, unknown>)[key];
+      jsonSchema.type = "object";
+    },
+  }) as Record<string, unknown>;
   // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
   return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
 }

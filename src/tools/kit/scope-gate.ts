@@ -1,5 +1,5 @@
 /**
- * Permissions at the tool layer (src/scopes.ts says which permission each tool needs): a caller
+ * Permissions at the tool layer (src/config/scopes.ts says which permission each tool needs): a caller
  * sees in tools/list only the tools its token allows, and a call to any other is refused before
  * it runs with HTTP 403 `insufficient_scope` naming the scope to ask for (the SDK's per-operation
  * scope challenge, on both protocol eras); resources/read needs read the same way. Callers

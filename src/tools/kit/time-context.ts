@@ -4,16 +4,20 @@
  * on a fiscal calendar may number its quarters differently. Forecast answers add the week their
  * numbers refer to (see the export summary's dataWeek).
  */
-export interface TimeContext {
+import { z } from "zod";
+
+/** The `context` of every result's structuredContent (listing.ts declares it beside each tool's output). */
+export const TimeContextSchema = z.strictObject({
   /** YYYY-MM-DD, UTC. */
-  today: string;
+  today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** YYYY_QN, calendar quarters. */
-  currentQuarter: string;
+  currentQuarter: z.string().regex(/^\d{4}_Q[1-4]$/),
   /** Forecast answers: "week 9 of 2026_Q4, starting 2026-11-23". */
-  forecastWeek?: string;
+  forecastWeek: z.string().optional(),
   /** The Forecast Tab ids known (setting, stored exports, audit log): Clari cannot list them. */
-  forecastTabs?: string[];
-}
+  forecastTabs: z.array(z.string()).optional(),
+});
+export type TimeContext = z.output<typeof TimeContextSchema>;
 
 export function timeContext(now: Date | number = Date.now()): TimeContext {
   const d = new Date(now);

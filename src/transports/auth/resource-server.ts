@@ -6,7 +6,7 @@
  * - a request without a token is answered 401 `WWW-Authenticate: Bearer resource_metadata="…",
  *   scope="…"` (no error code, RFC 6750 §3.1), a refused token 401 with `error="invalid_token"`
  *   (the SDK's verifyBearerToken and bearerAuthChallengeResponse); a token lacking a permission is
- *   refused per operation with 403 `insufficient_scope` (src/tools/scope-gate.ts);
+ *   refused per operation with 403 `insufficient_scope` (src/tools/kit/scope-gate.ts);
  * - the issuer's metadata is discovered and its keys fetched at start, so a wrong issuer stops the
  *   server instead of refusing everyone later.
  */

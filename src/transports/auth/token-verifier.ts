@@ -10,7 +10,7 @@
  *   most a minute (and never past the token's expiry), keyed by the token's SHA-256.
  *
  * The result is the SDK's AuthInfo: `clientId` is the caller's stable id (the token's subject at
- * its issuer, never the token), `scopes` this server's permissions (src/scopes.ts) the token grants,
+ * its issuer, never the token), `scopes` this server's permissions (src/config/scopes.ts) the token grants,
  * `extra` the person's email and name when the token has them. `token` stays empty: nothing past
  * this point needs the credential. A refused token throws OAuthError(invalid_token) whose
  * description says what was wrong, never what the token was.

@@ -7,6 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { QueryRefused } from "../errors.js";
 import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
+import { checkFunctions } from "../reader/function-check.js";
 import { runBounded } from "../reader/run-bounded.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
@@ -20,10 +21,13 @@ export interface QueryService {
   close(): void;
 }
 
+/** The longest error message sent back. */
+const MAX_ERROR = 2000;
+
 /** Words in DuckDB's messages that say the memory bound was hit. */
 const MEMORY = /out of memory|bad allocation|failed to allocate/i;
 
-export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string }): QueryService {
+export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string; onIdle?: () => void }): QueryService {
   const generations = new Map<number, Generation>();
   const running = new Map<number, DuckDBConnection>();
   let newest = 0;
@@ -38,7 +42,9 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
   };
 
   const failure = (error: unknown): QueryFailure => {
-    const message = options.scrub(error instanceof Error ? error.message : String(error));
+    // A message can be as large as a query makes it (error(repeat(...))): cut before anything else.
+    const raw = error instanceof Error ? error.message : String(error);
+    const message = options.scrub(raw.length > MAX_ERROR ? `${raw.slice(0, MAX_ERROR)}… (cut at ${MAX_ERROR} characters)` : raw);
     if (error instanceof QueryRefused) return { kind: "refused", message };
     if (/INTERRUPT/i.test(message)) return { kind: "interrupted", message };
     if (MEMORY.test(message)) return { kind: "memory", message };
@@ -67,7 +73,8 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     try {
       con = await generation.instance.connect();
       running.set(message.id, con);
-      const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql) : await con.prepare(message.sql);
+      const checked = con;
+      const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql, () => checkFunctions(checked, message.sql)) : await con.prepare(message.sql);
       try {
         send({ type: "result", id: message.id, result: await runBounded(prepared, message.bounds) });
       } finally {
@@ -80,6 +87,7 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       con?.closeSync();
       generation.running--;
       closeIdle();
+      if (running.size === 0) options.onIdle?.();
     }
   }
 

@@ -4,6 +4,7 @@
  * it over the IPC channel, and kills it when a query ignores an interrupt. stdout is unused; it
  * exits when the server goes.
  */
+import { readFileSync } from "node:fs";
 import { redactSecrets } from "../../../security/redact.js";
 import type { ToWorker } from "./protocol.js";
 import { serveQueries } from "./serve-queries.js";
@@ -16,7 +17,26 @@ const scrub = (text: string): string => redactSecrets(home ? text.split(home).jo
 
 if (!process.send) throw new Error("the query worker runs as a child process with an IPC channel");
 const send = process.send.bind(process);
-const service = serveQueries((message) => send(message), { memoryMb, threads, scrub });
+/**
+ * Memory a query took and did not give back (DuckDB's caches, the allocator's arenas) would make
+ * the next caller's query fail: past this, an idle worker exits and the server starts a fresh one
+ * on the next query (the data is on disk; nothing is reloaded).
+ */
+const recycleBytes = Number(process.env.CLARI_MCP_WORKER_RECYCLE_MB ?? "0") * 1024 * 1024;
+/** What the data-size limit counts (Linux: VmData, which keeps what the allocator reserved), else the resident size. */
+function dataBytes(): number {
+  try {
+    const kb = /VmData:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.memoryUsage.rss();
+}
+const onIdle = (): void => {
+  if (recycleBytes > 0 && dataBytes() > recycleBytes) process.exit(0);
+};
+const service = serveQueries((message) => send(message), { memoryMb, threads, scrub, onIdle });
 process.on("message", (message) => service.handle(message as ToWorker));
 process.on("disconnect", () => {
   service.close();
