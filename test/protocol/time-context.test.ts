@@ -11,6 +11,13 @@ describe("timeContext", () => {
     expect(timeContext(Date.parse("2027-01-01T00:30:00+01:00"))).toEqual({ today: "2026-12-31", currentQuarter: "2026_Q4" });
     expect(timeContextLine(timeContext(new Date("2026-12-01T10:00:00Z")))).toBe("Today is 2026-12-01 (UTC); current quarter 2026_Q4.");
   });
+
+  it("names at most eight known tabs in the text and counts the rest", () => {
+    const forecastTabs = Array.from({ length: 11 }, (_, i) => `tab_${i + 1}`);
+    expect(timeContextLine({ ...timeContext(new Date("2026-12-01T10:00:00Z")), forecastTabs })).toBe(
+      "Today is 2026-12-01 (UTC); current quarter 2026_Q4. Forecast tabs known: tab_1, tab_2, tab_3, tab_4, tab_5, tab_6, tab_7, tab_8, and 3 more (clari://forecast-tabs).",
+    );
+  });
 });
 
 describe("every tool result", () => {

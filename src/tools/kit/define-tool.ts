@@ -76,10 +76,18 @@ export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number
   };
 }
 
+/** How long an answer waits for the known tabs (a store that does not answer at once leaves them out). */
+const TABS_WAIT_MS = 2000;
+
 export async function runTool(tool: ToolDefinition, args: unknown, deps: Deps, call: CallContext): Promise<CallToolResult> {
   const started = Date.now();
-  // Known tabs are a hint: a source that cannot be read leaves them out, never fails the call.
-  const tabs = async (): Promise<string[]> => (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
+  // Known tabs are a hint: a source that cannot be read, or not at once, leaves them out and never fails or holds the call.
+  const tabs = async (): Promise<string[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<[]>((resolve) => (timer = setTimeout(() => resolve([]), TABS_WAIT_MS)));
+    const known = await Promise.race([knownForecastTabs(deps).catch(() => []), late]).finally(() => clearTimeout(timer));
+    return known.map((t) => t.forecastId);
+  };
   try {
     const answer = await tool.handler(args as never, deps, call);
     deps.logger.debug(`${tool.name} answered in ${Date.now() - started} ms${answer.isError ? " (error)" : ""}`);
