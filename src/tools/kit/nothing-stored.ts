@@ -20,7 +20,7 @@ interface Family {
 
 const FAMILIES: Family[] = [
   {
-    tables: /^(forecast\w*|people|reports_to|crm_\w+)$/,
+    tables: /^(forecast\w*|people|reports_to)$/,
     stored: ["forecast"],
     what: "no forecast export",
     call: (tabs) => `clari_export_forecast {"forecastId":"${tabs[0] ?? "<the Forecast Tab id from its Clari URL>"}"}`,
