@@ -56,8 +56,8 @@ const RELEASE = [
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: "forks",
     projects: [
       // queriesInProcess: the harness runs clari_query in process even where dist/ holds a built query worker.

@@ -6,7 +6,11 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadBearerTokens, TokenConfigError, type NamedToken } from "./config/bearer-tokens.js";
-import { loadOAuthSettings, OAuthConfigError, type OAuthSettings } from "./config/oauth.js";
+import { BudgetConfigError, loadBudgetSettings, type BudgetSettings } from "./config/budgets.js";
+import { loadOAuthSettings, OAuthConfigError, scopesFileJson, type OAuthSettings } from "./config/oauth.js";
+import { hasStrayAt, redactStateUrl } from "./config/state-url.js";
+
+export { redactStateUrl, stateUrlPasswords } from "./config/state-url.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -68,6 +72,10 @@ export interface Config {
   queryMemoryMb: number;
   /** Forecast Tab ids the org has (--forecast-tabs): Clari has no API that lists them. */
   forecastTabs: string[];
+  /** Exports each caller may queue per day, week or month (--export-budget and the mapping file's overrides). */
+  exportBudgets: BudgetSettings;
+  /** How long the audit trail of tool calls is kept. */
+  auditDays: number;
 }
 
 export class ConfigError extends Error {
@@ -95,7 +103,11 @@ Options:
   --public-url URL          the URL clients reach /mcp at (tokens must be issued for it)
   --oauth-audience A,B      further accepted token audiences (e.g. Entra ID's application ID URI)
   --oauth-introspection-client FILE  client_id/client_secret JSON for introspecting opaque tokens
-  --oauth-scopes-file FILE  JSON mapping this server's permissions to the IdP's scope names
+  --oauth-scopes-file FILE  JSON mapping this server's permissions to the IdP's scope names, and
+                            per-permission or per-caller export budgets
+  --export-budget N/PERIOD  exports each caller may queue per day, week or month (e.g. 20/day;
+                            default unlimited)
+  --audit-days N            how long the audit trail of tool calls is kept (default 90)
   --stateless               HTTP without sessions, for many replicas behind a load balancer
   --allowed-hosts a,b       extra Host header values accepted over HTTP
   --allowed-origins a,b     extra Origin values accepted over HTTP
@@ -128,7 +140,7 @@ Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE
 CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_OAUTH_ISSUER, CLARI_MCP_PUBLIC_URL, CLARI_MCP_OAUTH_AUDIENCE,
 CLARI_MCP_OAUTH_INTROSPECTION_CLIENT, CLARI_MCP_OAUTH_SCOPES_FILE, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
-CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_FORECAST_TABS.`;
+CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_EXPORT_BUDGET, CLARI_MCP_AUDIT_DAYS, CLARI_MCP_FORECAST_TABS.`;
 
 export function helpText(): string {
   return HELP;
@@ -224,6 +236,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
       "forecast-tabs": { type: "string" },
+      "export-budget": { type: "string" },
+      "audit-days": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -254,16 +268,20 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     throw error;
   }
   let oauth: OAuthSettings | undefined;
+  let exportBudgets: BudgetSettings;
   try {
+    const scopesFile = (values["oauth-scopes-file"] ?? env.CLARI_MCP_OAUTH_SCOPES_FILE) || undefined;
     oauth = loadOAuthSettings({
       issuer: (values["oauth-issuer"] ?? env.CLARI_MCP_OAUTH_ISSUER) || undefined,
       publicUrl: (values["public-url"] ?? env.CLARI_MCP_PUBLIC_URL) || undefined,
       audience: (values["oauth-audience"] ?? env.CLARI_MCP_OAUTH_AUDIENCE) || undefined,
       introspectionClientFile: (values["oauth-introspection-client"] ?? env.CLARI_MCP_OAUTH_INTROSPECTION_CLIENT) || undefined,
-      scopesFile: (values["oauth-scopes-file"] ?? env.CLARI_MCP_OAUTH_SCOPES_FILE) || undefined,
+      scopesFile,
     });
+    const file = scopesFile ? { json: scopesFileJson(scopesFile), where: `--oauth-scopes-file ${scopesFile}` } : undefined;
+    exportBudgets = loadBudgetSettings((values["export-budget"] ?? env.CLARI_MCP_EXPORT_BUDGET) || undefined, file);
   } catch (error) {
-    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    if (error instanceof OAuthConfigError || error instanceof BudgetConfigError) throw new ConfigError(error.message);
     throw error;
   }
   // CLARI_MCP_SANDBOX: the Claude Desktop bundle's "try with simulated data" setting, which a
@@ -309,6 +327,8 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
     forecastTabs: forecastTabs(values["forecast-tabs"] ?? env.CLARI_MCP_FORECAST_TABS),
+    exportBudgets,
+    auditDays: integer("--audit-days", values["audit-days"] ?? env.CLARI_MCP_AUDIT_DAYS, 90, 1, 3650),
   };
 
   for (const [name, value] of [["CLARI_API_KEY", apiKey], ["CLARI_PARTNER_KEY", config.partnerKey]] as const) {
@@ -332,25 +352,15 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
   return config;
 }
 
-/** The state URL as it may be shown: its password (and any password-like query parameter) hidden. */
-export function redactStateUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    for (const name of [...parsed.searchParams.keys()]) if (/pass|secret|key|token/i.test(name)) parsed.searchParams.set(name, "***");
-    return parsed.toString().replace(/%2A%2A%2A/g, "***");
-  } catch {
-    // Not a URL: show its scheme only (whatever follows may be a password).
-    return `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(not a URL)"}//***`;
-  }
-}
+const ENCODE_ADVICE = 'percent-encode the user and password (@ as %40, / as %2F, ? as %3F, # as %23, : as %3A, % as %25), e.g. postgres://user:p%40ss%2Fword@host:5432/database';
 
 function checkStateUrl(url: string): void {
+  if (hasStrayAt(url)) throw new ConfigError(`--state / CLARI_MCP_STATE_URL is malformed (${redactStateUrl(url)}): an "@" follows the host part, so the password holds a character a URL cannot carry as is; ${ENCODE_ADVICE}.`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`--state / CLARI_MCP_STATE_URL is not a URL (${redactStateUrl(url)}); give postgres://user:password@host:5432/database.`);
+    throw new ConfigError(`--state / CLARI_MCP_STATE_URL is not a URL (${redactStateUrl(url)}); give postgres://user:password@host:5432/database and ${ENCODE_ADVICE}.`);
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new ConfigError(`--state / CLARI_MCP_STATE_URL must be a postgres:// or postgresql:// URL (got ${redactStateUrl(url)}); without it the store stays in the cache folder.`);

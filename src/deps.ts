@@ -7,11 +7,12 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
-import type { Config } from "./config.js";
+import { stateUrlPasswords, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { SANDBOX_DATA_VERSION, SANDBOX_FORECAST_TABS, SANDBOX_SEED } from "./sandbox/identity.js";
 import type { Sandbox } from "./sandbox/index.js";
-import type { StateBackend } from "./state/backend.js";
+import type { AuditStorage, StateBackend } from "./state/backend.js";
+import { memoryAudit } from "./state/audit-trail.js";
 import { openFolderBackend } from "./state/folder.js";
 import { memoryTasks } from "./state/task-records.js";
 import { VERSION } from "./version.js";
@@ -19,9 +20,10 @@ import { ExportStore, Journal, Observations, QueryEngine, TableCache, type Expor
 
 export type { CallContext } from "./exports/index.js";
 
-/** What every tool, resource and task receives: the export life cycle's own deps, and the whole configuration. */
+/** What every tool, resource and task receives: the export life cycle's own deps, the whole configuration, and the audit trail of tool calls. */
 export interface Deps extends ExportDeps {
   config: Config;
+  audit: AuditStorage;
 }
 
 export interface Runtime {
@@ -44,6 +46,9 @@ export interface RuntimeOptions {
 export const SANDBOX_API_KEY = "sandbox";
 /** Expired exports leave the store this often while the server runs (and at every start). */
 const PURGE_EVERY_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+/** Budget counts are kept this long after their period ends. */
+const BUDGET_KEPT_MS = 35 * DAY_MS;
 
 /** The store folder of one credential (base URL + key), under the cache dir. */
 export function credentialFolder(baseUrl: string, apiKey: string | undefined): string {
@@ -66,7 +71,7 @@ export async function createRuntime(given: Config, logger: Logger, options: Runt
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
   registerSecret(config.oauth?.introspectionClient?.clientSecret);
-  registerSecret(stateUrlPassword(config.stateUrl));
+  for (const password of stateUrlPasswords(config.stateUrl)) registerSecret(password);
 
   // The simulated Clari starts on the first call that needs it, not before the first tools/list.
   let sandbox: Promise<Sandbox> | undefined;
@@ -113,11 +118,21 @@ export async function createRuntime(given: Config, logger: Logger, options: Runt
     await client.close();
     throw error;
   }
-  // The in-process sandbox's jobs live and die with this process, so its journal and task records
-  // do too: a restarted sandbox has no jobs, and a journal kept on disk would take its empty job
-  // list for jobs lost (or another --sandbox process's jobs for its own). Its exports stay stored.
-  const journal = backend && !config.sandbox ? Journal.on(backend.journal, store.lock, warn) : Journal.open(undefined, store.lock, warn);
-  const purge = setInterval(() => void store.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
+  // The in-process sandbox's jobs live and die with this process, so its journal (budgets with it) and
+  // task records do too: a restarted sandbox has no jobs, and a journal kept on disk would take its empty
+  // job list for jobs lost (or another --sandbox process's jobs for its own). Its exports stay stored.
+  const journal = backend && !config.sandbox ? Journal.on(backend.journal, store.lock, warn, backend.budgets) : Journal.open(undefined, store.lock, warn);
+  const audit = backend ? backend.audit : memoryAudit();
+  // Audit rows past --audit-days and budget counts of long-ended periods go at start and every 10 minutes, with expired exports.
+  const purgeRecords = (): void => {
+    void audit.purge(Date.now() - config.auditDays * DAY_MS).catch((error: unknown) => logger.warn(`audit trail: purging old rows failed (${(error as Error).message})`));
+    void store.lock.run(() => journal.purgeBudgets(Date.now() - BUDGET_KEPT_MS)).catch(() => undefined);
+  };
+  purgeRecords();
+  const purge = setInterval(() => {
+    void store.purgeExpired().catch(() => undefined);
+    purgeRecords();
+  }, PURGE_EVERY_MS);
   purge.unref();
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
@@ -126,7 +141,7 @@ export async function createRuntime(given: Config, logger: Logger, options: Runt
   const folderStore = backend !== undefined && (config.sandbox || !config.stateUrl);
   const keptQueryTables = folderStore && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
   const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables, inProcess: options.queriesInProcess ?? false });
-  const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger };
+  const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger, audit };
   return {
     deps,
     async close() {
@@ -147,14 +162,4 @@ async function openBackend(config: Config, scope: string, warn: (message: string
     return openPostgresBackend({ url: config.stateUrl, scope, warn });
   }
   return config.cacheDir ? openFolderBackend(path.join(config.cacheDir, scope), warn) : undefined;
-}
-
-function stateUrlPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const password = new URL(url).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -24,8 +24,8 @@ export const SERVER_INSTRUCTIONS =
 /** One JSON Schema validator for every session's server (each would otherwise build its own). */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
 
-/** Adds tools to a server and to its tools/list answer `listed` (mutated in place). */
-export type ServerExtension = (server: McpServer, listed: { tools: Tool[] }) => void;
+/** Adds tools to a server and to its tools/list answer `listed` (mutated in place); `deps` is the server's own. */
+export type ServerExtension = (server: McpServer, listed: { tools: Tool[] }, deps: Deps) => void;
 const extensions: ServerExtension[] = [];
 /**
  * Test entry points only (test/conformance/cli-with-fixtures.ts): registrations applied to every
@@ -60,8 +60,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): McpServer
 
   let closing = false;
   const isClosing = options.perRequest ? options.perRequest.shuttingDown : () => closing;
-  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps));
-  for (const extend of extensions) extend(server, listed);
+  const listed = registerTools(server, selectTools(deps.config, deps.client.hasPartnerKey), deps, isClosing, jobTaskStarter(deps, server));
+  for (const extend of extensions) extend(server, listed, deps);
   resourcesNeedRead(server, deps.config);
   registerResources(server, deps);
   registerTasks(server, deps);

@@ -4,8 +4,9 @@
  * It never formats anything for an assistant.
  */
 import type { z } from "zod";
+import { auditPagePath } from "./audit-page-link.js";
 import type { ClariClock } from "./clock.js";
-import { ClariApiError, ClariConfigError, ClariResponseError } from "./errors.js";
+import { ClariApiError, ClariResponseError } from "./errors.js";
 import { HttpClient, type HttpClientOptions, type HttpRequest, type StreamResponse } from "./http.js";
 import { apiPath } from "./path.js";
 import {
@@ -223,12 +224,13 @@ export class ClariClient {
 
   /**
    * GET /audit/events: one page. Pass `nextLink` from the previous page to continue; it must point
-   * at the configured Clari origin, so a forged link can never receive the API key.
+   * at the configured Clari origin (a forged link never receives the API key) and carry only the
+   * operation's own parameters and values (audit-page-link.ts): anything else is refused unsent.
    */
   async listAuditEvents(args: AuditFilters & { limit?: number | undefined; nextLink?: string | undefined } = {}, opts: CallOptions = {}): Promise<AuditPage> {
     const { nextLink, limit, ...filters } = args;
     const base = { operation: "GET /audit/events", api: "v4" as const, method: "GET" as const, signal: opts.signal };
-    if (nextLink) return this.call(AuditPageResponse, { ...base, ...this.sameOriginPath(nextLink) });
+    if (nextLink) return this.call(AuditPageResponse, { ...base, path: auditPagePath(nextLink, this.http.baseUrl("v4")) });
     return this.call(AuditPageResponse, {
       ...base,
       path: "/audit/events",
@@ -333,22 +335,6 @@ export class ClariClient {
       query: { fieldNames: fieldNames?.length ? fieldNames.join(",") : undefined },
       signal: opts.signal,
     });
-  }
-
-  /** The path and query of a nextLink, provided it points at the configured v4 base. */
-  private sameOriginPath(link: string): { path: string; query?: undefined } {
-    const base = new URL(this.http.baseUrl("v4"));
-    let url: URL;
-    try {
-      url = new URL(link, base);
-    } catch {
-      throw new ClariConfigError("The audit cursor is not a valid link; start again without a cursor.");
-    }
-    const basePath = base.pathname.replace(/\/+$/, "");
-    if (url.origin !== base.origin || url.pathname !== `${basePath}/audit/events`) {
-      throw new ClariConfigError("The audit cursor does not point at the configured Clari API; start again without a cursor.");
-    }
-    return { path: url.pathname.slice(basePath.length) + url.search };
   }
 }
 

@@ -7,6 +7,7 @@
  * `{error}` for bad credentials. It classifies and explains in Clari's terms; the tools layer
  * words the advice for an assistant (src/tools/kit/describe-error.ts).
  */
+import { redactFields } from "../security/redact.js";
 import { ClariApiError, type ErrorFamily } from "./errors.js";
 import { IngestJobResponse, type IngestJob } from "./schemas.js";
 
@@ -131,7 +132,8 @@ export function errorFromResponse(args: {
 }): ClariApiError {
   let body: unknown;
   try {
-    body = args.bodyText ? JSON.parse(args.bodyText) : undefined;
+    // An echoed secret may be split across the fields this message joins (message and details).
+    body = args.bodyText ? redactFields(JSON.parse(args.bodyText) as unknown) : undefined;
   } catch {
     body = undefined;
   }

@@ -108,9 +108,10 @@ export function parseScopeNames(text: string, where: string): ScopeNames {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new OAuthConfigError(`${where}: expected a JSON object.`);
   const entries = parsed as Record<string, unknown>;
-  const known = new Set<string>([...SCOPES, "requestPrefix", "claims"]);
+  // "budgets" is read by src/config/budgets.ts.
+  const known = new Set<string>([...SCOPES, "requestPrefix", "claims", "budgets"]);
   const unknown = Object.keys(entries).filter((k) => !known.has(k));
-  if (unknown.length) throw new OAuthConfigError(`${where}: unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; the permissions are ${SCOPES.join(", ")} (plus requestPrefix and claims).`);
+  if (unknown.length) throw new OAuthConfigError(`${where}: unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; the permissions are ${SCOPES.join(", ")} (plus requestPrefix, claims and budgets).`);
   const prefix = entries.requestPrefix ?? "";
   if (typeof prefix !== "string" || (prefix !== "" && !SCOPE_TOKEN.test(prefix))) throw new OAuthConfigError(`${where}: requestPrefix must be a string without spaces or quotes.`);
   const claims = entries.claims ?? DEFAULT_SCOPE_NAMES.claims;
@@ -129,6 +130,19 @@ export function parseScopeNames(text: string, where: string): ScopeNames {
   return { granted, requested, claims: claims as string[] };
 }
 
+/** The mapping file as a JSON object (the caller checks its keys). */
+export function scopesFileJson(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFile("--oauth-scopes-file", file));
+  } catch (error) {
+    if (error instanceof OAuthConfigError) throw error;
+    throw new OAuthConfigError(`--oauth-scopes-file ${file}: not JSON; expected an object such as {"read": "Clari.Read", "budgets": {"permissions": {"admin": "100/day"}}}.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new OAuthConfigError(`--oauth-scopes-file ${file}: expected a JSON object.`);
+  return parsed as Record<string, unknown>;
+}
+
 /** The settings from the flags' values, or undefined when OAuth is not configured (no issuer). */
 export function loadOAuthSettings(input: {
   issuer: string | undefined;
@@ -139,7 +153,9 @@ export function loadOAuthSettings(input: {
 }): OAuthSettings | undefined {
   const { issuer, publicUrl, audience, introspectionClientFile, scopesFile } = input;
   if (!issuer) {
-    const stray = [publicUrl && "--public-url", audience && "--oauth-audience", introspectionClientFile && "--oauth-introspection-client", scopesFile && "--oauth-scopes-file"].filter(Boolean);
+    // Without sign-in the file may still set static tokens' export budgets; names of IdP scopes need an issuer.
+    const namesScopes = scopesFile !== undefined && Object.keys(scopesFileJson(scopesFile)).some((k) => k !== "budgets");
+    const stray = [publicUrl && "--public-url", audience && "--oauth-audience", introspectionClientFile && "--oauth-introspection-client", namesScopes && "--oauth-scopes-file"].filter(Boolean);
     if (stray.length) throw new OAuthConfigError(`${stray.join(", ")} ${stray.length > 1 ? "need" : "needs"} --oauth-issuer (CLARI_MCP_OAUTH_ISSUER): the authorization server whose tokens to accept.`);
     return undefined;
   }

@@ -7,7 +7,8 @@
  * - export: the tools that queue a Clari export and so spend the org's monthly quota;
  * - cancel: cancelling a Clari job;
  * - ingest: the partner ingest tools (pushing data into Clari, and reading back their jobs);
- * - admin: reserved for what concerns everyone's calls (the audit trail); no tool needs it yet.
+ * - admin: what concerns everyone's calls: the audit trail (clari://audit-trail, and everyone's rows
+ *   of clari_query's mcp_calls); no tool needs it.
  *
  * A broader permission implies the narrower one it is built on (the MCP authorization spec asks
  * servers to honour such hierarchies): export, cancel and admin imply read. Ingest does not: a

@@ -4,6 +4,7 @@
  */
 import type { ClariClient } from "../client/clari-client.js";
 import type { Config } from "../config.js";
+import type { CallerBudget } from "../config/budgets.js";
 import type { Logger } from "../logger.js";
 import type { TaskRecords } from "../state/task-records.js";
 import type { Journal } from "./jobs/journal.js";
@@ -33,6 +34,12 @@ export interface CallContext {
   signal: AbortSignal;
   /** Who is calling: a named token or a signed-in person (undefined for stdio's one user). */
   caller?: string;
+  /** The caller's permissions (src/config/scopes.ts); undefined: every one (stdio). */
+  permissions?: readonly string[];
+  /** The export budget this call spends from; undefined: unlimited. */
+  budget?: CallerBudget;
+  /** Filled in as the call goes: exports it queued (each a unit of the monthly quota and of its budget). */
+  usage?: { exportsQueued: number };
   /** Sends notifications/progress when the request carried a progressToken; otherwise a no-op. */
   progress(update: { progress: number; total?: number; message: string }): Promise<void>;
   /** True once the server is shutting down (every call's signal then aborts; that is no cancellation). */

@@ -10,7 +10,7 @@ export type { CallContext, ExportDeps } from "./context.js";
 // Asking for exports and waiting on jobs.
 export { cancelUnlessWaited, forgetJob, obtainExport, reportedOutcome, resumeExport, waitWithProgress } from "./jobs/obtain.js";
 export type { ExportOutcome, ExportRequest } from "./jobs/obtain.js";
-export { ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
+export { BudgetExhaustedError, ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "./jobs/errors.js";
 export { Journal } from "./jobs/journal.js";
 
 // What is stored.

@@ -1,35 +1,36 @@
 /**
  * Secret redaction for byte streams (an export file on its way to disk). Why: the file may be
  * large, so it is never held whole, yet a secret may straddle two chunks. Each of redactSecrets'
- * passes runs here incrementally: a match is committed only once enough text follows it that no
- * later byte could change it, so the output is exactly redactSecrets of the whole text.
+ * stages runs here incrementally: a match is committed only once enough text follows it that no
+ * later byte could change it, and text is let go only where no escape straddles the cut, so the
+ * output is exactly redactSecrets of the whole text.
  */
 import { StringDecoder } from "node:string_decoder";
 import { Transform } from "node:stream";
-import { redactionPasses, type RedactionPass } from "./redact.js";
+import { redactionStages, type RedactionStage } from "./redact.js";
 
-/** One pass over a text arriving in pieces; holds back fewer than `window` characters (plus one of context for `\b`). */
+/** One stage over a text arriving in pieces; holds back fewer than `window` characters (plus one of context for `\b`). */
 class IncrementalPass {
   private buffer = "";
   /** buffer[0, start) is context already emitted; scanning resumes at start. */
   private start = 0;
 
-  constructor(private readonly pass: RedactionPass) {}
+  constructor(private readonly stage: RedactionStage) {}
 
   push(text: string, final: boolean): string {
-    const { pattern, replace, window } = this.pass;
+    const { window } = this.stage;
     const buf = this.buffer + text;
     let pos = this.start;
     let out = "";
     for (;;) {
-      pattern.lastIndex = pos;
-      const m = pattern.exec(buf);
+      const m = this.stage.find(buf, pos);
       // A match is final only when a whole window of text follows its start.
-      if (!m || (!final && m.index + window > buf.length)) break;
-      out += buf.slice(pos, m.index) + replace(m[0], ...(m.slice(1) as string[]));
-      pos = m.index + m[0].length;
+      if (!m || m.end <= m.start || (!final && m.start + window > buf.length)) break;
+      out += buf.slice(pos, m.start) + m.replacement;
+      pos = m.end;
     }
     let cut = final ? buf.length : Math.max(pos, buf.length - window + 1);
+    if (!final && this.stage.safeCut) cut = Math.max(pos, this.stage.safeCut(buf, cut, pos));
     // Never split a surrogate pair between what is emitted and what is held.
     if (cut > pos && cut < buf.length && isHighSurrogate(buf.charCodeAt(cut - 1))) cut -= 1;
     out += buf.slice(pos, cut);
@@ -44,10 +45,10 @@ const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xd
 
 /**
  * A Transform that scrubs UTF-8 text on the fly with the secrets registered when it is created.
- * It holds back at most the longest pass window per pass, never the whole stream.
+ * It holds back at most about one window per stage, never the whole stream.
  */
 export function createRedactingTransform(): Transform {
-  const passes = redactionPasses().map((pass) => new IncrementalPass(pass));
+  const passes = redactionStages().map((stage) => new IncrementalPass(stage));
   const decoder = new StringDecoder("utf8");
   const run = (text: string, final: boolean): Buffer => Buffer.from(passes.reduce((t, pass) => pass.push(t, final), text), "utf8");
   return new Transform({

@@ -1,29 +1,44 @@
 /**
- * Secret redaction. Why: every secret the process holds (apikey, partnerkey, HTTP bearer token) may
- * be echoed back by an upstream, and not only literally: base64 (alone or inside a longer base64
- * blob), hex, URL-encoded, JSON-escaped, in another case, or split across two fields. Anything that
- * may leave the process (error messages, logs, tool results, export files) passes through here.
+ * Secret redaction. Why: every secret the process holds (apikey, partnerkey, HTTP bearer token,
+ * database password) may be echoed back by an upstream, and not only literally: in any letter case,
+ * base64 or base64url (alone or inside a longer base64 blob), hex, with any of its characters
+ * percent-encoded, JSON-escaped (`\u`) or written as HTML entities (nested up to three deep), with
+ * zero-width or whitespace characters inserted, or split across the fields of one object. Anything
+ * that may leave the process (error messages, logs, tool results, export files) passes through here.
  *
- * Each secret is registered once; its encoded variants are precomputed and compiled into a few
- * global RegExp passes (rebuilt only when the set changes). redactSecrets runs the passes in order;
- * the streaming transform (redact-stream.ts) runs the very same passes, so both agree exactly.
+ * Each secret is registered once; its variants (literal, hex, base64 forms) are compiled into a
+ * few global RegExp passes (rebuilt only when the set changes). Variants of 8 characters or more
+ * are looked for in the text's canonical form (canonical.ts: ignorable characters dropped,
+ * escapes decoded), redacting the original span of each match; shorter ones only as written
+ * (without its spaces, ordinary text would match them). redactSecrets runs the stages in order;
+ * the streaming transform (redact-stream.ts) runs the very same stages, so both agree.
  */
+import { canonicalize, canonicalText, canonicalTexts, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
 
 const MARKER = "[redacted]";
 /** Encoded variants shorter than this are skipped (too likely to hit ordinary text). */
 const MIN_ENCODED = 4;
 
 const secrets = new Set<string>();
-let compiled: RedactionPass[] | undefined;
+let compiled: RedactionStage[] | undefined;
+
+/** A secret found: the original [start, end) and what replaces it. */
+export interface Found {
+  start: number;
+  end: number;
+  replacement: string;
+}
 
 /**
- * One pass of redaction: a global RegExp whose matches (lookahead included) span at most `window`
- * characters and look at most one character behind them (`\b`).
+ * One stage of redaction. A match spans at most `window` characters (and looks at most one
+ * character behind it, `\b`); `find` gives the first match at or after `from`. A stage may also
+ * say where a stream may be cut without splitting what it would decode (`safeCut`).
  */
-export interface RedactionPass {
-  pattern: RegExp;
-  replace: (match: string, ...groups: string[]) => string;
+export interface RedactionStage {
   window: number;
+  find(text: string, from: number): Found | undefined;
+  apply(text: string): string;
+  safeCut?(text: string, cut: number, floor: number): number;
 }
 
 /** Remember a secret so it is scrubbed from all outgoing text, in every common encoding. */
@@ -94,6 +109,9 @@ interface TrieNode {
   next: Map<string, TrieNode>;
 }
 
+/** Variants shorter than this match only as written (in canonical form they would hit ordinary text). */
+const MIN_CANONICAL = 8;
+
 /**
  * The alternatives as one regex source shaped like a trie (`ab(?:c|d(?:e)?)`): the engine then tests
  * one character per step instead of every alternative at every position, and, greedy, it still
@@ -120,12 +138,139 @@ function trieSource(alternatives: string[], fold: boolean): string {
   return render(root);
 }
 
+/** A stage from a global RegExp and its replacement. */
+function regexStage(pattern: RegExp, replace: (match: string, ...groups: string[]) => string, window: number): RedactionStage {
+  return {
+    window,
+    find(text, from) {
+      pattern.lastIndex = from;
+      const m = pattern.exec(text);
+      return m ? { start: m.index, end: m.index + m[0].length, replacement: replace(m[0], ...(m.slice(1) as string[])) } : undefined;
+    },
+    apply: (text) => text.replace(pattern, replace as (m: string, ...g: unknown[]) => string),
+  };
+}
+
 /** One pass for a list of literal alternatives; an existing marker is matched first and kept, so redaction is idempotent. */
-function literalPass(alternatives: string[], fold: boolean): RedactionPass | undefined {
+function literalPass(alternatives: string[], fold: boolean): RedactionStage | undefined {
   if (alternatives.length === 0) return undefined;
-  const longest = Math.max(...alternatives.map((a) => a.length));
   const pattern = new RegExp(`${escapeRegExp(MARKER)}|${trieSource(alternatives, fold)}`, fold ? "gi" : "g");
-  return { pattern, replace: () => MARKER, window: Math.max(MARKER.length, longest) };
+  return regexStage(pattern, () => MARKER, Math.max(MARKER.length, ...alternatives.map((a) => a.length)));
+}
+
+/** The most original characters between two characters of a match in canonical form (dropped whitespace, escapes of it). */
+const GAP_MAX = 160;
+
+/** Without ignorable characters: what the canonical form of a variant is. */
+const canonicalVariant = (variant: string): string => canonicalText(variant);
+/**
+ * What a variant may look like in canonical text: decoded, and (for a secret that holds something
+ * escape-like, e.g. "%3D") also as written, which is what an echo escaped once more decodes to.
+ */
+const canonicalForms = (variant: string): string[] => [...caseForms(variant).map(canonicalVariant), variant.replace(IGNORABLE_RUNS, "")];
+/**
+ * A variant matched in any case may turn into an escape in another case ("\R" is "\r" lower-cased,
+ * which decodes to a line break): the variant with each letter right after a backslash in either
+ * case (at most 16 forms).
+ */
+function caseForms(variant: string): string[] {
+  const at = [...variant.matchAll(/\\[A-Za-z]/g)].map((m) => m.index + 1).slice(0, 4);
+  return Array.from({ length: 2 ** at.length }, (_, bits) => {
+    const chars = [...variant];
+    at.forEach((i, n) => (chars[i] = bits & (1 << n) ? chars[i]!.toUpperCase() : chars[i]!.toLowerCase()));
+    return chars.join("");
+  });
+}
+const IGNORABLE_RUNS = /[\s\u0085\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+/g;
+
+/**
+ * The stage over the canonical form: each variant is looked for in the text with its ignorable
+ * characters dropped and its escapes decoded; a match whose characters lie more than GAP_MAX
+ * apart in the original is not one. The canonical text is made first without positions (native
+ * replaces); only a text with a match gets them. The original span of each match is redacted.
+ */
+function canonicalStage(folded: string[], exact: string[]): RedactionStage | undefined {
+  const sources: Array<[string[], string]> = [
+    [folded, "gi"],
+    [exact, "g"],
+  ];
+  const patterns = sources.flatMap(([list, flags]) => (list.length ? [new RegExp(trieSource([...new Set(list.flatMap(canonicalForms))], flags === "gi"), flags)] : []));
+  if (patterns.length === 0) return undefined;
+  const longest = Math.max(...folded.map((v) => v.length), ...exact.map((v) => v.length));
+
+  const anyMatch = (text: string): boolean =>
+    patterns.some((pattern) => {
+      pattern.lastIndex = 0;
+      return pattern.test(text);
+    });
+  /**
+   * The first match at or after canonical position `from`: its original [start, end) and where it
+   * ends in the canonical text. A match whose characters come from escapes longer than MAX_SPAN,
+   * or lie more than GAP_MAX apart, is no match (it is not what an echo looks like, and a stream
+   * could not hold it).
+   */
+  const next = (c: Canonical, from: number): [number, number, number] | undefined => {
+    for (let at = from; at <= c.text.length; ) {
+      let best: [number, number] | undefined;
+      for (const pattern of patterns) {
+        pattern.lastIndex = at;
+        const m = pattern.exec(c.text);
+        if (m && (!best || m.index < best[0] || (m.index === best[0] && m.index + m[0].length > best[1]))) best = [m.index, m.index + m[0].length];
+      }
+      if (!best) return undefined;
+      const [s, e] = best;
+      let close = true;
+      for (let k = s; k < e && close; k++) close = c.end[k]! - c.start[k]! <= MAX_SPAN && (k === s || c.start[k]! - c.end[k - 1]! <= GAP_MAX);
+      if (close) return [c.start[s]!, c.end[e - 1]!, e];
+      at = s + 1;
+    }
+    return undefined;
+  };
+  /** The first match in `text` read each way (canonical.ts's Decoding), as an original [start, end). */
+  const first = (text: string): [number, number] | undefined => {
+    if (text.length < MIN_CANONICAL) return undefined;
+    let best: [number, number] | undefined;
+    const consider = (depth: number, decoding: "all" | "keep-letters"): void => {
+      const found = next(canonicalize(text, depth, decoding), 0);
+      if (found && (!best || found[0] < best[0] || (found[0] === best[0] && found[1] > best[1]))) best = [found[0], found[1]];
+    };
+    if (!INTRODUCERS.test(text)) {
+      if (anyMatch(canonicalText(text, "none"))) consider(0, "all");
+      return best;
+    }
+    // Every depth of decoding (a reader who decodes once sees depth 1), and with the control-character escapes kept.
+    for (const decoding of ["all", "keep-letters"] as const) {
+      // A control escape may only appear after a round ("\\" + "%66" is "\\f"): any backslash will do.
+      if (decoding === "keep-letters" && !text.includes("\\")) continue;
+      canonicalTexts(text, decoding).forEach((t, depth) => {
+        if ((depth > 0 || decoding === "all") && anyMatch(t)) consider(depth, decoding);
+      });
+    }
+    return best;
+  };
+  const find = (text: string, from: number): Found | undefined => {
+    const found = first(from === 0 ? text : text.slice(from));
+    return found && { start: from + found[0], end: from + found[1], replacement: MARKER };
+  };
+  return {
+    window: longest * (MAX_SPAN + GAP_MAX),
+    find,
+    apply(text) {
+      let out = "";
+      let pos = 0;
+      for (let found = find(text, 0); found; found = find(text, pos)) {
+        out += text.slice(pos, found.start) + MARKER;
+        pos = found.end;
+      }
+      return pos === 0 ? text : out + text.slice(pos);
+    },
+    // Never cut inside an escape (nor one escape inside another): back to the first introducer of a run close before the cut.
+    safeCut(text, cut, floor) {
+      let at = cut;
+      for (let i = at - 1; i >= Math.max(floor, at - MAX_SPAN) && cut - at <= 4 * MAX_SPAN; i--) if (INTRODUCERS.test(text[i]!)) at = i;
+      return at;
+    },
+  };
 }
 
 // Header-like patterns catch secrets we were never told about (e.g. echoed by an upstream). Their
@@ -133,21 +278,17 @@ function literalPass(alternatives: string[], fold: boolean): RedactionPass | und
 // HEADER_VALUE_MAX characters keeps its remainder.
 const SPACE_MAX = 16;
 const HEADER_VALUE_MAX = 4096;
-const HEADER_PASSES: RedactionPass[] = [
-  {
-    pattern: new RegExp(`\\b(apikey|partnerkey|api[_-]?key|partner[_-]?key|x-api-key)(["']?\\s{0,${SPACE_MAX}}[:=]\\s{0,${SPACE_MAX}}["']?)[^\\s"',;}&]{1,${HEADER_VALUE_MAX}}`, "gi"),
-    replace: (_m, name, sep) => `${name}${sep}${MARKER}`,
-    window: "partner_key".length + 3 + 2 * SPACE_MAX + HEADER_VALUE_MAX,
-  },
-  {
-    pattern: new RegExp(`\\b(Bearer)(\\s{1,${SPACE_MAX}})[A-Za-z0-9._~+/=-]{1,${HEADER_VALUE_MAX}}`, "g"),
-    replace: (_m, name, sep) => `${name}${sep}${MARKER}`,
-    window: "Bearer".length + SPACE_MAX + HEADER_VALUE_MAX,
-  },
+const HEADER_PASSES: RedactionStage[] = [
+  regexStage(
+    new RegExp(`\\b(apikey|partnerkey|api[_-]?key|partner[_-]?key|x-api-key)(["']?\\s{0,${SPACE_MAX}}[:=]\\s{0,${SPACE_MAX}}["']?)[^\\s"',;}&]{1,${HEADER_VALUE_MAX}}`, "gi"),
+    (_m, name, sep) => `${name}${sep}${MARKER}`,
+    "partner_key".length + 3 + 2 * SPACE_MAX + HEADER_VALUE_MAX,
+  ),
+  regexStage(new RegExp(`\\b(Bearer)(\\s{1,${SPACE_MAX}})[A-Za-z0-9._~+/=-]{1,${HEADER_VALUE_MAX}}`, "g"), (_m, name, sep) => `${name}${sep}${MARKER}`, "Bearer".length + SPACE_MAX + HEADER_VALUE_MAX),
 ];
 
-/** The passes redactSecrets runs, in order (compiled once per change of the secret set). */
-export function redactionPasses(): readonly RedactionPass[] {
+/** The stages redactSecrets runs, in order (compiled once per change of the secret set). */
+export function redactionStages(): readonly RedactionStage[] {
   if (compiled) return compiled;
   const folded: string[] = [];
   const exact: string[] = [];
@@ -156,35 +297,45 @@ export function redactionPasses(): readonly RedactionPass[] {
     folded.push(...variants.folded);
     exact.push(...variants.exact);
   }
-  compiled = [literalPass(folded, true), literalPass(exact, false), ...HEADER_PASSES].filter((p): p is RedactionPass => p !== undefined);
+  const short = (list: string[]) => list.filter((v) => canonicalVariant(v).length < MIN_CANONICAL);
+  const long = (list: string[]) => list.filter((v) => canonicalVariant(v).length >= MIN_CANONICAL);
+  const stages = [literalPass(short(folded), true), literalPass(short(exact), false), ...HEADER_PASSES, canonicalStage(long(folded), long(exact))];
+  compiled = stages.filter((p): p is RedactionStage => p !== undefined);
   return compiled;
 }
 
-/** The passes that match registered secrets' variants only (no header patterns). */
-function variantPasses(): readonly RedactionPass[] {
-  return redactionPasses().filter((p) => !HEADER_PASSES.includes(p));
+/** The stages that match registered secrets' variants only (no header patterns). */
+function variantStages(): readonly RedactionStage[] {
+  return redactionStages().filter((p) => !HEADER_PASSES.includes(p));
 }
 
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const pass of redactionPasses()) out = out.replace(pass.pattern, pass.replace as (m: string, ...g: unknown[]) => string);
+  for (const stage of redactionStages()) out = stage.apply(out);
   return out;
 }
 
 /** Where registered-secret variants occur in text: [start, end) ranges, marker excluded. */
 function variantRanges(text: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
-  for (const { pattern } of variantPasses()) {
-    for (const m of text.matchAll(pattern)) if (m[0] !== MARKER) ranges.push([m.index, m.index + m[0].length]);
+  for (const stage of variantStages()) {
+    for (let found = stage.find(text, 0); found && found.end > found.start; found = stage.find(text, found.end)) {
+      if (text.slice(found.start, found.end) !== MARKER) ranges.push([found.start, found.end]);
+    }
   }
   return ranges;
 }
 
+interface Leaf {
+  value: string;
+  set: (v: string) => void;
+}
+
 /**
- * A secret split across sibling fields: concatenate the string values of one object (or array),
- * in order; every string that takes part in a variant found there is replaced by the marker.
+ * A secret split across fields: concatenate the strings in order; every string that takes part in
+ * a variant found there is replaced by the marker.
  */
-function redactSplit(strings: Array<{ set: (v: string) => void; value: string }>): void {
+function redactSplit(strings: Leaf[]): void {
   if (strings.length < 2) return;
   const starts: number[] = [];
   let joined = "";
@@ -200,25 +351,66 @@ function redactSplit(strings: Array<{ set: (v: string) => void; value: string }>
   }
 }
 
+/** Every string value in the data, depth first in document order, with a way to replace it. */
+function leaves(value: unknown, out: Leaf[] = []): Leaf[] {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => (typeof item === "string" ? out.push({ value: item, set: (s) => (value[i] = s) }) : leaves(item, out)));
+  } else if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    for (const [key, item] of Object.entries(record)) {
+      if (typeof item === "string") out.push({ value: item, set: (s) => (record[key] = s) });
+      else leaves(item, out);
+    }
+  }
+  return out;
+}
+
 /**
  * Scrub structured data with JSON semantics (the result is what JSON.stringify would carry:
  * toJSON applied, undefined and functions dropped): every string value and object key goes
- * through redactSecrets, then redactSplit catches a secret split across one object's fields.
+ * through redactSecrets; then a secret split across one object's fields, or across the strings of
+ * the whole value in document order (an error's message in one place, its details in another),
+ * takes every string it touches.
  */
 export function redactDeep<T>(value: T): T {
   const json = JSON.stringify(value);
   if (json === undefined) return value;
-  return JSON.parse(json, function (this: unknown, _key: string, v: unknown) {
+  const out = JSON.parse(json, function (this: unknown, _key: string, v: unknown) {
     if (typeof v === "string") return redactSecrets(v);
     if (v === null || typeof v !== "object") return v;
     if (Array.isArray(v)) {
       redactSplit(v.flatMap((item, i) => (typeof item === "string" ? [{ value: item, set: (s: string) => (v[i] = s) }] : [])));
       return v;
     }
-    const out: Record<string, unknown> = {};
+    const fields: Record<string, unknown> = {};
     // defineProperty: a "__proto__" key stays a plain field, as JSON.parse made it.
-    for (const [key, item] of Object.entries(v as Record<string, unknown>)) Object.defineProperty(out, redactSecrets(key), { value: item, enumerable: true, writable: true, configurable: true });
-    redactSplit(Object.entries(out).flatMap(([key, item]) => (typeof item === "string" ? [{ value: item, set: (s: string) => (out[key] = s) }] : [])));
-    return out;
+    for (const [key, item] of Object.entries(v as Record<string, unknown>)) Object.defineProperty(fields, redactSecrets(key), { value: item, enumerable: true, writable: true, configurable: true });
+    redactSplit(Object.entries(fields).flatMap(([key, item]) => (typeof item === "string" ? [{ value: item, set: (s: string) => (fields[key] = s) }] : [])));
+    return fields;
   }) as T;
+  redactSplit(leaves(out));
+  return out;
+}
+
+/**
+ * redactDeep for a small structure whose strings may be shown joined in any order (an error body:
+ * its message, details and code become one message): besides what redactDeep finds, a secret
+ * split across any two of its strings, in either order, takes both.
+ */
+export function redactFields<T>(value: T): T {
+  const out = redactDeep(value);
+  const all = leaves(out);
+  if (all.length > 64) return out;
+  const values = all.map((leaf) => leaf.value);
+  for (let i = 0; i < values.length; i++) {
+    for (let j = 0; j < values.length; j++) {
+      if (i === j) continue;
+      const [a, b] = [values[i]!, values[j]!];
+      if (variantRanges(a + b).some(([start, end]) => start < a.length && end > a.length)) {
+        all[i]!.set(MARKER);
+        all[j]!.set(MARKER);
+      }
+    }
+  }
+  return out;
 }

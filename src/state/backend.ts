@@ -1,6 +1,6 @@
 /**
  * Where shared state lives: the store's lock, its index and export files, the journal of jobs in
- * flight, kept observations and task records. Two implementations: a local folder (the default,
+ * flight, kept observations, task records, export budgets and the audit trail of tool calls. Two implementations: a local folder (the default,
  * `folder.ts`) and Postgres (`--state postgres://...`, `postgres/`). Several processes on one
  * folder, or several replicas on one database, see one state: every read-decide-write is taken
  * under `lock`, which is held for storage work only, never across a call to Clari.
@@ -86,6 +86,61 @@ export interface ObservationStorage {
   list(kind: ObservationKind): Promise<Observed<unknown>[]>;
 }
 
+/** One unit of a caller's export budget, to be spent in the period `window` (a key every replica computes alike). */
+export interface BudgetSpend {
+  holder: string;
+  window: string;
+  /** When the period ends (epoch ms): its count may go after that. */
+  windowEnd: number;
+  /** Units the holder may spend in the period. */
+  limit: number;
+}
+
+/** Export budgets: units spent per holder and period, shared by every process on the state. */
+export interface BudgetStorage {
+  /**
+   * Spend one unit unless `limit` are spent already and, only then, write the journal record
+   * `record` (the request's intent) with it: in one transaction on Postgres, in one critical section
+   * under the store's lock on a folder (the caller holds it). Returns the units now spent in the
+   * period, or undefined when the budget was spent (nothing written). On an error nothing is spent.
+   */
+  spendAndRecord(spend: BudgetSpend, record: { name: string; value: unknown }): Promise<number | undefined>;
+  /** Give a unit back (it is confirmed that nothing was queued); under the store's lock on a folder. */
+  giveBack(holder: string, window: string): Promise<void>;
+  spent(holder: string, window: string): Promise<number>;
+  /** Counts of periods that ended before `before` (epoch ms) go. */
+  purge(before: number): Promise<void>;
+}
+
+/** One tool call, as the audit trail keeps it. */
+export interface AuditRow {
+  /** Unique and time-ordered: 9 base-36 digits of the time in ms, then 10 hex digits. */
+  id: string;
+  at: number;
+  /** The caller id: a static token's name, `<sub>@<issuer>`, or "" for stdio's one user. */
+  caller: string;
+  /** The person's email or name, when their token carries one. */
+  callerName?: string | undefined;
+  tool: string;
+  /** The arguments as JSON, secrets removed, cut to a few KB. */
+  args: string;
+  outcome: "ok" | "error";
+  /** The error's first line. */
+  error?: string | undefined;
+  /** Exports this call queued: units of the org's monthly quota and of the caller's budget. */
+  quotaSpent: number;
+  ms: number;
+}
+
+/** The audit trail of tool calls: appended once per call, read newest first, kept for --audit-days. */
+export interface AuditStorage {
+  append(row: AuditRow): Promise<void>;
+  /** Newest first: rows with an id below `before`, of one caller when given, at most `limit`. */
+  list(options: { caller?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditRow[]>;
+  /** Rows made before `before` (epoch ms) go (a folder drops whole days). */
+  purge(before: number): Promise<void>;
+}
+
 export interface StateBackend {
   /** "folder <path>" or the database URL with its password hidden: safe for logs. */
   readonly description: string;
@@ -95,5 +150,7 @@ export interface StateBackend {
   readonly journal: RecordStorage;
   readonly observations: ObservationStorage;
   readonly tasks: TaskRecords;
+  readonly budgets: BudgetStorage;
+  readonly audit: AuditStorage;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The default state backend: one local folder per credential (0700, files 0600), shared by every
  * process that opens it. `index.json` (atomic renames), `files/<jobId>`, `journal/<hash>.json`,
- * `seen/` (observations), `tasks/<taskId>.json`, and the folder lock (proper-lockfile).
+ * `seen/` (observations), `tasks/<taskId>.json`, `budgets/spent.json` (export budgets),
+ * `audit/<day>.jsonl` (the audit trail), and the folder lock (proper-lockfile).
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -12,6 +13,8 @@ import { INDEX_FILE, readIndex, writeIndex } from "./index-file.js";
 import { folderLock, type StoreLock } from "./lock.js";
 import { DAMAGED, type FileStorage, type HeldFile, type IndexStorage, type ObservationKind, type ObservationStorage, type Observed, type RecordStorage, type StateBackend } from "./backend.js";
 import { folderTasks } from "./task-records.js";
+import { countedBudgets } from "./budget-counts.js";
+import { folderAudit } from "./audit-trail.js";
 
 export const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -25,14 +28,17 @@ export async function openFolderBackend(dir: string, warn: (message: string) => 
 }
 
 export function folderBackendOn(dir: string, lock: StoreLock): StateBackend {
+  const journal = folderRecords(path.join(dir, "journal"));
   return {
     description: `folder ${dir}`,
     lock,
     index: folderIndex(dir),
     files: folderFiles(path.join(dir, "files")),
-    journal: folderRecords(path.join(dir, "journal")),
+    journal,
     observations: folderObservations(path.join(dir, "seen")),
     tasks: folderTasks(path.join(dir, "tasks"), lock),
+    budgets: countedBudgets(folderRecords(path.join(dir, "budgets")), journal),
+    audit: folderAudit(path.join(dir, "audit")),
     close: async () => undefined,
   };
 }

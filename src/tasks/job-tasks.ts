@@ -4,10 +4,12 @@
  * waiting, and answers with a task when the job is still running. `tasks/get` looks at the job
  * once (the same step clari_wait_for_job takes) and, when it has ended, gives the tool's own
  * final answer; `tasks/cancel` cancels the Clari job under the rule a cancelled call follows
- * (only when nobody else waits on it). Task ids carry their job (task-id.ts) and the records
+ * (only when nobody else waits on it). A working task is itself a waiter on its job for its whole
+ * life (its record counts, in any process), so a blocking call of the same export that is
+ * cancelled leaves the job to the task. Task ids carry their job (task-id.ts) and the records
  * (deps.tasks) live in the shared state, so any replica and a restarted server can answer.
  */
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type CallToolResult, type ServerContext } from "@modelcontextprotocol/server";
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type ServerContext } from "@modelcontextprotocol/server";
 import type { CallContext, Deps } from "../deps.js";
 import type { TaskRecord, TaskStatus } from "../state/task-records.js";
 import { TaskExistsError } from "../state/task-records.js";
@@ -39,15 +41,21 @@ const TERMINAL: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cance
 /** The caller a request comes from: a named token or a signed-in person ("" for stdio's one user). */
 export const ownerOf = (ctx: ServerContext): string => ctx.http?.authInfo?.clientId ?? "";
 
-/** True when this request's client capabilities (2026-07-28 `_meta` envelope) include the Tasks extension. */
-function declaresTasks(ctx: ServerContext): boolean {
+/**
+ * True when the client declared the Tasks extension: in this request's capabilities (the
+ * 2026-07-28 `_meta` envelope, which a single request may use to opt in), or for the whole session
+ * at initialize (2025-era sessions).
+ */
+export function declaresTasks(ctx: ServerContext, server?: McpServer): boolean {
   const capabilities = (ctx.mcpReq.envelope as Record<string, { extensions?: Record<string, unknown> } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
-  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+  if (capabilities?.extensions?.[TASKS_EXTENSION] !== undefined) return true;
+  const session = server?.server.getClientCapabilities() as { extensions?: Record<string, unknown> } | undefined;
+  return session?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
 
 /** registerTools' task starter: a job tool called by a Tasks client may become a task. */
-export function jobTaskStarter(deps: Deps): TaskStarter {
-  return async (tool, args, ctx, call) => (declaresTasks(ctx) ? ((await startJobTask(tool, args, deps, call, ownerOf(ctx))) as CallToolResult) : undefined);
+export function jobTaskStarter(deps: Deps, server?: McpServer): TaskStarter {
+  return async (tool, args, ctx, call) => (declaresTasks(ctx, server) ? ((await startJobTask(tool, args, deps, call, ownerOf(ctx))) as CallToolResult) : undefined);
 }
 
 const keys = new WeakMap<Deps, Buffer>();
@@ -163,19 +171,25 @@ export async function cancelJobTask(taskId: string, deps: Deps, owner: string): 
   if (record && TERMINAL.has(record.status)) return {};
   let statusMessage = "Cancelled by the client.";
   if (handle.kind === "export") {
-    const otherTasks = (await deps.tasks.list({ jobId: handle.jobId, status: "working" })).filter((t) => t.taskId !== taskId).length;
-    if (otherTasks > 0) statusMessage += ` Clari job ${handle.jobId} keeps running: ${otherTasks} other task(s) wait on it.`;
-    else {
-      const { cancelConfirmed, othersWaiting } = await cancelUnlessWaited(deps, handle.jobId);
-      statusMessage +=
-        othersWaiting > 0
-          ? ` Clari job ${handle.jobId} keeps running: ${othersWaiting} other caller(s) wait on it.`
-          : cancelConfirmed
-            ? ` Clari job ${handle.jobId} was cancelled.`
-            : ` Cancelling Clari job ${handle.jobId} was not confirmed; see clari_get_export_job.`;
-    }
+    // Every other caller counts: blocking calls here and in other processes, and other tasks.
+    const { cancelConfirmed, othersWaiting } = await cancelUnlessWaited(deps, handle.jobId, taskId);
+    statusMessage +=
+      othersWaiting > 0
+        ? ` Clari job ${handle.jobId} keeps running: ${othersWaiting} other caller(s) or task(s) wait on it.`
+        : cancelConfirmed
+          ? ` Clari job ${handle.jobId} was cancelled.`
+          : ` Cancelling Clari job ${handle.jobId} was not confirmed; see clari_get_export_job.`;
   } else statusMessage += ` Clari ingest job ${handle.jobId} continues (ingest jobs cannot be cancelled).`;
   await save(deps, taskId, handle, record, { status: "cancelled", detail: { ...record?.detail, statusMessage } }, owner);
   deps.logger.info(`task ${taskId.slice(0, 12)}… cancelled: ${statusMessage}`);
+  return {};
+}
+
+/**
+ * tasks/update: delivers answers to a task's input requests. No task of ours ever asks for input,
+ * so there is nothing to resume: a task of the caller's acknowledges and stays as it is.
+ */
+export async function updateJobTask(taskId: string, deps: Deps, owner: string): Promise<Record<string, never>> {
+  await lookUp(taskId, deps, owner);
   return {};
 }

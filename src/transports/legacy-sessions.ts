@@ -1,9 +1,9 @@
 /**
  * 2025-era Streamable HTTP sessions (initialize, Mcp-Session-Id, GET streams, DELETE), as Claude
- * Desktop, VS Code and the Inspector use them: one McpServer per session in a bounded table that
- * evicts idle sessions (session-table.ts). A session belongs to the caller that opened it (a
- * static token's name, or a signed-in person's id: `authInfo.clientId`); another caller's request
- * for it is answered as for a session that does not exist.
+ * Desktop, VS Code and the Inspector use them: one McpServer per session in a bounded table
+ * (session-table.ts) whose limits are per caller. A session belongs to the caller that opened it
+ * (a static token's name, or a signed-in person's id: `authInfo.clientId`); another caller's
+ * request for it is answered as for a session that does not exist.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -21,17 +21,19 @@ interface Session extends SessionEntry {
 
 /** Sessions unused this long are closed (clients that vanished without DELETE). */
 const SESSION_IDLE_MS = 30 * 60_000;
-/** A full table evicts its least recently used idle session for a new one. */
+/** A full table evicts an idle session of its heaviest caller for a new one (session-table.ts). */
 const MAX_SESSIONS = 1000;
-/** One client (remote address + User-Agent) holds at most this many; its own oldest idle goes first. */
-const MAX_SESSIONS_PER_CLIENT = 100;
+/**
+ * One named caller holds at most this many sessions; past it, its initializes are refused (429).
+ * Without tokens (loopback only) every client is the one local user, whose table it all is.
+ */
+const MAX_SESSIONS_PER_CALLER = 100;
 /** Seconds a client is told to wait when every session is busy. */
 const BUSY_RETRY_AFTER_S = "5";
 
-/** Who opened a session, as far as the server can tell (one token may serve many clients). */
-function clientOf(req: IncomingMessage, tokenName: string | undefined): string {
-  return `${tokenName ?? ""} ${req.socket.remoteAddress ?? ""} ${(req.headers["user-agent"] ?? "").slice(0, 256)}`;
-}
+/** The caller's identity: the verified token's name ("" for the one local user when no token is configured). */
+const callerOf = (tokenName: string | undefined): string => tokenName ?? "";
+const capOf = (caller: string): number => (caller === "" ? Infinity : MAX_SESSIONS_PER_CALLER);
 
 export interface LegacySessions {
   readonly size: number;
@@ -40,7 +42,7 @@ export interface LegacySessions {
 }
 
 export function createLegacySessions(deps: Deps): LegacySessions {
-  const sessions = new SessionTable<Session>(MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT);
+  const sessions = new SessionTable<Session>(MAX_SESSIONS, capOf);
   const sweep = setInterval(() => sessions.sweep(Date.now() - SESSION_IDLE_MS), 60_000);
   sweep.unref();
 
@@ -65,19 +67,28 @@ export function createLegacySessions(deps: Deps): LegacySessions {
     if (req.method !== "POST" || !isInitializeRequest(body)) {
       return sendJson(res, 400, rpcError(-32000, "Bad request: no session id; the first request must be initialize.", id));
     }
-    const client = clientOf(req, tokenName);
-    if (!sessions.admit(client)) {
+    const caller = callerOf(tokenName);
+    const admission = sessions.admit(caller);
+    if (admission === "caller-cap") {
+      const who = tokenName === undefined ? "This client" : `Caller ${JSON.stringify(tokenName)}`;
+      return sendJson(
+        res,
+        429,
+        rpcError(-32000, `${who} already holds ${sessions.held(caller)} sessions, the most one caller may hold. Close sessions it no longer uses (DELETE with their Mcp-Session-Id); idle ones also end after ${SESSION_IDLE_MS / 60_000} minutes.`, id),
+      );
+    }
+    if (admission === "busy") {
       return sendJson(res, 503, rpcError(-32000, "Every session is busy; close unused ones (DELETE) or retry later.", id), { "retry-after": BUSY_RETRY_AFTER_S });
     }
     let added = false;
     try {
-      await openSession(req, res, body, client, tokenName, () => (added = true));
+      await openSession(req, res, body, caller, tokenName, () => (added = true));
     } finally {
-      if (!added) sessions.release(client);
+      if (!added) sessions.release(caller);
     }
   }
 
-  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, client: string, tokenName: string | undefined, onAdded: () => void): Promise<void> {
+  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, caller: string, tokenName: string | undefined, onAdded: () => void): Promise<void> {
     const server = createServer(deps);
     let session: Session | undefined;
     let answered = false;
@@ -99,7 +110,7 @@ export function createLegacySessions(deps: Deps): LegacySessions {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         // The initialize itself is in flight until its answer is sent.
-        session = { transport, client, tokenName, lastSeen: Date.now(), inFlight: answered ? 0 : 1, openStreams: 0, close: end };
+        session = { transport, caller, tokenName, lastSeen: Date.now(), inFlight: answered ? 0 : 1, openStreams: 0, close: end };
         sessions.add(id, session);
         onAdded();
       },

@@ -1,14 +1,20 @@
 /**
- * The table of stateful HTTP sessions and its eviction policy. The table never refuses a new
- * session while an idle one can go: a client at its own cap gives up its least recently used idle
- * session; a full table takes the same client's least recently used idle session if it has one,
- * otherwise everyone's least recently used idle session. A session with a request in flight or an
- * open GET stream is never evicted; only when every candidate is busy does `admit` say no.
+ * The table of stateful HTTP sessions and its admission policy, per caller. A caller is an
+ * identity the server verified (a named bearer token's name; later a signed-in person), never a
+ * header the client chooses (User-Agent) nor a raw token value, so no client can pose as many
+ * callers to get more room, or as another to take its room.
+ * - A caller at its own cap is refused (the answer says so): its sessions are its own to close
+ *   (DELETE) or to let expire; it never evicts anyone's, not even its own in use by another client.
+ * - A full table makes room by evicting a least recently used idle session of a caller holding at
+ *   least as many sessions as the newcomer (the heaviest first): a caller can take room only from
+ *   one holding more than its share, never from one with fewer sessions than itself.
+ * A session with a request in flight or an open GET stream is never evicted; when no session may
+ * go, `admit` says the table is busy.
  */
 
 export interface SessionEntry {
-  /** Who opened it (remote address and User-Agent): the unit of the per-client cap. */
-  readonly client: string;
+  /** Who opened it (the caller's verified identity): the unit of the per-caller cap. */
+  readonly caller: string;
   lastSeen: number;
   /** Requests being answered (POST, DELETE; an SSE answer counts until it ends). */
   inFlight: number;
@@ -20,17 +26,21 @@ export interface SessionEntry {
 
 export const isIdle = (s: SessionEntry): boolean => s.inFlight === 0 && s.openStreams === 0;
 
+/** Why a new session was not admitted: the caller holds its cap, or every session that could go is busy. */
+export type Admission = "admitted" | "caller-cap" | "busy";
+
 export class SessionTable<S extends SessionEntry> {
   /** Insertion order is recency order: `touch` moves a session to the end. */
   private readonly sessions = new Map<string, S>();
-  private readonly perClient = new Map<string, number>();
-  /** Slots promised to initializes still being answered, in all and by client. */
+  private readonly perCaller = new Map<string, number>();
+  /** Slots promised to initializes still being answered, in all and by caller. */
   private reserved = 0;
   private readonly pending = new Map<string, number>();
 
   constructor(
     readonly capacity: number,
-    readonly clientCap: number,
+    /** The most sessions a caller may hold (Infinity: no cap of its own, e.g. the one local user). */
+    readonly callerCap: (caller: string) => number,
   ) {}
 
   get size(): number {
@@ -45,6 +55,11 @@ export class SessionTable<S extends SessionEntry> {
     return this.sessions.values();
   }
 
+  /** Sessions a caller holds, admitted or being admitted. */
+  held(caller: string): number {
+    return (this.perCaller.get(caller) ?? 0) + (this.pending.get(caller) ?? 0);
+  }
+
   /** Marks a session used now (it becomes the most recently used); an ended one stays out. */
   touch(id: string, session: S, now = Date.now()): void {
     session.lastSeen = now;
@@ -54,40 +69,35 @@ export class SessionTable<S extends SessionEntry> {
   }
 
   /**
-   * Makes room for one new session of `client`, evicting (and closing) idle sessions as the policy
-   * says, and reserves its slot. False when every candidate is busy: the caller answers 503.
-   * Each true must be followed by `add` or `release`.
+   * Makes room for one new session of `caller`, evicting (and closing) an idle session as the
+   * policy says, and reserves its slot. Each "admitted" must be followed by `add` or `release`.
    */
-  admit(client: string): boolean {
-    if ((this.perClient.get(client) ?? 0) + this.pendingOf(client) >= this.clientCap) {
-      const own = this.oldestIdle(client);
-      if (!own) return false;
-      this.evict(own);
-    }
+  admit(caller: string): Admission {
+    if (this.held(caller) >= this.callerCap(caller)) return "caller-cap";
     if (this.sessions.size + this.reserved >= this.capacity) {
-      const victim = this.oldestIdle(client) ?? this.oldestIdle();
-      if (!victim) return false;
+      const victim = this.victimFor(caller);
+      if (!victim) return "busy";
       this.evict(victim);
     }
     this.reserved += 1;
-    this.pending.set(client, this.pendingOf(client) + 1);
-    return true;
+    this.pending.set(caller, (this.pending.get(caller) ?? 0) + 1);
+    return "admitted";
   }
 
   /** Turns a reservation from `admit` into a session. */
   add(id: string, session: S): void {
-    this.release(session.client);
+    this.release(session.caller);
     this.sessions.set(id, session);
-    this.perClient.set(session.client, (this.perClient.get(session.client) ?? 0) + 1);
+    this.perCaller.set(session.caller, (this.perCaller.get(session.caller) ?? 0) + 1);
   }
 
   /** Gives back a reservation that did not become a session (the initialize failed). */
-  release(client: string): void {
-    const pending = this.pendingOf(client);
+  release(caller: string): void {
+    const pending = this.pending.get(caller) ?? 0;
     if (pending === 0) return;
     this.reserved -= 1;
-    if (pending === 1) this.pending.delete(client);
-    else this.pending.set(client, pending - 1);
+    if (pending === 1) this.pending.delete(caller);
+    else this.pending.set(caller, pending - 1);
   }
 
   /** Forgets a session (it ended); does not close it. */
@@ -95,9 +105,9 @@ export class SessionTable<S extends SessionEntry> {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    const count = (this.perClient.get(session.client) ?? 1) - 1;
-    if (count === 0) this.perClient.delete(session.client);
-    else this.perClient.set(session.client, count);
+    const count = (this.perCaller.get(session.caller) ?? 1) - 1;
+    if (count === 0) this.perCaller.delete(session.caller);
+    else this.perCaller.set(session.caller, count);
   }
 
   /** Closes idle sessions last used before `cutoff` (clients that vanished without DELETE). */
@@ -109,19 +119,28 @@ export class SessionTable<S extends SessionEntry> {
   async closeAll(): Promise<void> {
     const all = [...this.sessions];
     this.sessions.clear();
-    this.perClient.clear();
+    this.perCaller.clear();
     for (const [, session] of all) await session.close().catch(() => undefined);
   }
 
-  private pendingOf(client: string): number {
-    return this.pending.get(client) ?? 0;
-  }
-
-  private oldestIdle(client?: string): [string, S] | undefined {
+  /**
+   * The least recently used idle session of the heaviest caller that holds at least as many
+   * sessions as `caller` (the newcomer's own count included); undefined when none may go.
+   */
+  private victimFor(caller: string): [string, S] | undefined {
+    const floor = this.perCaller.get(caller) ?? 0;
+    let best: [string, S] | undefined;
+    let bestHeld = -1;
     for (const entry of this.sessions) {
-      if ((client === undefined || entry[1].client === client) && isIdle(entry[1])) return entry;
+      if (!isIdle(entry[1])) continue;
+      const held = this.perCaller.get(entry[1].caller) ?? 0;
+      // Strictly heavier wins; among equals the first seen is the least recently used.
+      if (held >= floor && held > bestHeld) {
+        best = entry;
+        bestHeld = held;
+      }
     }
-    return undefined;
+    return best;
   }
 
   private evict([id, session]: [string, S]): void {

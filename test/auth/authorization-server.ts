@@ -29,6 +29,8 @@ export const CLIENTS = {
   shortLived: { client_id: "short-lived", client_secret: "short-lived-secret-0123456789" },
   opaque: { client_id: "opaque-tokens", client_secret: "opaque-tokens-secret-0123456789" },
   introspector: { client_id: "clari-mcp-introspector", client_secret: "introspector-secret-0123456789" },
+  /** A second caller by client credentials (the audit trail's tests: one caller's rows apart from another's). */
+  reader: { client_id: "audit-reader", client_secret: "audit-reader-secret-0123456789" },
 } as const;
 
 export interface SigningKey {
@@ -60,6 +62,7 @@ function configuration(keys: SigningKey[]): Configuration {
       { ...CLIENTS.shortLived, grant_types: ["client_credentials"], response_types: [], redirect_uris: [] },
       { ...CLIENTS.opaque, grant_types: ["client_credentials"], response_types: [], redirect_uris: [] },
       { ...CLIENTS.introspector, grant_types: [], response_types: [], redirect_uris: [] },
+      { ...CLIENTS.reader, grant_types: ["client_credentials"], response_types: [], redirect_uris: [] },
     ],
     jwks: { keys: keys.map((k) => k.privateJwk) as never },
     cookies: { keys: ["test-cookie-signing-key-0123456789"] },

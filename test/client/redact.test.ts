@@ -9,7 +9,7 @@ import { buffer } from "node:stream/consumers";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createRedactingTransform } from "../../src/security/redact-stream.js";
-import { redactDeep, redactionPasses, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/security/redact.js";
+import { redactDeep, redactionStages, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/security/redact.js";
 
 const KEY = "Zq8/vL2+xW9mN4pR7tY1uA3sD6fG0hJ=";
 const PARTNER = "partner-Key_77 \"quoted\" é";
@@ -62,19 +62,28 @@ describe("redactSecrets", () => {
     expect(redactSecrets('apikey: abc123 "x-api-key"="zzz" Bearer eyJ.abc')).toBe('apikey: [redacted] "x-api-key"="[redacted]" Bearer [redacted]');
   });
 
-  it("takes well under 20 ms for 1 MB with 3 secrets", () => {
+  it("stays linear: 1 MB with 3 secrets, plain or dense with escapes, costs a few whole-text passes, not one per position", () => {
     resetSecrets();
     for (let i = 0; i < 3; i++) registerSecret(randomBytes(24).toString("base64"));
-    const text = Array.from({ length: 1_000_000 / 50 }, (_, i) => (i % 2 ? randomBytes(36).toString("base64") : "the quick brown fox, 0123456789, {\"a\": \"b\"} é")).join(" ").slice(0, 1_000_000);
-    redactSecrets(text); // compile and warm up
-    const times: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const started = performance.now();
-      redactSecrets(text);
-      times.push(performance.now() - started);
+    const plain = Array.from({ length: 1_000_000 / 50 }, (_, i) => (i % 2 ? randomBytes(36).toString("base64") : "the quick brown fox, 0123456789, {\"a\": \"b\"} é")).join(" ").slice(0, 1_000_000);
+    const escaped = Array.from({ length: 1_000_000 / 60 }, (_, i) => `{"name":"Ren\\u00e9e O\\"Brien","v":${i},"u":"a%20b&amp;c"}`).join(",").slice(0, 1_000_000);
+    const best = (run: () => unknown): number => {
+      run(); // compile and warm up
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        run();
+        times.push(performance.now() - started);
+      }
+      return Math.min(...times);
+    };
+    for (const text of [plain, escaped]) {
+      expect(redactSecrets(text)).toBe(text);
+      // Against one native whole-text pass on the same machine at the same moment (so a busy
+      // machine slows both): redaction is a few such passes; a pass per position would be thousands.
+      const baseline = best(() => text.replace(/[\s%&\\]+/g, ""));
+      expect(best(() => redactSecrets(text))).toBeLessThan(40 * Math.max(baseline, 1));
     }
-    // The best of several runs: the machine running the tests may be busy.
-    expect(Math.min(...times)).toBeLessThan(20);
   });
 });
 
@@ -153,10 +162,10 @@ describe("createRedactingTransform", () => {
     }
     transform.end();
     await new Promise((resolve) => transform.on("end", resolve));
-    // Held back: under one window per pass (about 8 KB in all) plus one context character each.
-    const windows = redactionPasses().reduce((sum, pass) => sum + pass.window, 0);
+    // Held back: under one window per stage (about 22 KB in all) plus one context character each.
+    const windows = redactionStages().reduce((sum, stage) => sum + stage.window, 0);
     expect(maxHeld).toBeLessThanOrEqual(windows);
-    expect(windows).toBeLessThan(10 * 1024);
+    expect(windows).toBeLessThan(64 * 1024);
     expect(out).toBe(written);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * The built binary's HTTP session table under clients that never DELETE: a flood of initializes
- * cannot lock a new client out, memory stays bounded, sessions with an open GET stream survive
- * eviction, and only a client whose every session is busy is told to retry (503, Retry-After).
+ * The built binary's HTTP session table under clients that never DELETE. Limits are per caller (a
+ * token's name), never per User-Agent: one token flooding initializes with varied User-Agents is
+ * refused at its own cap (429) and evicts no other token's session; without tokens every client
+ * is the one local user, whose flood fills the table and then gives up its own least recently
+ * used idle sessions; memory stays bounded, sessions with an open GET stream survive eviction, and
+ * only when every session that could go is busy is the answer 503 with Retry-After.
  * Also: the Bearer scheme is accepted in any case and with extra spaces, a wrong token still is not.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,8 +25,8 @@ interface Served {
 }
 
 /** The binary on an ephemeral loopback port; the URL is the one it announces on stderr. */
-async function serve(args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", ...args], { env: cleanEnv() });
+async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
   children.push(child);
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
@@ -38,14 +41,14 @@ const LIST = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
 const ACCEPT = "application/json, text/event-stream";
 
 /** One initialize without DELETE; the answer is read to the end. */
-async function initialize(url: string, headers: Record<string, string> = {}): Promise<{ status: number; sessionId: string | null; retryAfter: string | null }> {
+async function initialize(url: string, headers: Record<string, string> = {}): Promise<{ status: number; sessionId: string | null; retryAfter: string | null; body: string }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT, ...headers }, body: INIT });
-  await res.text();
-  return { status: res.status, sessionId: res.headers.get("mcp-session-id"), retryAfter: res.headers.get("retry-after") };
+  const body = await res.text();
+  return { status: res.status, sessionId: res.headers.get("mcp-session-id"), retryAfter: res.headers.get("retry-after"), body };
 }
 
-async function listStatus(url: string, sessionId: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT, "mcp-session-id": sessionId }, body: LIST });
+async function listStatus(url: string, sessionId: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT, "mcp-session-id": sessionId, ...headers }, body: LIST });
   await res.text();
   return res.status;
 }
@@ -62,15 +65,16 @@ async function openStream(url: string, sessionId: string): Promise<{ status: num
   return { status: res.status, reader, close: () => abort.abort() };
 }
 
-/** `count` initializes, `parallel` at a time; `userAgent(i)` spreads them over clients. */
-async function flood(url: string, count: number, parallel: number, userAgent: (i: number) => string): Promise<Map<number, number>> {
-  const statuses = new Map<number, number>();
+/** `count` initializes, `parallel` at a time; `userAgent(i)` varies the User-Agent; the bodies of refusals are kept. */
+async function flood(url: string, count: number, parallel: number, userAgent: (i: number) => string, headers: Record<string, string> = {}): Promise<Map<number, number> & { refusals: string[] }> {
+  const statuses = Object.assign(new Map<number, number>(), { refusals: [] as string[] });
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < count) {
-        const { status } = await initialize(url, { "user-agent": userAgent(next++) });
+        const { status, body } = await initialize(url, { ...headers, "user-agent": userAgent(next++) });
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status !== 200) statuses.refusals.push(`${status} ${body}`);
       }
     }),
   );
@@ -78,27 +82,52 @@ async function flood(url: string, count: number, parallel: number, userAgent: (i
 }
 
 const rssMb = (pid: number): number => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)![1]) / 1024;
-const sessionCount = async (url: string): Promise<number> => ((await (await fetch(url.replace(/\/mcp$/, "/healthz"))).json()) as { sessions: number }).sessions;
+const sessionCount = async (url: string, headers: Record<string, string> = {}): Promise<number> => ((await (await fetch(url.replace(/\/mcp$/, "/healthz"), { headers })).json()) as { sessions: number }).sessions;
 
 describe("HTTP session table", () => {
-  it("5,000 initializes without DELETE do not lock out a new client, and memory stays bounded", async () => {
+  it("one token flooding 1,010 initializes with varied User-Agents is refused at its own cap and evicts no other token's session", async () => {
+    const alice = "alice-token-0123456789";
+    const mallory = "mallory-token-0123456789";
+    const { url } = await serve([], { CLARI_MCP_HTTP_TOKENS: `alice:${alice},mallory:${mallory}` });
+    const asAlice = { authorization: `Bearer ${alice}` };
+    const asMallory = { authorization: `Bearer ${mallory}` };
+    const idle = await initialize(url, { ...asAlice, "user-agent": "alice-desktop" });
+    expect(idle.status).toBe(200);
+    const first = await initialize(url, { ...asMallory, "user-agent": "mallory-0" });
+    const statuses = await flood(url, 1009, 6, (i) => `mallory-${i + 1} (Windows NT ${i})`, asMallory);
+    // 100 sessions are mallory's cap: the other 910 are refused with 429 and a message that says why.
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 99, 429: 910 });
+    const refusal = JSON.parse(statuses.refusals[0]!.slice(4)) as { error: { code: number; message: string } };
+    expect(refusal.error.code).toBe(-32000);
+    expect(refusal.error.message).toMatch(/Caller "mallory" already holds 100 sessions, the most one caller may hold\. Close sessions it no longer uses \(DELETE/);
+    expect(await sessionCount(url, asAlice)).toBe(101);
+    // Alice's idle session was not touched: her next request is answered.
+    expect(await listStatus(url, idle.sessionId!, asAlice)).toBe(200);
+    // Nor were mallory's own: her oldest still works; once she closes one she may open one more.
+    expect(await listStatus(url, first.sessionId!, asMallory)).toBe(200);
+    const closed = await fetch(url, { method: "DELETE", headers: { ...asMallory, "mcp-session-id": first.sessionId! } });
+    expect(closed.status).toBe(200);
+    expect((await initialize(url, { ...asMallory, "user-agent": "mallory-again" })).status).toBe(200);
+    expect((await initialize(url, { ...asMallory, "user-agent": "mallory-once-more" })).status).toBe(429);
+    // Alice, under her own cap, still opens sessions.
+    expect((await initialize(url, { ...asAlice, "user-agent": "alice-laptop" })).status).toBe(200);
+  }, 120_000);
+
+  it("5,000 initializes without DELETE do not lock out the local user, and memory stays bounded", async () => {
     const { url, pid } = await serve();
     const listening = await initialize(url, { "user-agent": "listener" });
     const stream = await openStream(url, listening.sessionId!);
-    const bystander = await initialize(url, { "user-agent": "bystander" });
-    const flooder = await initialize(url, { "user-agent": "flood-0" });
-    // 100 clients, 50 sessions each: the table (1,000) fills; then each takes its own oldest slot.
+    const older = await initialize(url, { "user-agent": "bystander" });
+    // Without tokens every client is the one local user: the table (1,000) fills, then each new
+    // session takes the least recently used idle slot, whatever User-Agent asked.
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
     const statuses = await flood(url, 5000, 6, (i) => `flood-${i % 100}`).finally(() => clearInterval(sampler));
     expect(Object.fromEntries(statuses)).toEqual({ 200: 5000 });
     expect(await sessionCount(url)).toBe(1000);
-    // The flooder's first session went (its id gets the answer that says to initialize again);
-    // the other client's older session did not.
-    expect(await listStatus(url, flooder.sessionId!)).toBe(404);
-    expect(await listStatus(url, bystander.sessionId!)).toBe(200);
+    // The oldest idle session went (a User-Agent buys no place); the listening one did not.
+    expect(await listStatus(url, older.sessionId!)).toBe(404);
 
-    // A new client takes the least recently used idle slot: not the older, listening session.
     const client = new Client({ name: "after-flood", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     expect((await client.listTools()).tools.length).toBe(18);
@@ -113,40 +142,30 @@ describe("HTTP session table", () => {
     expect(rss).toBeLessThan(400);
   }, 120_000);
 
-  it("keeps a session with an open GET stream while idle ones can go", async () => {
-    const { url } = await serve();
-    const listening = await initialize(url, { "user-agent": "listener" });
-    const stream = await openStream(url, listening.sessionId!);
-    expect(stream.status).toBe(200);
-    const idle = await initialize(url, { "user-agent": "listener" });
-    // The client passes its cap (100): the listening session is its least recently used, the
-    // idle one next. (The full-table case is in the test above.)
-    const statuses = await flood(url, 100, 4, () => "listener");
-    expect(Object.fromEntries(statuses)).toEqual({ 200: 100 });
-    expect(await listStatus(url, idle.sessionId!)).toBe(404);
-    expect(await listStatus(url, listening.sessionId!)).toBe(200);
-    stream.close();
-  }, 30_000);
-
   it("answers 503 with Retry-After only when every session a new one could replace is busy", async () => {
     const { url } = await serve();
     const streams: Array<{ close(): void }> = [];
-    for (let i = 0; i < 100; i++) {
-      const { sessionId } = await initialize(url, { "user-agent": "busy" });
-      const stream = await openStream(url, sessionId!);
-      expect(stream.status).toBe(200);
-      streams.push(stream);
+    // A full table of sessions, each listening on a GET stream: none may go.
+    for (let i = 0; i < 1000; i += 50) {
+      const opened = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const { sessionId } = await initialize(url, { "user-agent": "busy" });
+          const stream = await openStream(url, sessionId!);
+          expect(stream.status).toBe(200);
+          return stream;
+        }),
+      );
+      streams.push(...opened);
     }
-    const refused = await initialize(url, { "user-agent": "busy" });
+    const refused = await initialize(url, { "user-agent": "someone-else" });
     expect(refused.status).toBe(503);
     expect(Number(refused.retryAfter)).toBeGreaterThan(0);
-    // Another client still gets in; once a stream closes, the busy client does too.
-    expect((await initialize(url, { "user-agent": "someone-else" })).status).toBe(200);
+    // Once a stream closes its session is idle, and a new session takes its place.
     streams.pop()!.close();
     await new Promise((r) => setTimeout(r, 200));
-    expect((await initialize(url, { "user-agent": "busy" })).status).toBe(200);
+    expect((await initialize(url, { "user-agent": "someone-else" })).status).toBe(200);
     for (const stream of streams) stream.close();
-  }, 30_000);
+  }, 60_000);
 });
 
 describe("bearer token scheme", () => {

@@ -1,9 +1,10 @@
 /**
  * Named bearer tokens on the built binary: each token opens the door, each log line of a request
  * names its token (on both protocol eras), no token is ever printed, a session belongs to the
- * token that opened it, and /healthz still answers without one.
+ * token that opened it, and /healthz answers without one (saying only that the server is up).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -61,4 +62,29 @@ describe("named bearer tokens over HTTP", () => {
     const health = await fetch(server.url.replace(/\/mcp$/, "/healthz"));
     expect(await health.json()).toEqual({ status: "ok", version: expect.any(String) });
   }, 60_000);
+
+  it("/healthz answers 200 without a token (status and version only), the session count only to a valid token, 403 to a forged Host", async () => {
+    const server = await startHttpServer(["--sandbox", "--no-cache", "--http-token", DESKTOP]);
+    closers.push(() => server.close());
+    const health = server.url.replace(/\/mcp$/, "/healthz");
+    for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: `Bearer ${DESKTOP}x` }] as Array<Record<string, string>>) {
+      const res = await fetch(health, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(await res.json()).toEqual({ status: "ok", version: expect.any(String) });
+    }
+    const withToken = await fetch(health, { headers: { authorization: `Bearer ${DESKTOP}` } });
+    expect(await withToken.json()).toEqual({ status: "ok", version: expect.any(String), sessions: 0 });
+    // The MCP endpoint itself still needs the token.
+    expect((await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
+    const { port } = new URL(health);
+    const forged = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: Number(port), path: "/healthz", headers: { host: "evil.example" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(forged).toBe(403);
+  });
 });

@@ -1,12 +1,14 @@
 /**
  * A hostile fake Clari on loopback: every answer, 200 or error, echoes the apikey header it
- * received in every encoding of key-encodings.ts (job titles, limits, audit events, opportunity
- * fields, error messages), and splits it across two neighbouring fields of the
- * JSON answers (not of the export file: a byte stream is scrubbed of whole secrets only).
+ * received in every encoding of key-encodings.ts, composed forms included (every character
+ * escaped, ignorables slipped in, two layers of escapes), in job titles, limits, audit events,
+ * opportunity fields and error messages; it splits the key across two neighbouring fields of the
+ * JSON answers (not of the export file: a byte stream is scrubbed of whole secrets only), and each
+ * composed form across an audit error's message and details (an audit page asked with `event`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { echoesOf, halvesOf } from "./key-encodings.js";
+import { composedEchoesOf, echoesOf, halvesOf } from "./key-encodings.js";
 
 export interface EchoClari {
   v4Url: string;
@@ -18,8 +20,8 @@ export interface EchoClari {
 
 export const ECHO_JOB_ID = "job0000000000000000000001";
 
-function answer(method: string, path: string, key: string): { status: number; body: unknown; type?: string } {
-  const echoes = echoesOf(key);
+function answer(method: string, path: string, key: string, query: URLSearchParams): { status: number; body: unknown; type?: string } {
+  const echoes = [...echoesOf(key), ...composedEchoesOf(key)];
   const all = echoes.join(" | ");
   const [first, second] = halvesOf(key);
   const job = { jobId: ECHO_JOB_ID, status: "DONE", title: `Export ${all}`, module: "audit", fileName: `events-${first}`, fileType: `${second}.json`, startTime: 1, endTime: 2, expiredTime: 4e12 };
@@ -33,6 +35,14 @@ function answer(method: string, path: string, key: string): { status: number; bo
   }
   if (path.startsWith("/v4/export/jobs/")) return { status: 404, body: { code: "job_not_found", message: `No such job for apikey ${all}`, errorId: echoes[0] } };
   if (path === "/v4/admin/limits") return { status: 200, body: { monthlyQuota: 10, availableMonthlyQuota: 9, concurrentLimit: 2, availableConcurrentLimit: 1, runningJobIds: echoes, submittedJobIds: [] } };
+  if (path === "/v4/audit/events" && query.has("event")) {
+    // Each form split across an audit error's message and details (the client joins them).
+    const errors = composedEchoesOf(key).map((form, i) => {
+      const cut = Math.floor(((i + 1) * form.length) / (composedEchoesOf(key).length + 1));
+      return { code: "bad_request", status: "400", message: `event filter ${form.slice(0, cut)}`, details: `${form.slice(cut)} is not allowed` };
+    });
+    return { status: 400, body: { errors } };
+  }
   if (path === "/v4/audit/events") {
     return {
       status: 200,
@@ -54,9 +64,10 @@ export async function startEchoClari(): Promise<EchoClari> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     req.on("end", () => {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
+      const url = new URL(req.url ?? "/", "http://x");
+      const path = url.pathname;
       seen.push(`${req.method} ${path}`);
-      const { status, body, type } = answer(req.method ?? "GET", path, String(req.headers.apikey ?? ""));
+      const { status, body, type } = answer(req.method ?? "GET", path, String(req.headers.apikey ?? ""), url.searchParams);
       res.writeHead(status, { "content-type": type ?? "application/json" });
       // Like PHP's json_encode, write "/" as "\/" in the raw body (the JSON-escaped echoes carry it).
       res.end(typeof body === "string" ? body : JSON.stringify(body).replaceAll("\\\\/", "\\/"));

@@ -31,9 +31,12 @@ const PLACED_IN_FILE = /\b(XDG_CACHE_HOME|CLARI_MCP_CACHE_DIR)\s*:/;
 /** An assertion, a config check or a comment names the flag without starting anything. */
 const NOT_A_START = /\bexpect\(|\.toContain\(|\.includes\(|loadConfig\(|^\s*(\/\/|\/?\*)/;
 
+/** A file that starts processes at all (the others only build configurations). */
+const STARTS_PROCESSES = /\b(spawn|spawnSync|execFile|fork|StdioClientTransport|startHttpServer|startStdioBinary|startServer)\(|new StdioClientTransport\b/;
+
 /** The lines that start a --sandbox process without saying where its store goes. */
 export function unplacedSandboxStarts(text: string): number[] {
-  if (PLACED_IN_FILE.test(text)) return [];
+  if (PLACED_IN_FILE.test(text) || !STARTS_PROCESSES.test(text)) return [];
   const lines: number[] = [];
   text.split("\n").forEach((line, i) => {
     if (STARTS.test(line) && !NOT_A_START.test(line) && !PLACED.test(line)) lines.push(i + 1);
@@ -44,6 +47,7 @@ export function unplacedSandboxStarts(text: string): number[] {
 describe("tests that start --sandbox stay off the default cache folder", () => {
   it("the check finds a start with no cache flag and passes one with either", () => {
     expect(unplacedSandboxStarts(`spawn(node, [CLI, "--sandbox", "--port", "0"]);`)).toEqual([1]);
+    expect(unplacedSandboxStarts(`const base = ["--sandbox", "--transport", "http"];\nloadConfig([...base], env);`)).toEqual([]);
     expect(unplacedSandboxStarts(`spawn(node, [CLI, "--sandbox", "--no-cache"]);\nstart(["--sandbox", "--cache-dir", dir]);`)).toEqual([]);
     expect(unplacedSandboxStarts(`loadConfig(["--sandbox"], env);\nexpect(readme).toContain('args: ["-y", "x", "--sandbox"]');`)).toEqual([]);
     expect(unplacedSandboxStarts(`spawn(node, args, { env: { ...env, CLARI_MCP_SANDBOX: "true" } });`)).toEqual([1]);

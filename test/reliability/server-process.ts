@@ -208,3 +208,16 @@ export function forecastArgs(waitSeconds: number, typesToExport: string[] = ["fo
 }
 
 export const EXPORT_TOOL = "clari_export_forecast";
+
+/**
+ * The next UTC midnight (when a day's export budget refills and the audit trail starts a new
+ * file); when it is under 90 s away, waits past it first, so a test never straddles two days.
+ */
+export async function nextUtcMidnight(): Promise<number> {
+  const next = (): number => {
+    const d = new Date();
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+  };
+  if (next() - Date.now() < 90_000) await sleep(next() - Date.now() + 1000);
+  return next();
+}

@@ -15,7 +15,8 @@ import { buffer } from "node:stream/consumers";
 import { createRedactingTransform } from "../../src/security/redact-stream.js";
 import { redactDeep, redactSecrets, registerSecret } from "../../src/security/redact.js";
 import { ECHO_JOB_ID, startEchoClari, type EchoClari } from "../helpers/echo-clari.js";
-import { echoesOf, encodingsOf, findLeaks, halvesOf } from "../helpers/key-encodings.js";
+import { decodeHTML } from "entities";
+import { echoesOf, encodingsOf, findAnyLeaks, findLeaks, halvesOf } from "../helpers/key-encodings.js";
 import { startStdioBinary, type RpcReply, type StdioBinary } from "./binary.js";
 
 /** A realistic key: 32 random base64 characters with at least one '+' or '/', so URL forms differ. */
@@ -26,8 +27,9 @@ function randomKey(): string {
   }
 }
 
+/** Every form of the key, in the text as written and as revealed (escapes undone, ignorables dropped). */
 function expectNoLeaks(where: string, text: string, key: string): void {
-  expect(findLeaks(text, key), `${where} leaks the key`).toEqual([]);
+  expect(findAnyLeaks(text, key, decodeHTML), `${where} leaks the key`).toEqual([]);
 }
 
 describe("redaction of every encoding (unit)", () => {
@@ -87,6 +89,8 @@ describe("a hostile Clari echoing the apikey in every encoding, against the buil
       ["clari_list_export_jobs", {}],
       ["clari_get_limits", {}],
       ["clari_list_audit_events", { limit: 20 }],
+      // An audit error whose message and details each hold part of a composed form of the key.
+      ["clari_list_audit_events", { event: "login.failed" }],
       ["clari_get_export_job", { jobId: ECHO_JOB_ID }],
       ["clari_get_opportunities", { oppIds: ["006000000000000AAA"] }],
       ["clari_export_audit_events", { waitSeconds: 5 }],
@@ -117,6 +121,10 @@ describe("a hostile Clari echoing the apikey in every encoding, against the buil
     // No partner key, so the ingest tools are not listed: calling one is a protocol error (-32602).
     expect(byName.get("clari_get_ingest_job")?.error).toMatchObject({ code: -32602 });
     expect(JSON.stringify(replies)).toMatch(/\[redacted\]/);
+    // The audit error split the composed forms across message and details: each field that held part of one is gone whole.
+    const auditError = replies.filter(([name]) => name === "clari_list_audit_events")[1]?.[1];
+    expect(auditError?.result?.isError).toBe(true);
+    expect(JSON.stringify(auditError?.result?.content)).toMatch(/HTTP 400 \(bad_request\): \[redacted\]: \[redacted\]; \[redacted\]: \[redacted\]/);
   });
 
   it("no tool result or resource (content and structuredContent) holds any form of the key", () => {
@@ -137,7 +145,7 @@ describe("a hostile Clari echoing the apikey in every encoding, against the buil
     expect(files.length).toBeGreaterThan(0);
     const leaks: Record<string, string[]> = {};
     for (const file of files) {
-      const found = findLeaks(await readFile(file, "utf8"), key);
+      const found = findAnyLeaks(await readFile(file, "utf8"), key, decodeHTML);
       if (found.length) leaks[path.relative(cacheDir, file)] = found;
     }
     expect(leaks, "files under the cache dir that hold a form of the key").toEqual({});

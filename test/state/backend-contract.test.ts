@@ -23,6 +23,7 @@ import { StateDatabaseError } from "../../src/state/postgres/db.js";
 import { openPostgresBackend } from "../../src/state/postgres/open.js";
 import { SCHEMA_VERSION } from "../../src/state/postgres/schema.js";
 import { TaskExistsError } from "../../src/state/task-records.js";
+import { auditId } from "../../src/state/audit-trail.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/harness.js";
 
@@ -269,6 +270,74 @@ for (const [kind, makePlace] of Object.entries(kinds)) {
       await a.tasks.remove(two.taskId);
       expect(await b.tasks.get(two.taskId)).toBeUndefined();
       expect(await a.tasks.get("../x")).toBeUndefined();
+    });
+
+    it("spends an export budget only with its journal record, never past the limit, across processes", async () => {
+      const place = await makePlace();
+      const [a, b] = [await place.open(), await place.open()];
+      const spend = { holder: "alice", window: "day:2026-05-01", windowEnd: Date.now() + 86_400_000, limit: 3 };
+      // Ten spends at once from two processes, each under its own process's lock: exactly three get a unit and a record.
+      const names = Array.from({ length: 10 }, (_, i) => `${String(i).padStart(2, "0")}${"0".repeat(30)}`);
+      const results = await Promise.all(names.map((name, i) => {
+        const backend = i % 2 ? a : b;
+        return backend.lock.run(() => backend.budgets.spendAndRecord(spend, { name, value: { state: "intent", i } }));
+      }));
+      expect(results.filter((r) => r !== undefined).sort()).toEqual([1, 2, 3]);
+      expect((await a.journal.names()).sort()).toEqual(names.filter((_, i) => results[i] !== undefined).sort());
+      expect(await b.budgets.spent("alice", spend.window)).toBe(3);
+      // Another holder and another period are counted apart.
+      expect(await a.lock.run(() => a.budgets.spendAndRecord({ ...spend, holder: "bob" }, { name: "b".repeat(32), value: {} }))).toBe(1);
+      expect(await a.lock.run(() => a.budgets.spendAndRecord({ ...spend, window: "day:2026-05-02" }, { name: "c".repeat(32), value: {} }))).toBe(1);
+      // A unit given back can be spent again, once.
+      await b.lock.run(() => b.budgets.giveBack("alice", spend.window));
+      expect(await a.budgets.spent("alice", spend.window)).toBe(2);
+      expect(await a.lock.run(() => a.budgets.spendAndRecord(spend, { name: "d".repeat(32), value: {} }))).toBe(3);
+      expect(await a.lock.run(() => a.budgets.spendAndRecord(spend, { name: "e".repeat(32), value: {} }))).toBeUndefined();
+      expect(await b.journal.read("e".repeat(32))).toBeUndefined();
+      // A limit of 0 spends nothing; periods that ended go at a purge.
+      expect(await a.lock.run(() => a.budgets.spendAndRecord({ ...spend, holder: "carol", limit: 0 }, { name: "f".repeat(32), value: {} }))).toBeUndefined();
+      await a.lock.run(() => a.budgets.purge(spend.windowEnd + 1));
+      expect(await b.budgets.spent("alice", spend.window)).toBe(0);
+    });
+
+    it("spends nothing when the journal record cannot be written", async () => {
+      const place = await makePlace();
+      const a = await place.open();
+      const spend = { holder: "alice", window: "week:2026-04-27", windowEnd: Date.now() + 86_400_000, limit: 5 };
+      // A value that cannot become JSON: the record write fails after the unit was counted.
+      await expect(a.lock.run(() => a.budgets.spendAndRecord(spend, { name: "a".repeat(32), value: { n: 1n } }))).rejects.toThrow();
+      expect(await a.budgets.spent("alice", spend.window)).toBe(0);
+      expect(await a.journal.names()).toEqual([]);
+    });
+
+    it("keeps the audit trail of tool calls: newest first, per caller, paged, purged by age", async () => {
+      const place = await makePlace();
+      const [a, b] = [await place.open(), await place.open()];
+      const day = 86_400_000;
+      const at = Date.now() - 3 * day;
+      const rows = Array.from({ length: 6 }, (_, i) => ({
+        id: auditId(at + i * day * 0.5),
+        at: at + i * day * 0.5,
+        caller: i % 2 ? "alice" : "bob@idp.example.com",
+        ...(i % 2 ? {} : { callerName: "bob@example.com" }),
+        tool: "clari_query",
+        args: JSON.stringify({ sql: `SELECT ${i}` }),
+        outcome: i === 3 ? ("error" as const) : ("ok" as const),
+        ...(i === 3 ? { error: "Refused" } : {}),
+        quotaSpent: i === 4 ? 1 : 0,
+        ms: i,
+      }));
+      for (const [i, row] of rows.entries()) await (i % 2 ? a : b).audit.append(row);
+      const newestFirst = [...rows].reverse();
+      expect(await b.audit.list({ limit: 10 })).toEqual(newestFirst);
+      expect((await a.audit.list({ caller: "alice", limit: 10 })).map((r) => r.id)).toEqual(newestFirst.filter((r) => r.caller === "alice").map((r) => r.id));
+      const first = await a.audit.list({ limit: 4 });
+      expect(await a.audit.list({ before: first[3]!.id, limit: 4 })).toEqual(newestFirst.slice(4));
+      await b.audit.purge(at + 2 * day);
+      const left = await a.audit.list({ limit: 10 });
+      // Both keep every row made since the cut; the folder drops whole days only, so it may keep more of that day.
+      expect(left.slice(0, 2)).toEqual(newestFirst.slice(0, 2));
+      expect(left.every((r) => new Date(r.at).toISOString().slice(0, 10) >= new Date(at + 2 * day).toISOString().slice(0, 10))).toBe(true);
     });
 
     it("carries an export store shared by two processes, size cap included", async () => {

@@ -132,6 +132,28 @@ describe("Clari jobs as MCP Tasks", () => {
     expect(foreign.error?.code).toBe(-32602);
   });
 
+  it("answers tasks/get, tasks/cancel and tasks/update with -32021 to a client that has not declared the extension, and changes nothing", async () => {
+    const { url } = await server();
+    const task = expectTask(await callTool(url, "clari_export_forecast", { ...EXPORT, timePeriod: "2025_Q3", fresh: true }));
+    for (const method of ["tasks/get", "tasks/cancel", "tasks/update"]) {
+      for (const params of [{ taskId: task.taskId, inputResponses: {} }, { taskId: "not-a-task" }, {}]) {
+        const answer = await rpc(url, method, params, { tasks: false, name: typeof params.taskId === "string" ? params.taskId : undefined });
+        expect(answer.error?.code, `${method} ${JSON.stringify(params)}: ${JSON.stringify(answer)}`).toBe(-32021);
+        expect(answer.status).toBe(400);
+        expect(answer.error?.data).toEqual({ requiredCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } } });
+        expect(answer.error?.message).toMatch(/io\.modelcontextprotocol\/tasks/);
+      }
+    }
+    // The refused cancel changed nothing: the task is still working (or ended on its own).
+    expect((await getTask(url, task.taskId)).status).toMatch(/working|completed/);
+    // A Tasks client's tasks/update of its own task is acknowledged (none of ours asks for input);
+    // of an unknown task, -32602.
+    const update = await rpc(url, "tasks/update", { taskId: task.taskId, inputResponses: { "unknown-key": { ignored: true } } }, { name: task.taskId });
+    expect(update.error).toBeUndefined();
+    expect(update.result?.resultType).toBe("complete");
+    expect((await rpc(url, "tasks/update", { taskId: "nope", inputResponses: {} }, { name: "nope" })).error?.code).toBe(-32602);
+  });
+
   it("hides a task from a bearer token other than the one that made it", async () => {
     const tokens = "alice:alice-token-0123456789,bob:bob-token-0123456789ab";
     const { url } = await server([], { CLARI_MCP_HTTP_TOKENS: tokens });

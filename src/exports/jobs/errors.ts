@@ -59,3 +59,15 @@ export function faultText(error: unknown): string {
   const message = typeof e?.message === "string" && e.message ? e.message : typeof e?.code === "string" ? e.code : String(error);
   return message.replace(/,? *(?:\w+ )?'[^']*'/g, "").trim();
 }
+
+/** The caller's export budget is spent for this period: nothing was queued. The message says when it refills and what is stored. */
+export class BudgetExhaustedError extends Error {
+  override readonly name = "BudgetExhaustedError";
+  constructor(
+    message: string,
+    /** When the budget refills (epoch ms). */
+    readonly refillsAt: number,
+  ) {
+    super(message);
+  }
+}

@@ -13,7 +13,8 @@ import { z } from "zod";
 import { redactDeep } from "../../security/redact.js";
 import { exportKinds } from "../../state/index-file.js";
 import type { StoreLock } from "../../state/lock.js";
-import { DAMAGED, type RecordStorage } from "../../state/backend.js";
+import { DAMAGED, type BudgetSpend, type BudgetStorage, type RecordStorage } from "../../state/backend.js";
+import { countedBudgets } from "../../state/budget-counts.js";
 import { folderRecords } from "../../state/folder.js";
 
 const ownerSchema = z.object({ token: z.string(), pid: z.number(), host: z.string() });
@@ -33,6 +34,8 @@ const recordSchema = z.object({
   queuedAt: z.number().optional(),
   /** Callers waiting on the job, per process: it is cancelled only when none is left. */
   waiters: z.record(z.string(), ownerSchema.extend({ count: z.number().int() })).optional(),
+  /** Whose export budget paid for the POST, and in which period: given back if nothing was queued. */
+  budget: z.object({ holder: z.string(), window: z.string() }).optional(),
 });
 export type JournalRecord = z.output<typeof recordSchema>;
 
@@ -65,15 +68,18 @@ export class Journal {
     /** Held by the caller around every read-decide-write. */
     readonly lock: StoreLock,
     private readonly warn: (message: string) => void,
+    /** Export budgets, spent with the intent they pay for. */
+    private readonly budgets: BudgetStorage,
   ) {}
 
   static open(dir: string | undefined, lock: StoreLock, warn: (message: string) => void): Journal {
-    return new Journal(dir ? folderRecords(path.join(dir, "journal")) : memoryRecords(), lock, warn);
+    const records = dir ? folderRecords(path.join(dir, "journal")) : memoryRecords();
+    return new Journal(records, lock, warn, countedBudgets(dir ? folderRecords(path.join(dir, "budgets")) : memoryRecords(), records));
   }
 
-  /** A journal on a state backend's records (a folder's or a database's). */
-  static on(records: RecordStorage, lock: StoreLock, warn: (message: string) => void): Journal {
-    return new Journal(records, lock, warn);
+  /** A journal on a state backend's records and budgets (a folder's or a database's). */
+  static on(records: RecordStorage, lock: StoreLock, warn: (message: string) => void, budgets: BudgetStorage): Journal {
+    return new Journal(records, lock, warn, budgets);
   }
 
   /** The record for a request key, if any (call under the lock). */
@@ -89,6 +95,30 @@ export class Journal {
     // Nothing reaches the disk before secrets are scrubbed (a key echoed in a job title, say).
     const clean = redactDeep(record);
     await retry(() => this.files.write(nameOf(record.requestKey), clean));
+  }
+
+  /**
+   * Writes an intent and spends a unit of a budget for it, together (one transaction, or one
+   * critical section under the lock): returns the units now spent in the period, or undefined when
+   * the budget was spent already and nothing was written. A failed attempt spends nothing and is retried.
+   */
+  async putSpending(record: JournalRecord, spend: BudgetSpend): Promise<number | undefined> {
+    const clean = redactDeep(record);
+    return retry(() => this.budgets.spendAndRecord(spend, { name: nameOf(record.requestKey), value: clean }));
+  }
+
+  /** A unit given back: the request it paid for is confirmed to have queued nothing (call under the lock). */
+  async giveBack(budget: NonNullable<JournalRecord["budget"]>): Promise<void> {
+    await retry(() => this.budgets.giveBack(budget.holder, budget.window));
+  }
+
+  async budgetSpent(holder: string, window: string): Promise<number> {
+    return this.budgets.spent(holder, window);
+  }
+
+  /** Counts of budget periods that ended before `before` go (call under the lock). */
+  async purgeBudgets(before: number): Promise<void> {
+    await this.budgets.purge(before);
   }
 
   async remove(requestKey: string): Promise<void> {

@@ -16,7 +16,8 @@ import type { ExportJob } from "../../client/schemas.js";
 import type { CallContext, ExportDeps } from "../context.js";
 import type { ExportKind, StoredExport } from "../store/store.js";
 import { downloadExport } from "./download.js";
-import { ExportJobError, faultText, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
+import { budgetExhausted, spendOf } from "./budget.js";
+import { BudgetExhaustedError, ExportJobError, faultText, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, SELF, type JournalRecord } from "./journal.js";
 import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
 import { reconcileIntent } from "./reconcile.js";
@@ -78,14 +79,14 @@ export async function obtainExport(req: ExportRequest, deps: ExportDeps, call: C
       notes.push(notRecorded(kept.jobId, "the journal refused the write"));
       return waitOn(kept.jobId, { key, resumed: true, mayCancel: true, since: kept.queuedAt ?? kept.intentAt, until, notes }, deps, call);
     }
-    const step = await deps.store.lock.run(() => decide(req, key, request, deps, notes)).catch((error: unknown) => {
-      if (error instanceof NotQueuedError) throw error;
+    const step = await deps.store.lock.run(() => decide(req, key, request, deps, notes, call)).catch((error: unknown) => {
+      if (error instanceof NotQueuedError || error instanceof BudgetExhaustedError) throw error;
       throw new NotQueuedError(`Could not record the request, nothing was queued: ${faultText(error)}. ${CURE}`, error);
     });
     if (step.kind === "reuse") return { outcome: "reused", jobId: step.entry.jobId, entry: step.entry, ageMs: Date.now() - step.entry.completedAt, notes };
     if (step.kind === "resume") return waitOn(step.record.jobId!, { key, resumed: true, mayCancel: true, since: step.record.queuedAt ?? step.record.intentAt, until, notes }, deps, call);
     if (step.kind === "queue") {
-      const post = postAndJournal(req, step.intent, deps, notes).finally(() => inFlight.delete(key));
+      const post = postAndJournal(req, step.intent, deps, notes, call).finally(() => inFlight.delete(key));
       inFlight.set(key, post);
       return waitOn(await post, { key, resumed: false, mayCancel: true, since: Date.now(), until, notes }, deps, call);
     }
@@ -126,7 +127,7 @@ type Step =
   | { kind: "watch" };
 
 /** Under the lock: what this request should do, from the index and the journal as they are now. */
-async function decide(req: ExportRequest, key: string, request: Record<string, unknown>, deps: ExportDeps, notes: string[]): Promise<Step> {
+async function decide(req: ExportRequest, key: string, request: Record<string, unknown>, deps: ExportDeps, notes: string[], call: CallContext): Promise<Step> {
   await deps.store.sync({ underLock: true });
   if (!req.fresh) {
     const entry = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
@@ -146,23 +147,31 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
     const sending = !record.unconfirmed && isAlive(record.owner) !== false && Date.now() - record.intentAt < (deps.config.queueTimeoutSeconds + 5) * 1000;
     return sending ? { kind: "watch" } : { kind: "reconcile", record };
   }
-  const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: Date.now(), owner: SELF };
+  const now = Date.now();
+  const spend = spendOf(call.budget, now);
+  const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: now, owner: SELF, ...(spend ? { budget: { holder: spend.holder, window: spend.window } } : {}) };
   // No POST without a durable intent: were this process to die mid-POST, the intent is what finds the job again.
-  await deps.journal.put(intent).catch((error: unknown) => {
+  // The caller's budget is spent with it (one transaction), so replicas can never both take the last unit.
+  const recorded = await (spend ? deps.journal.putSpending(intent, spend) : deps.journal.put(intent).then(() => 0)).catch((error: unknown) => {
     throw new NotQueuedError(`Could not record the request, nothing was queued: ${faultText(error)}. ${CURE}`, error);
   });
+  if (recorded === undefined) throw budgetExhausted(call.budget!, spend!, req.kind, request, deps);
+  if (call.usage) call.usage.exportsQueued++;
   return { kind: "queue", intent };
 }
 
 /** The POST, bounded; then the jobId into the journal. The call's own cancellation never stops it: once sent, the id must come back. */
-async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: ExportDeps, notes: string[]): Promise<string> {
+async function postAndJournal(req: ExportRequest, intent: JournalRecord, deps: ExportDeps, notes: string[], call: CallContext): Promise<string> {
   let jobId: string;
   const bound = AbortSignal.timeout(deps.config.queueTimeoutSeconds * 1000);
   try {
     ({ jobId } = await req.queue(bound));
   } catch (error) {
     if (!mayHaveQueued(error)) {
+      // Confirmed: no job exists, so the quota and the budget unit it took are given back.
+      if (call.usage) call.usage.exportsQueued--;
       await deps.store.lock.run(() => removeIfSame(deps, intent)).catch(() => undefined);
+      if (intent.budget) await deps.store.lock.run(() => deps.journal.giveBack(intent.budget!)).catch((e: unknown) => deps.logger.warn(`could not give back an export budget unit: ${faultText(e)}`));
       throw error instanceof ClariApiError && error.isQuotaError ? await explainQuota(error, deps) : error;
     }
     const reason = bound.aborted ? `no answer within ${deps.config.queueTimeoutSeconds}s` : (error as Error).message;
@@ -301,12 +310,13 @@ function mayHaveQueued(error: unknown): boolean {
 }
 
 /**
- * Cancel a job on behalf of one who no longer waits (a cancelled task), under the rule a
- * cancelled call follows: only when nobody else waits on it here or in another process.
+ * Cancel a job on behalf of one who no longer waits (a cancelled task, named in `exceptTask`),
+ * under the rule a cancelled call follows: only when nobody else waits on it, here, in another
+ * process or as another task.
  */
-export async function cancelUnlessWaited(deps: ExportDeps, jobId: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
+export async function cancelUnlessWaited(deps: ExportDeps, jobId: string, exceptTask?: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
   const record = await deps.journal.findJob(jobId);
-  const othersWaiting = await allWaiters(deps, jobId, record);
+  const othersWaiting = await allWaiters(deps, jobId, record, exceptTask);
   if (othersWaiting > 0) return { cancelConfirmed: false, othersWaiting };
   const cancelConfirmed = await cancelQuietly(jobId, deps);
   if (cancelConfirmed) await forget(deps, jobId, record?.requestKey);

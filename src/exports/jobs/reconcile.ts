@@ -95,6 +95,9 @@ export async function reconcileIntent(record: JournalRecord, deps: ExportDeps, n
     }
     notes.push(`${found.finding}, ${deps.config.intentGraceSeconds}s after an unanswered request: it never reached Clari, so the export is queued now.`);
     await deps.journal.remove(record.requestKey);
+    // It queued nothing: the budget unit it took goes back (the new POST spends its own).
+    const paid = now?.budget ?? record.budget;
+    if (paid) await deps.journal.giveBack(paid).catch((error: unknown) => deps.logger.warn(`could not give back an export budget unit: ${(error as Error).message}`));
     return undefined;
   });
 }

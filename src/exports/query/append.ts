@@ -45,10 +45,11 @@ export function text(s: string | null | undefined): DuckDBValue {
   return s === null || s === undefined || s === "" ? null : s;
 }
 
-/** An appender on `table` or `schema.table`. */
+/** An appender on `table`, `schema.table` or `catalog.schema.table`. */
 function appenderOn(con: DuckDBConnection, table: string) {
-  const dot = table.indexOf(".");
-  return dot < 0 ? con.createAppender(table) : con.createAppender(table.slice(dot + 1), table.slice(0, dot));
+  const parts = table.split(".");
+  if (parts.length === 3) return con.createAppender(parts[2]!, parts[1], parts[0]);
+  return parts.length === 2 ? con.createAppender(parts[1]!, parts[0]) : con.createAppender(table);
 }
 
 /** Writes one value into the appender's next column, by that column's type (null already handled). */

@@ -14,6 +14,11 @@ export interface ContractTable {
   name: string;
   about: string;
   columns: ContractColumn[];
+  /**
+   * Not in the shared generation files: made on each query's own connection, holding only the rows
+   * its caller may see (mcp_calls, see worker/calls-table.ts).
+   */
+  perCaller?: true;
 }
 
 const c = (name: string, type: string, note?: string): ContractColumn => (note ? { name, type, note } : { name, type });
@@ -152,7 +157,29 @@ export const CONTRACT: readonly ContractTable[] = [
       c("trend", "VARCHAR"),
     ],
   },
+  {
+    name: "mcp_calls",
+    about: "The audit trail: one row per tool call made on this server, newest 50,000 (kept --audit-days). Without the admin permission, only your own calls.",
+    perCaller: true,
+    columns: [
+      c("call_id", "VARCHAR", "unique; sorts as the calls were made"),
+      c("called_at", "TIMESTAMPTZ"),
+      c("caller", "VARCHAR", "a static token's name, <sub>@<issuer> for a signed-in person, empty for stdio"),
+      c("caller_name", "VARCHAR", "the person's email or name, when the token has it"),
+      c("tool", "VARCHAR"),
+      c("arguments", "JSON", "secrets removed; cut at 4 KB"),
+      c("outcome", "VARCHAR", "ok | error"),
+      c("error", "VARCHAR", "the error's first line"),
+      c("quota_spent", "INTEGER", "exports the call queued (monthly quota and the caller's budget)"),
+      c("duration_ms", "INTEGER"),
+    ],
+  },
 ];
+
+/** A table's columns as DDL (`name TYPE, ...`). */
+export function columnsDdl(table: ContractTable): string {
+  return table.columns.map((col) => `${col.name} ${col.type}`).join(", ");
+}
 
 export const CONTRACT_TABLE_NAMES: readonly string[] = CONTRACT.map((t) => t.name);
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { CONTRACT, type ContractTable } from "./contract.js";
+import { columnsDdl, CONTRACT } from "./contract.js";
 import { FORECAST_RAW_TABLES, FORECAST_VIEW } from "./load-forecast.js";
 
 /** Contract tables kept as views over raw tables (de-duplicated across sources). */
@@ -33,13 +33,12 @@ const RAW_SOURCE: Record<string, string> = {
 /** The catalog the tables live in (the assistant's default): every generation file is named after it. */
 export const CATALOG = "clari";
 
-const columnsDdl = (table: ContractTable): string => table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
-
 /** The statements that make the schema in a new, empty database. */
 export function schemaStatements(): string[] {
   const statements = ["CREATE SCHEMA raw"];
   for (const [name, columns] of Object.entries(FORECAST_RAW_TABLES)) statements.push(`CREATE TABLE ${name} (${columns})`);
   for (const table of CONTRACT) {
+    if (table.perCaller) continue; // never in a file every caller reads
     if (table.name === "forecast") {
       statements.push(`CREATE VIEW forecast AS ${FORECAST_VIEW}`);
       continue;

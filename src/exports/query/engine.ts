@@ -11,6 +11,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AuditPage, Opportunity } from "../../client/schemas.js";
 import type { Logger } from "../../logger.js";
+import type { AuditRow } from "../../state/backend.js";
 import type { Observations, Observed } from "../store/observations.js";
 import type { ExportStore, StoredExport } from "../store/store.js";
 import type { TableCache } from "../table/table-cache.js";
@@ -19,6 +20,7 @@ import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import { FairQueue } from "./fair-queue.js";
 import { QueryWorker } from "./query-worker.js";
 import type { BoundedResult } from "./reader/run-bounded.js";
+import type { CallTuple } from "./worker/protocol.js";
 
 export interface QueryEngineOptions {
   store: ExportStore;
@@ -44,6 +46,11 @@ export interface QueryOptions {
   /** Who asks: a named token or signed-in person; callers take turns. */
   caller?: string;
   signal?: AbortSignal;
+  /**
+   * The audit rows this caller may see as mcp_calls (newest first, at most CALLS_ROWS): read only
+   * when the SQL names the table; without it mcp_calls does not exist for the query.
+   */
+  calls?: (limit: number) => Promise<AuditRow[]>;
 }
 
 export type QueryAnswer = Omit<BoundedResult, "bytesNote"> & { warnings: string[] };
@@ -52,6 +59,8 @@ export const DEFAULT_ROWS = 50;
 export const MAX_ROWS = 500;
 export const CELL_BYTES = 4096;
 export const TOTAL_BYTES = 128 * 1024;
+/** mcp_calls holds at most this many rows (the newest). */
+export const CALLS_ROWS = 50_000;
 /** A stored export is loaded this long after it lands: its answer goes out first. */
 const LOAD_DELAY_MS = 100;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
@@ -68,6 +77,10 @@ async function loadWriter(memoryMb: number, folder: string | undefined) {
     import("./append.js"),
   ]);
   return { generations: new generations.Generations(memoryMb, folder), forecast, events, opportunities, append };
+}
+
+function callTuple(r: AuditRow): CallTuple {
+  return [r.id, r.at, r.caller, r.callerName ?? null, r.tool, r.args, r.outcome, r.error ?? null, r.quotaSpent, r.ms];
 }
 
 function str(v: unknown): string | null {
@@ -130,10 +143,13 @@ export class QueryEngine {
     const generation = await (this.refreshing = this.refreshing.catch(() => this.generation).then(() => this.refresh()));
     const bounds = { limit: Math.min(Math.max(1, limit), MAX_ROWS), cellBytes: this.options.cellBytes ?? CELL_BYTES, totalBytes: this.options.totalBytes ?? TOTAL_BYTES };
     let result: BoundedResult;
+    const notes: string[] = [];
     try {
-      result = await this.turns.run(options.caller ?? "", options.signal, () =>
-        this.worker.query(generation, sql, bounds, { statementCheck: this.options.statementCheck ?? true, timeoutMs: this.options.timeoutSeconds * 1000, signal: options.signal }),
-      );
+      result = await this.turns.run(options.caller ?? "", options.signal, async () => {
+        const calls = options.calls && /mcp_calls/i.test(sql) ? (await options.calls(CALLS_ROWS)).map(callTuple) : undefined;
+        if (calls?.length === CALLS_ROWS) notes.push(`mcp_calls holds the newest ${CALLS_ROWS} calls only.`);
+        return this.worker.query(generation, sql, bounds, { statementCheck: this.options.statementCheck ?? true, timeoutMs: this.options.timeoutSeconds * 1000, signal: options.signal, calls });
+      });
     } catch (error) {
       if (error instanceof QueryRefused || error instanceof QueryTimedOut) throw error;
       if (error instanceof QueryFailed && !/^Stopped:|memory bound/.test(error.message)) throw new QueryFailed(`${error.message}\n\n${schemaHint(sql)}`);
@@ -142,7 +158,7 @@ export class QueryEngine {
     const { bytesNote, ...table } = result;
     const warnings = [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`);
     if (bytesNote) warnings.push(bytesNote);
-    return { ...table, warnings };
+    return { ...table, warnings: [...warnings, ...notes] };
   }
 
   /** The query worker's process id (tests read its memory), once a query started it. */

@@ -15,7 +15,7 @@ import { withoutLogLabel } from "../../logger.js";
 import { firstExisting } from "../../package-file.js";
 import { QueryFailed, QueryRefused, QueryTimedOut } from "./errors.js";
 import type { BoundedResult, Bounds } from "./reader/run-bounded.js";
-import type { FromWorker, QueryFailure, ToWorker } from "./worker/protocol.js";
+import type { CallTuple, FromWorker, QueryFailure, ToWorker } from "./worker/protocol.js";
 
 /** How long a query may ignore an interrupt before its worker is killed. */
 export const GRACE_MS = 2000;
@@ -72,9 +72,9 @@ export class QueryWorker {
     await this.sendOpen(generation, file);
   }
 
-  query(generation: number, sql: string, bounds: Bounds, options: { statementCheck: boolean; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<BoundedResult> {
+  query(generation: number, sql: string, bounds: Bounds, options: { statementCheck: boolean; timeoutMs: number; signal?: AbortSignal | undefined; calls?: CallTuple[] | undefined }): Promise<BoundedResult> {
     const id = this.nextId++;
-    const message: ToWorker = { type: "query", id, generation, sql, bounds, statementCheck: options.statementCheck };
+    const message: ToWorker = { type: "query", id, generation, sql, bounds, statementCheck: options.statementCheck, ...(options.calls ? { calls: options.calls } : {}) };
     return new Promise<BoundedResult>((resolve, reject) => {
       const entry: Pending = { message, resolve, reject, attempts: 0 };
       let grace: NodeJS.Timeout | undefined;

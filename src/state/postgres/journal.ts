@@ -6,6 +6,16 @@ import type pg from "pg";
 import { DAMAGED, type RecordStorage } from "../backend.js";
 import { transaction, type Query } from "./db.js";
 
+/** Writes (or replaces) one record; with a transaction's query it is part of that transaction. */
+export async function writeRecord(q: Query, scope: string, name: string, value: unknown): Promise<void> {
+  await q("INSERT INTO clari_mcp_journal (scope, name, body, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, name) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at", [
+    scope,
+    name,
+    JSON.stringify(value),
+    Date.now(),
+  ]);
+}
+
 export function pgRecords(pool: pg.Pool, q: Query, scope: string): RecordStorage {
   const setAside = (t: Query, name: string): Promise<unknown> =>
     t("WITH moved AS (DELETE FROM clari_mcp_journal WHERE scope = $1 AND name = $2 RETURNING scope, name, body, updated_at) INSERT INTO clari_mcp_journal_aside (scope, name, body, written_at) SELECT scope, name, body, updated_at FROM moved", [scope, name]);
@@ -20,14 +30,7 @@ export function pgRecords(pool: pg.Pool, q: Query, scope: string): RecordStorage
         return DAMAGED;
       }
     },
-    async write(name, value) {
-      await q("INSERT INTO clari_mcp_journal (scope, name, body, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, name) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at", [
-        scope,
-        name,
-        JSON.stringify(value),
-        Date.now(),
-      ]);
-    },
+    write: (name, value) => writeRecord(q, scope, name, value),
     async remove(name) {
       await q("DELETE FROM clari_mcp_journal WHERE scope = $1 AND name = $2", [scope, name]);
     },

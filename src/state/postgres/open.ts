@@ -5,7 +5,7 @@
  * to another. Loaded only when --state is given (node-postgres, `pg`).
  * One file per part of the backend (backend.ts's interfaces): schema.ts (tables and migrations),
  * advisory-lock.ts, index-storage.ts, files.ts (chunks and local copies), journal.ts,
- * observations.ts, task-records.ts; db.ts holds the transaction helper they share.
+ * observations.ts, task-records.ts, budgets.ts, audit.ts; db.ts holds the transaction helper they share.
  */
 import { rm } from "node:fs/promises";
 import pg from "pg";
@@ -19,6 +19,8 @@ import { pgRecords } from "./journal.js";
 import { pgObservations } from "./observations.js";
 import { migrate } from "./schema.js";
 import { pgTasks } from "./task-records.js";
+import { pgBudgets } from "./budgets.js";
+import { pgAudit } from "./audit.js";
 
 export interface PostgresStateOptions {
   url: string;
@@ -64,6 +66,8 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
     journal: pgRecords(pool, query, scope),
     observations: pgObservations(query, scope),
     tasks: pgTasks(pool, query, scope),
+    budgets: pgBudgets(pool, query, scope),
+    audit: pgAudit(query, scope),
     async close() {
       await pool.end().catch(() => undefined);
       if (localDir && !options.localDir) await rm(await localDir, { recursive: true, force: true }).catch(() => undefined);

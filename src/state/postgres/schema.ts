@@ -6,7 +6,7 @@
 import type pg from "pg";
 import { StateDatabaseError, transaction } from "./db.js";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Each version's statements, applied in order; every one is idempotent. */
 const MIGRATIONS: string[][] = [
@@ -24,6 +24,12 @@ const MIGRATIONS: string[][] = [
     `CREATE INDEX IF NOT EXISTS clari_mcp_observations_kind ON clari_mcp_observations (scope, kind, fetched_at)`,
     `CREATE TABLE IF NOT EXISTS clari_mcp_tasks (scope text NOT NULL, task_id text NOT NULL, request_key text, job_id text, status text NOT NULL, owner text NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL, detail text, PRIMARY KEY (scope, task_id))`,
     `CREATE INDEX IF NOT EXISTS clari_mcp_tasks_created ON clari_mcp_tasks (scope, created_at)`,
+  ],
+  [
+    `CREATE TABLE IF NOT EXISTS clari_mcp_budgets (scope text NOT NULL, holder text NOT NULL, window_key text NOT NULL, window_end bigint NOT NULL, spent integer NOT NULL, PRIMARY KEY (scope, holder, window_key))`,
+    `CREATE TABLE IF NOT EXISTS clari_mcp_audit (scope text NOT NULL, id text NOT NULL, at bigint NOT NULL, caller text NOT NULL, body text NOT NULL, PRIMARY KEY (scope, id))`,
+    `CREATE INDEX IF NOT EXISTS clari_mcp_audit_caller ON clari_mcp_audit (scope, caller, id)`,
+    `CREATE INDEX IF NOT EXISTS clari_mcp_audit_at ON clari_mcp_audit (scope, at)`,
   ],
 ];
 /** Serialises schema creation between replicas starting at once. */

@@ -38,7 +38,7 @@ export const query = defineTool({
     "One read-only DuckDB SELECT over everything stored (exports, audit pages, opportunity lookups); bounded table. Tables (columns: clari://schema): " +
     "exports, people(export_id,user_id,name,role,manager_user_id,manager_name,level,is_rep), reports_to(export_id,leader_user_id,user_id,depth), " +
     "forecast(export_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_on), audit_events(event_time,actor_name,event,...), " +
-    "activities(+activity_accounts,_opportunities,_participants), opportunities, opportunity_fields. A leader's value is their own call: never add levels. " +
+    "activities(+activity_accounts,_opportunities,_participants), opportunities, opportunity_fields, mcp_calls(called_at,caller,tool,outcome,quota_spent: tool calls, yours only without admin). A leader's value is their own call: never add levels. " +
     "Examples: commit vs quota per manager: SELECT p.manager_name, sum(value) FILTER (field='Commit') c, sum(value) FILTER (field='Quota') q FROM forecast JOIN people p USING (export_id,user_id) WHERE is_latest_week AND p.is_rep GROUP BY 1; " +
     "not updated: ... WHERE is_latest_week AND NOT updated; " +
     "a VP's roll-up: JOIN reports_to r ON r.user_id=f.user_id WHERE r.leader_user_id='...'; " +
@@ -61,7 +61,10 @@ export const query = defineTool({
   async handler({ sql, limit }, deps, call) {
     let result;
     try {
-      result = await deps.query.query(sql, limit, { caller: call.caller ?? "", signal: call.signal });
+      // mcp_calls: everyone's calls with the admin permission, else the caller's own.
+      const everyone = call.permissions === undefined || call.permissions.includes("admin");
+      const calls = (max: number) => deps.audit.list({ caller: everyone ? undefined : (call.caller ?? ""), limit: max });
+      result = await deps.query.query(sql, limit, { caller: call.caller ?? "", signal: call.signal, calls });
     } catch (error) {
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;

@@ -4,7 +4,7 @@
  */
 import { ClariApiError, ClariConfigError, ClariNetworkError, ClariResponseError } from "../../client/errors.js";
 import { redactSecrets } from "../../security/redact.js";
-import { ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "../../exports/index.js";
+import { BudgetExhaustedError, ExportJobError, NotQueuedError, UnconfirmedQueueError, type NextStep } from "../../exports/index.js";
 
 /** Errors a tool raises for input the schema could not catch (e.g. a path outside a folder). */
 export class ToolInputError extends Error {
@@ -62,7 +62,7 @@ export function describeError(error: unknown, toolName: string, known: Known = {
   let text: string;
   if (error instanceof ExportJobError) {
     text = `${error.message} ${NEXT_STEP[error.next](error.jobId)}`;
-  } else if (error instanceof UnconfirmedQueueError || error instanceof NotQueuedError || error instanceof ToolInputError) {
+  } else if (error instanceof UnconfirmedQueueError || error instanceof NotQueuedError || error instanceof BudgetExhaustedError || error instanceof ToolInputError) {
     text = error.message;
   } else if (error instanceof ClariApiError) {
     const advice = adviceFor(error, known);

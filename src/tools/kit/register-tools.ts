@@ -10,6 +10,8 @@
 import { type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { CallContext, Deps } from "../../deps.js";
+import { budgetFor } from "../../config/budgets.js";
+import { recordCall } from "./audit-call.js";
 import { runTool, type ToolDefinition } from "./define-tool.js";
 import { toolListing } from "./listing.js";
 import { listingFor, scopeChallenge, scopesByName } from "./scope-gate.js";
@@ -28,13 +30,19 @@ function schemasOf(tool: ToolDefinition): { input: z.ZodObject; output: z.ZodObj
   return schemas;
 }
 
-/** Our CallContext from the SDK's per-request context. */
-function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext {
+/** Our CallContext from the SDK's per-request context: who calls, with what permissions and export budget. */
+function callContext(ctx: ServerContext, isClosing: () => boolean, deps: Deps): CallContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
-  const caller = ctx.http?.authInfo?.clientId;
+  const authInfo = ctx.http?.authInfo;
+  const caller = authInfo?.clientId;
+  const email = typeof authInfo?.extra?.email === "string" ? authInfo.extra.email : undefined;
+  const budget = budgetFor(deps.config.exportBudgets, { caller, email, permissions: authInfo?.scopes });
   return {
     signal: ctx.mcpReq.signal,
     ...(caller ? { caller } : {}),
+    ...(authInfo ? { permissions: authInfo.scopes } : {}),
+    ...(budget ? { budget } : {}),
+    usage: { exportsQueued: 0 },
     isClosing,
     progress: async ({ progress, total, message }) => {
       if (progressToken === undefined) return;
@@ -43,6 +51,20 @@ function callContext(ctx: ServerContext, isClosing: () => boolean): CallContext 
         .catch(() => undefined); // a client that went away must not fail the tool
     },
   };
+}
+
+/** answerCall, then the call's row in the audit trail (which never fails the call). */
+async function answerAndRecord(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext, startTask: TaskStarter | undefined): Promise<CallToolResult> {
+  const startedAt = Date.now();
+  const record = { tool: tool.name, args, authInfo: ctx.http?.authInfo, startedAt };
+  try {
+    const result = await answerCall(tool, args, deps, ctx, call, startTask);
+    await recordCall(deps.audit, deps.logger, { ...record, result, exportsQueued: call.usage?.exportsQueued ?? 0 });
+    return result;
+  } catch (error) {
+    await recordCall(deps.audit, deps.logger, { ...record, result: undefined, thrown: error, exportsQueued: call.usage?.exportsQueued ?? 0 });
+    throw error;
+  }
 }
 
 /** What a tools/call answers: the tool's result, or for a job tool and a Tasks client, maybe a task. */
@@ -68,7 +90,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
     const registered = server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations, scopeChallenge: scopeChallenge(scopes.get(tool.name)!, deps.config) },
-      (args: unknown, ctx: ServerContext) => answerCall(tool, args, deps, ctx, callContext(ctx, isClosing), startTask),
+      (args: unknown, ctx: ServerContext) => answerAndRecord(tool, args, deps, ctx, callContext(ctx, isClosing, deps), startTask),
     );
     // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
     registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;

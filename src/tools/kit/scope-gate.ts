@@ -9,6 +9,7 @@ import type { AuthInfo, McpServer, ScopeChallengeHandler, Tool } from "@modelcon
 import type { Config } from "../../config.js";
 import { allows, requiredScope, SCOPES, type Scope } from "../../config/scopes.js";
 import type { ToolDefinition } from "./define-tool.js";
+import { ADMIN_RESOURCES } from "../../resources/uris.js";
 
 /** The scope challenge for something needing `scope`: the IdP's name for it, which a client asks for to step up. */
 export function scopeChallenge(scope: Scope, config: Pick<Config, "oauth">): ScopeChallengeHandler {
@@ -33,11 +34,13 @@ export function scopesByName(tools: readonly ToolDefinition[]): Map<string, Scop
 
 /**
  * Makes every resource registered on `server` from now on need read (resources name and hold
- * exports), by adding the scope challenge to each registration's config, so the resource files
- * stay as they are.
+ * exports), or admin for the audit trail (ADMIN_RESOURCES), by adding the scope challenge to each
+ * registration's config, so the resource files stay as they are.
  */
 export function resourcesNeedRead(server: McpServer, config: Pick<Config, "oauth">): void {
-  const challenge = scopeChallenge("read", config);
+  const read = scopeChallenge("read", config);
+  const admin = scopeChallenge("admin", config);
   const register = server.registerResource.bind(server) as (...args: unknown[]) => unknown;
-  server.registerResource = ((name: string, uri: unknown, metadata: Record<string, unknown>, read: unknown) => register(name, uri, { scopeChallenge: challenge, ...metadata }, read)) as McpServer["registerResource"];
+  server.registerResource = ((name: string, uri: unknown, metadata: Record<string, unknown>, callback: unknown) =>
+    register(name, uri, { scopeChallenge: ADMIN_RESOURCES.has(name) ? admin : read, ...metadata }, callback)) as McpServer["registerResource"];
 }

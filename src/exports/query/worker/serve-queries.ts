@@ -9,6 +9,7 @@ import { prepareReadOnly } from "../lockdown.js";
 import { openReader } from "../reader/open-reader.js";
 import { checkFunctions } from "../reader/function-check.js";
 import { runBounded } from "../reader/run-bounded.js";
+import { createCallsTable } from "./calls-table.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
 interface Generation {
@@ -73,6 +74,8 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     try {
       con = await generation.instance.connect();
       running.set(message.id, con);
+      // Before the caller's SQL: the audit rows this caller may see, on this connection only.
+      if (message.calls) await createCallsTable(con, message.calls);
       const checked = con;
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql, () => checkFunctions(checked, message.sql)) : await con.prepare(message.sql);
       try {
