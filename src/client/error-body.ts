@@ -7,7 +7,7 @@
  * `{error}` for bad credentials. It classifies and explains in Clari's terms; the tools layer
  * words the advice for an assistant (src/tools/kit/describe-error.ts).
  */
-import { redactFields } from "../security/redact.js";
+import { redactFields } from "../security/redact-deep.js";
 import { ClariApiError, type ErrorFamily } from "./errors.js";
 import { IngestJobResponse, type IngestJob } from "./schemas.js";
 

@@ -9,7 +9,7 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { JSONParser } from "@streamparser/json";
 import { z } from "zod";
-import { redactDeep } from "../security/redact.js";
+import { redactDeep } from "../security/redact-deep.js";
 
 export const exportKinds = ["forecast", "audit", "activity"] as const;
 export type ExportKind = (typeof exportKinds)[number];

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { redactDeep } from "../security/redact.js";
+import { redactDeep } from "../security/redact-deep.js";
 import type { StoreLock } from "./lock.js";
 
 /** MCP Tasks' statuses. */

@@ -9,7 +9,8 @@ import { buffer } from "node:stream/consumers";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createRedactingTransform } from "../../src/security/redact-stream.js";
-import { redactDeep, redactionStages, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/security/redact.js";
+import { redactionStages, redactSecrets, registerSecret, resetSecrets, secretVariants } from "../../src/security/redact.js";
+import { redactDeep } from "../../src/security/redact-deep.js";
 
 const KEY = "Zq8/vL2+xW9mN4pR7tY1uA3sD6fG0hJ=";
 const PARTNER = "partner-Key_77 \"quoted\" é";

@@ -17,7 +17,8 @@ import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { errorFromResponse } from "../../src/client/error-body.js";
 import { createRedactingTransform } from "../../src/security/redact-stream.js";
-import { redactDeep, redactSecrets, registerSecret, resetSecrets } from "../../src/security/redact.js";
+import { redactSecrets, registerSecret, resetSecrets } from "../../src/security/redact.js";
+import { redactDeep } from "../../src/security/redact-deep.js";
 import { composeForm, findAnyLeaks, htmlEscapeSome, jsonEscapeSome, percentSome, slipIgnorables, type Base, type Layer, type Pick } from "../helpers/key-encodings.js";
 
 const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i));

@@ -7,7 +7,7 @@
  */
 import { Transform, type Readable } from "node:stream";
 import { ClariResponseError } from "../../client/errors.js";
-import { redactDeep } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import { createRedactingTransform } from "../../security/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
 import type { ExportDeps } from "../context.js";

@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import pRetry from "p-retry";
 import { z } from "zod";
-import { redactDeep } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import { exportKinds } from "../../state/index-file.js";
 import type { StoreLock } from "../../state/lock.js";
 import { DAMAGED, type BudgetSpend, type BudgetStorage, type RecordStorage } from "../../state/backend.js";

@@ -5,7 +5,7 @@
  * small file (0600) or database row, scrubbed of secrets before it is written, bounded in count and in age.
  */
 import path from "node:path";
-import { redactDeep } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import type { AuditPage, Opportunity } from "../../client/schemas.js";
 import type { ObservationKind as Kind, ObservationStorage, Observed } from "../../state/backend.js";
 import { folderObservations } from "../../state/folder.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redactDeep } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import type { Opportunity } from "../../client/schemas.js";
 import { isoDateInput } from "../kit/common-inputs.js";
 import { ToolInputError } from "../kit/describe-error.js";

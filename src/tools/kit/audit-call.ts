@@ -9,7 +9,8 @@ import type { AuthInfo, CallToolResult } from "@modelcontextprotocol/server";
 import type { Logger } from "../../logger.js";
 import { auditId } from "../../state/audit-trail.js";
 import type { AuditRow, AuditStorage } from "../../state/backend.js";
-import { redactDeep, redactSecrets } from "../../security/redact.js";
+import { redactSecrets } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 
 /** The arguments kept per row (an ingest call's inline dataset can be megabytes). */
 export const ARGS_CHARS = 4096;

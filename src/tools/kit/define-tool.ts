@@ -7,7 +7,8 @@ import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontex
 import { z } from "zod";
 import type { Toolset } from "../../config.js";
 import type { CallContext, Deps } from "../../deps.js";
-import { redactDeep, redactSecrets } from "../../security/redact.js";
+import { redactSecrets } from "../../security/redact.js";
+import { redactDeep } from "../../security/redact-deep.js";
 import { knownForecastTabs } from "../../exports/index.js";
 import { describeError } from "./describe-error.js";
 import { timeContext, timeContextLine, type TimeContext } from "./time-context.js";
