@@ -14,7 +14,7 @@ const CONFIGS = [
     args: [CLI, "--cache-dir", path.join(TMP, "cache-catalogue")],
     env: cleanEnv({ CLARI_API_KEY: "bench-not-a-real-key" }),
   },
-  { key: "all", label: "all toolsets (--sandbox, partner key)", args: [CLI, "--sandbox"], env: cleanEnv() },
+  { key: "all", label: "all toolsets (--sandbox, partner key)", args: [CLI, "--sandbox", "--cache-dir", path.join(TMP, "cache-catalogue")], env: cleanEnv() },
 ];
 
 const TOKEN_BUDGET = 6000;

@@ -10,7 +10,7 @@ import { BENCH_DIR, CLI, TMP, cleanEnv, connectStdio, figure, log, median, nowMs
 
 const VARIANTS = [
   { key: "baseline", label: "bare SDK server, 1 tool", args: [path.join(BENCH_DIR, "baseline-server.mjs")], env: cleanEnv() },
-  { key: "sandbox", label: "clari-mcp --sandbox", args: [CLI, "--sandbox"], env: cleanEnv() },
+  { key: "sandbox", label: "clari-mcp --sandbox", args: [CLI, "--sandbox", "--cache-dir", path.join(TMP, "cache-cold-start-sandbox")], env: cleanEnv() },
   {
     key: "keyed",
     label: "clari-mcp (CLARI_API_KEY set, no sandbox)",

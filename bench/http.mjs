@@ -149,7 +149,7 @@ async function ownSandbox(rateLimitPerSecond) {
 
 export async function run({ clients = sized(50, 3), calls = sized(20, 3), runs = sized(3, 1) } = {}) {
   const options = { clients, calls };
-  const builtIn = await scenario("--sandbox (its sandbox allows 100 req/s)", await startHttpBinary(["--sandbox"]), { ...options, op: "tool" }, runs);
+  const builtIn = await scenario("--sandbox (its sandbox allows 100 req/s)", await startHttpBinary(["--sandbox", "--cache-dir", path.join(TMP, "cache-http-sandbox")]), { ...options, op: "tool" }, runs);
 
   // The same load against Clari's 100 req/s limit in a separate process (`clari-mcp sandbox`,
   // default limits), whose request log shows every status it answered, 429s included.

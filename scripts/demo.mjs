@@ -16,11 +16,12 @@ const textOf = (result) => result.content.filter((c) => c.type === "text").map((
 const indent = (s) => s.split("\n").map((line) => `   ${line}`).join("\n");
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLARI_")));
-const transport = new StdioClientTransport({ command: process.execPath, args: [cli, "--sandbox", "--sandbox-job-ms", "4000"], env, stderr: "ignore" });
+const transport = new StdioClientTransport({ command: process.execPath, args: [cli, "--sandbox", "--no-cache", "--sandbox-job-ms", "4000"], env, stderr: "ignore" });
 const client = new Client({ name: "clari-mcp-demo", version: "1.0.0" });
 
 console.log(bold("clari-mcp demo: a forecast question answered over MCP, against the simulated Clari"));
-console.log(dim(`server: node ${cli} --sandbox   (no API key; every call below is real MCP over stdio)`));
+// --no-cache: every run tells the same story (a new export, then the same one from the store), and leaves nothing in the cache folder.
+console.log(dim(`server: node ${cli} --sandbox --no-cache   (no API key; every call below is real MCP over stdio)`));
 const started = Date.now();
 await client.connect(transport);
 

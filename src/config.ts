@@ -8,6 +8,9 @@ import { parseArgs } from "node:util";
 import { loadBearerTokens, TokenConfigError, type NamedToken } from "./config/bearer-tokens.js";
 import { BudgetConfigError, loadBudgetSettings, type BudgetSettings } from "./config/budgets.js";
 import { loadOAuthSettings, OAuthConfigError, scopesFileJson, type OAuthSettings } from "./config/oauth.js";
+import { hasStrayAt, redactStateUrl } from "./config/state-url.js";
+
+export { redactStateUrl, stateUrlPasswords } from "./config/state-url.js";
 
 export const TOOLSETS = ["forecast", "jobs", "audit", "activity", "opportunity", "admin", "ingest"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -67,6 +70,8 @@ export interface Config {
   queryTimeoutSeconds: number;
   /** clari_query: DuckDB's memory_limit (the stored data it holds and every query's work). */
   queryMemoryMb: number;
+  /** Forecast Tab ids the org has (--forecast-tabs): Clari has no API that lists them. */
+  forecastTabs: string[];
   /** Exports each caller may queue per day, week or month (--export-budget and the mapping file's overrides). */
   exportBudgets: BudgetSettings;
   /** How long the audit trail of tool calls is kept. */
@@ -122,6 +127,8 @@ Options:
   --download-timeout-seconds N  overall deadline of one download (default 300)
   --max-store-mb N          export store size cap; least recently used go first (default 2048)
   --ingest-dir DIR          folder clari_ingest_bulk may read files from
+  --forecast-tabs a,b       the org's Forecast Tab ids (from their Clari URLs), listed to the
+                            assistant with the tabs seen in exports and the audit log
   --query-timeout-seconds N clari_query's time limit per query (default 10)
   --query-memory-mb N       clari_query's memory cap, data included (default 1024)
   --log-level L             error|warn|info|debug (default info)
@@ -133,7 +140,7 @@ Environment: CLARI_API_KEY, CLARI_PARTNER_KEY, CLARI_BASE_URL, CLARI_INGEST_BASE
 CLARI_MCP_HTTP_TOKEN, CLARI_MCP_HTTP_TOKENS, CLARI_MCP_OAUTH_ISSUER, CLARI_MCP_PUBLIC_URL, CLARI_MCP_OAUTH_AUDIENCE,
 CLARI_MCP_OAUTH_INTROSPECTION_CLIENT, CLARI_MCP_OAUTH_SCOPES_FILE, CLARI_MCP_CACHE_DIR, CLARI_MCP_STATE_URL, CLARI_MCP_LOG_LEVEL, CLARI_MCP_INGEST_DIR,
 CLARI_MCP_MAX_DOWNLOAD_MB, CLARI_MCP_DOWNLOAD_TIMEOUT_SECONDS, CLARI_MCP_MAX_STORE_MB,
-CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_EXPORT_BUDGET, CLARI_MCP_AUDIT_DAYS.`;
+CLARI_MCP_QUERY_TIMEOUT_SECONDS, CLARI_MCP_QUERY_MEMORY_MB, CLARI_MCP_EXPORT_BUDGET, CLARI_MCP_AUDIT_DAYS, CLARI_MCP_FORECAST_TABS.`;
 
 export function helpText(): string {
   return HELP;
@@ -163,6 +170,16 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
   return n;
+}
+
+/** The same shape as a forecastId tool input (src/client/ids.ts), which this layer may not import. */
+const FORECAST_TAB_ID = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function forecastTabs(value: string | undefined): string[] {
+  const tabs = [...new Set(list(value))];
+  const bad = tabs.filter((t) => !FORECAST_TAB_ID.test(t));
+  if (bad.length) throw new ConfigError(`--forecast-tabs: ${bad.map((t) => JSON.stringify(t.slice(0, 40))).join(", ")} is not a Forecast Tab id (letters, digits, '_', '-' or '.', as in the tab's Clari URL).`);
+  return tabs;
 }
 
 export function isLoopback(host: string): boolean {
@@ -218,6 +235,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
       "sandbox-users": { type: "string" },
       "query-timeout-seconds": { type: "string" },
       "query-memory-mb": { type: "string" },
+      "forecast-tabs": { type: "string" },
       "export-budget": { type: "string" },
       "audit-days": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -308,6 +326,7 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     sandboxUsers: integer("--sandbox-users", values["sandbox-users"], 40, 5, 100_000),
     queryTimeoutSeconds: integer("--query-timeout-seconds", values["query-timeout-seconds"] ?? env.CLARI_MCP_QUERY_TIMEOUT_SECONDS, 10, 1, 600),
     queryMemoryMb: integer("--query-memory-mb", values["query-memory-mb"] ?? env.CLARI_MCP_QUERY_MEMORY_MB, 1024, 128, 1024 * 1024),
+    forecastTabs: forecastTabs(values["forecast-tabs"] ?? env.CLARI_MCP_FORECAST_TABS),
     exportBudgets,
     auditDays: integer("--audit-days", values["audit-days"] ?? env.CLARI_MCP_AUDIT_DAYS, 90, 1, 3650),
   };
@@ -331,56 +350,6 @@ export function loadConfig(argv: string[], rawEnv: NodeJS.ProcessEnv = process.e
     if (oauth && transport !== "http") throw new ConfigError("--oauth-issuer is for the HTTP transport (--transport http); over stdio the client starts the server and no sign-in is needed.");
   }
   return config;
-}
-
-/**
- * True when an "@" comes after the URL's authority (which ends at the first "/", "?" or "#" after
- * "//"): the user or password holds a character that should have been percent-encoded, so a URL
- * parser would take part of the password for the host, path or fragment.
- */
-function hasStrayAt(url: string): boolean {
-  const start = url.indexOf("//");
-  if (start < 0) return false;
-  const rest = url.slice(start + 2);
-  const end = rest.search(/[/?#]/);
-  return end >= 0 && rest.slice(end).includes("@");
-}
-
-const schemeOf = (url: string): string => /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(not a URL)";
-
-/**
- * The state URL as it may be shown: its password (and any password-like query parameter) hidden.
- * A URL that does not parse, or whose password a parser would split (an unencoded "@", "/", "?" or
- * "#"), shows its scheme only: any other part may hold some of the password.
- */
-export function redactStateUrl(url: string): string {
-  if (hasStrayAt(url) || !url.includes("//")) return `${schemeOf(url)}//***`;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    for (const name of [...parsed.searchParams.keys()]) if (/pass|secret|key|token/i.test(name)) parsed.searchParams.set(name, "***");
-    return parsed.toString().replace(/%2A%2A%2A/g, "***");
-  } catch {
-    return `${schemeOf(url)}//***`;
-  }
-}
-
-/** The state URL's password as a secret to scrub, decoded and as written (undefined when it has none). */
-export function stateUrlPasswords(url: string | undefined): string[] {
-  if (!url || hasStrayAt(url) || !url.includes("//")) return [];
-  try {
-    const raw = new URL(url).password;
-    if (!raw) return [];
-    let decoded = raw;
-    try {
-      decoded = decodeURIComponent(raw);
-    } catch {
-      // A stray "%" (not an escape) stays as written.
-    }
-    return [...new Set([decoded, raw])];
-  } catch {
-    return [];
-  }
 }
 
 const ENCODE_ADVICE = 'percent-encode the user and password (@ as %40, / as %2F, ? as %3F, # as %23, : as %3A, % as %25), e.g. postgres://user:p%40ss%2Fword@host:5432/database';

@@ -9,6 +9,7 @@ import { ClariClient, type ClariClientOptions } from "./client/clari-client.js";
 import { registerSecret } from "./security/redact.js";
 import { stateUrlPasswords, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { SANDBOX_DATA_VERSION, SANDBOX_FORECAST_TABS, SANDBOX_SEED } from "./sandbox/identity.js";
 import type { Sandbox } from "./sandbox/index.js";
 import type { AuditStorage, StateBackend } from "./state/backend.js";
 import { memoryAudit } from "./state/audit-trail.js";
@@ -53,9 +54,19 @@ const BUDGET_KEPT_MS = 35 * DAY_MS;
 export function credentialFolder(baseUrl: string, apiKey: string | undefined): string {
   return createHash("sha256").update(`${baseUrl}\n${apiKey ?? ""}`).digest("hex").slice(0, 16);
 }
+
+/**
+ * The --sandbox store's folder: its seed, org size and data version, never its port (a new one at
+ * every start), so a restart finds its exports again and another org size or data version is apart.
+ */
+export function sandboxFolder(users: number): string {
+  return credentialFolder(`clari-sandbox:seed=${SANDBOX_SEED};users=${users};data=${SANDBOX_DATA_VERSION}`, SANDBOX_API_KEY);
+}
 export const SANDBOX_PARTNER_KEY = "sandbox-partner";
 
-export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+export async function createRuntime(given: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  // The sandbox's tabs are known as an admin would list a real org's with --forecast-tabs.
+  const config: Config = given.sandbox && given.forecastTabs.length === 0 ? { ...given, forecastTabs: [...SANDBOX_FORECAST_TABS] } : given;
   registerSecret(config.apiKey);
   registerSecret(config.partnerKey);
   for (const { token } of config.httpTokens) registerSecret(token);
@@ -66,7 +77,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   let sandbox: Promise<Sandbox> | undefined;
   const startSandboxOnce = (): Promise<Sandbox> =>
     (sandbox ??= import("./sandbox/index.js").then(async ({ startSandbox }) => {
-      const started = await startSandbox({ jobDurationMs: config.sandboxJobMs, users: config.sandboxUsers, apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY });
+      const started = await startSandbox({ seed: SANDBOX_SEED, jobDurationMs: config.sandboxJobMs, users: config.sandboxUsers, apiKey: SANDBOX_API_KEY, partnerKey: SANDBOX_PARTNER_KEY });
       logger.info(`sandbox mode: simulated Clari at ${started.url} (no credentials used)`);
       return started;
     }));
@@ -91,15 +102,14 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     onCall: ({ operation, status, ms }) => logger.debug(`${operation} -> ${status} in ${ms} ms`),
     ...options.client,
   });
-  // A sandbox's store is scratch data: keep it apart from (and never mixed with) a real org's.
   // Each credential (base URL + key) gets its own folder: exports and jobs of one org or user are
-  // never served to another.
+  // never served to another. The sandbox's is named after its data (sandboxFolder), apart from any real org's.
   // With --state the same separation holds inside the database: every row carries that hash.
-  const scope = credentialFolder(settings.v4BaseUrl, settings.apiKey);
+  const scope = config.sandbox ? sandboxFolder(config.sandboxUsers) : credentialFolder(settings.v4BaseUrl, settings.apiKey);
   const warn = (message: string): void => logger.warn(message);
   const backend = await openBackend(config, scope, warn);
-  if (backend && config.stateUrl) logger.info(`shared state in ${backend.description}`);
-  if (config.sandbox && config.stateUrl) logger.info("sandbox mode keeps its state in memory: --state is not used");
+  if (backend && config.stateUrl && !config.sandbox) logger.info(`shared state in ${backend.description}`);
+  if (config.sandbox && config.stateUrl) logger.info("sandbox mode keeps its store in the cache folder: --state is not used");
   let store: ExportStore;
   try {
     store = await ExportStore.on(backend, { maxBytes: config.maxStoreMb * 1024 * 1024, warn });
@@ -108,7 +118,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     await client.close();
     throw error;
   }
-  const journal = backend ? Journal.on(backend.journal, store.lock, warn, backend.budgets) : Journal.open(undefined, store.lock, warn);
+  // The in-process sandbox's jobs live and die with this process, so its journal (budgets with it) and
+  // task records do too: a restarted sandbox has no jobs, and a journal kept on disk would take its empty
+  // job list for jobs lost (or another --sandbox process's jobs for its own). Its exports stay stored.
+  const journal = backend && !config.sandbox ? Journal.on(backend.journal, store.lock, warn, backend.budgets) : Journal.open(undefined, store.lock, warn);
   const audit = backend ? backend.audit : memoryAudit();
   // Audit rows past --audit-days and budget counts of long-ended periods go at start and every 10 minutes, with expired exports.
   const purgeRecords = (): void => {
@@ -123,9 +136,10 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   purge.unref();
   const tables = new TableCache(store);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
-  const tasks = backend ? backend.tasks : memoryTasks();
+  const tasks = backend && !config.sandbox ? backend.tasks : memoryTasks();
   // The query tables are kept beside a folder store for the next run (memory mode and Postgres replicas keep none: a replica leaves its cache folder empty).
-  const keptQueryTables = backend && !config.stateUrl && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
+  const folderStore = backend !== undefined && (config.sandbox || !config.stateUrl);
+  const keptQueryTables = folderStore && config.cacheDir ? path.join(config.cacheDir, scope, "query") : undefined;
   const query = QueryEngine.fromConfig(config, { store, tables, observations, logger, folder: keptQueryTables, inProcess: options.queriesInProcess ?? false });
   const deps: Deps = { client, config, store, journal, observations, tables, query, tasks, logger, audit };
   return {
@@ -140,10 +154,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   };
 }
 
-/** Where state lives: Postgres with --state, else the credential's folder, else (--no-cache, the sandbox) memory. */
+/** Where state lives: Postgres with --state, else the credential's (or the sandbox's) folder, else (--no-cache) memory. */
 async function openBackend(config: Config, scope: string, warn: (message: string) => void): Promise<StateBackend | undefined> {
-  if (config.sandbox) return undefined;
-  if (config.stateUrl) {
+  if (config.stateUrl && !config.sandbox) {
     // node-postgres loads only when a database is used.
     const { openPostgresBackend } = await import("./state/postgres/open.js");
     return openPostgresBackend({ url: config.stateUrl, scope, warn });

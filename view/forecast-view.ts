@@ -6,6 +6,7 @@
  * table of the same numbers under every chart (the only rendering when a query result is not chartable).
  */
 import { App, PostMessageTransport, applyDocumentTheme, applyHostStyleVariables, type McpUiHostContext } from "@modelcontextprotocol/ext-apps";
+import { attainment, compactMoney, niceCeiling } from "./format.js";
 
 type Cell = string | number | boolean | null;
 interface Table {
@@ -21,6 +22,8 @@ interface Person {
 }
 interface Level {
   manager: { userId: string; name: string } | null;
+  /** The manager's own call and quota (their number, not the team's sum). */
+  own: { call: number | null; quota: number | null } | null;
   people: Person[];
 }
 
@@ -91,7 +94,17 @@ async function loadLevel(manager: { userId: string; name: string } | null): Prom
       `WHERE p.export_id = ${x} AND ${who} GROUP BY ALL ORDER BY p.name`,
   );
   const people = objects(table).map((r) => ({ userId: String(r.user_id), name: String(r.name ?? r.user_id), isRep: r.is_rep === true, call: num(r.call), quota: num(r.quota) }));
-  return { manager, people };
+  let own: Level["own"] = null;
+  if (manager) {
+    const mine = objects(
+      await query(
+        `SELECT max(value) FILTER (WHERE field = ${f}) AS call, max(value) FILTER (WHERE field = 'Quota') AS quota ` +
+          `FROM forecast WHERE export_id = ${x} AND user_id = ${sqlText(manager.userId)} AND is_latest_week`,
+      ),
+    )[0];
+    own = { call: num(mine?.call), quota: num(mine?.quota) };
+  }
+  return { manager, own, people };
 }
 
 async function loadWeeks(userId: string): Promise<Array<{ week: number; call: number | null; quota: number | null }>> {
@@ -127,8 +140,8 @@ function barChart(people: Person[], onPick: (p: Person) => void): SVGElement {
       const qx = labelW + (p.quota / max) * plotW;
       row.append(svg("line", { class: "quota", x1: qx, x2: qx, y1: y + 2, y2: y + rowH - 2, "data-field": "Quota", "data-value": p.quota, "aria-label": `Quota ${money(p.quota)}` }));
     }
-    const pct = p.call !== null && p.quota ? ` · ${Math.round((p.call / p.quota) * 100)}%` : "";
-    row.append(svg("text", { x: labelW + plotW + 8, y: y + rowH / 2 + 4, class: "muted" }, `${money(p.call)}${pct}`));
+    const pct = p.call !== null && p.quota ? ` · ${attainment(p.call / p.quota)}` : "";
+    row.append(svg("text", { x: labelW + plotW + 8, y: y + rowH / 2 + 4, class: "muted value" }, `${money(p.call)}${pct}`));
     row.addEventListener("click", () => onPick(p));
     row.addEventListener("keydown", (e) => {
       if ((e as KeyboardEvent).key === "Enter" || (e as KeyboardEvent).key === " ") onPick(p);
@@ -145,14 +158,14 @@ function lineChart(points: Array<{ x: number; values: Array<number | null> }>, s
   const left = 90;
   const bottom = 24;
   const all = points.flatMap((p) => p.values).filter((v): v is number => v !== null);
-  const max = Math.max(1, ...all);
+  const max = niceCeiling(Math.max(1, ...all));
   const xs = points.map((p) => p.x);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const px = (x: number): number => left + (x1 === x0 ? (width - left) / 2 : ((x - x0) / (x1 - x0)) * (width - left - 10));
   const py = (v: number): number => 6 + (1 - v / max) * (height - bottom - 6);
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `${series.join(", ")} by ${xLabel}` });
   chart.append(svg("line", { class: "axis", x1: left, x2: width, y1: height - bottom, y2: height - bottom }));
-  for (const v of [0, max / 2, max]) chart.append(svg("text", { x: left - 6, y: py(v) + 4, "text-anchor": "end", class: "muted" }, money(v)));
+  for (const v of [0, max / 2, max]) chart.append(svg("text", { x: left - 6, y: py(v) + 4, "text-anchor": "end", class: "muted tick", "data-value": v }, compactMoney(v, state.currency)));
   for (const p of points) chart.append(svg("text", { x: px(p.x), y: height - 6, "text-anchor": "middle", class: "muted" }, `${xLabel === "week" ? "W" : ""}${p.x}`));
   series.forEach((name, s) => {
     const pts = points.filter((p) => p.values[s] !== null && p.values[s] !== undefined);
@@ -169,6 +182,17 @@ function table(columns: string[], rows: Cell[][], numeric: boolean[], asMoney = 
   const head = el("tr", {}, ...columns.map((c, i) => el("th", numeric[i] ? { class: "num" } : {}, c)));
   const body = rows.map((r) => el("tr", {}, ...r.map((v, i) => el("td", numeric[i] ? { class: "num" } : {}, numeric[i] && typeof v === "number" ? (asMoney ? money(v) : plain(v)) : v === null ? "" : String(v)))));
   return el("table", {}, el("thead", {}, head), el("tbody", {}, ...body));
+}
+
+/** A leader's own call beside the sum of their direct reports' calls: the haircut (or lift) the leader applies. */
+function ownAgainstTeam(name: string, own: number | null, people: Person[]): HTMLElement {
+  const sum = people.reduce((s, p) => s + (p.call ?? 0), 0);
+  const share = own !== null && sum > 0 ? ` (${attainment(own / sum)} of it)` : "";
+  return el(
+    "p",
+    { class: "own", "data-own": own === null ? "" : String(own), "data-team-sum": String(sum), "data-field": state.field },
+    `${name}'s own ${state.field} ${money(own)} · the team's sum ${money(sum)}${share}. A leader's call is their own number: the levels are never added.`,
+  );
 }
 
 function legend(): HTMLElement {
@@ -211,6 +235,7 @@ async function showLevel(): Promise<void> {
     nav.append(" ", pick);
   }
   main.append(nav, legend());
+  if (manager && level.own) main.append(ownAgainstTeam(manager.name, level.own.call, level.people));
   if (level.people.length === 0) main.append(el("p", { class: "note" }, "No one reports to this person in this export."));
   else
     main.append(

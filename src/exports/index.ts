@@ -18,6 +18,7 @@ export { storedExport } from "./jobs/download.js";
 export { EXPORT_LIFETIME_MS, ExportStore, type ExportKind, type StoredExport } from "./store/store.js";
 export { Observations } from "./store/observations.js";
 export { TableCache } from "./table/table-cache.js";
+export { storedCount, type StoredFamily } from "./store/stored-counts.js";
 
 // Stored exports described and read.
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";
@@ -28,6 +29,10 @@ export type { ActivitySummary, AuditSummary, ExportSummary, ForecastSummary } fr
 
 // Reads that spend no quota, kept for questions.
 export { lookUpOpportunities, readAuditEvents, readCurrentForecast } from "./observed/observed-reads.js";
+export { lookUpTouchedOpportunities, MAX_TOUCHED, type Touched } from "./observed/touched-opportunities.js";
+
+// The Forecast Tabs known (setting, exports, audit log): Clari has no API that lists them.
+export { knownForecastTabs, type KnownTab } from "./tabs/known-tabs.js";
 
 // Questions over everything stored.
 export { DEFAULT_ROWS, MAX_ROWS, QueryEngine } from "./query/engine.js";

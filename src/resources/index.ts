@@ -6,6 +6,7 @@ import { registerAuditTrailResource } from "./audit-trail-resource.js";
 import { registerExportResources } from "./export-resources.js";
 import { registerLimitsResource } from "./limits-resource.js";
 import { registerSchemaResource } from "./schema-resource.js";
+import { registerTabsResource } from "./tabs-resource.js";
 import { registerViewResource } from "./view-resource.js";
 
 export function registerResources(server: McpServer, deps: Deps): void {
@@ -14,5 +15,6 @@ export function registerResources(server: McpServer, deps: Deps): void {
   registerAuditTrailResource(server, deps);
   registerLimitsResource(server, deps);
   registerSchemaResource(server);
+  registerTabsResource(server, deps);
   registerViewResource(server);
 }

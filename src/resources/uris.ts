@@ -9,6 +9,8 @@ export const FORECAST_LATEST_TEMPLATE = "clari://forecasts/{forecastId}/latest";
 export const AUDIT_EVENTS_URI = "clari://audit/events";
 export const AUDIT_PAGE_TEMPLATE = "clari://audit/events/page/{token}";
 export const LIMITS_URI = "clari://limits";
+/** The Forecast Tab ids known (setting, stored exports, audit log). */
+export const FORECAST_TABS_URI = "clari://forecast-tabs";
 /** The audit trail of tool calls (admin permission): the newest page, and further pages by an opaque token. */
 export const AUDIT_TRAIL_URI = "clari://audit-trail";
 export const AUDIT_TRAIL_PAGE_TEMPLATE = "clari://audit-trail/page/{token}";

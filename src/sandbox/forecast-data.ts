@@ -22,6 +22,7 @@ import {
   weeksSoFar,
   DAY_MS,
 } from "./calendar.js";
+import { ADJUSTED_FIELDS, CALL_FIELDS, type QuarterData, leaderCalls, repCalls } from "./forecast-calls.js";
 import { rngFor } from "./random.js";
 import { type SandboxUser, subtree } from "./users.js";
 
@@ -112,36 +113,6 @@ export interface ForecastSelection {
   types: DataType[];
   entries: CanonicalEntry[];
 }
-
-/** Call fields in order: commit <= most likely <= best case <= pipeline. */
-const CALL_FIELDS = 4;
-const ADJUSTED_FIELDS = 2; // commit and most likely
-/** When a user updates, Commit always moves; each other field moves with this chance (else carried). */
-const FIELD_MOVES = [1, 0.5, 0.3, 0.2];
-
-/** Everything about one tab and quarter, for every user and every week of the quarter. */
-interface QuarterData {
-  weeks: Week[];
-  quota: Float64Array; // per user
-  /** [user][week][field] call values, flattened. */
-  calls: Float64Array;
-  updated: Uint8Array; // [user][week]
-  /**
-   * When the week's update happens: whole seconds, Monday 00:20 - 06:00 UTC (calls are due Monday
-   * morning, so only the first hours of a week show calls not yet updated).
-   */
-  updatedOn: Float64Array; // [user][week]
-  adjusted: Uint8Array; // per user
-  adjustments: Float64Array; // [user][week][field<2]
-  /** When the manager adjusts: whole seconds, Monday 06:00 - 09:00 UTC, after any update that week. */
-  adjustedOn: Float64Array; // [user][week]
-  crmTotal: Float64Array; // [user][week][field]
-  crmClosed: Float64Array; // [user][week]
-}
-
-const cents = (x: number): number => Math.round(x * 100) / 100;
-/** A moment inside a week, `days` after its Monday, in whole seconds. */
-const inWeek = (week: Week, days: number): number => week.start + Math.floor((days * DAY_MS) / 1000) * 1000;
 
 export class ForecastModel {
   private readonly cache = new Map<string, QuarterData>();
@@ -336,72 +307,24 @@ export class ForecastModel {
     const adjCount = adjOrder.length === 0 ? 0 : Math.max(1, Math.round(repIdx.length * 0.15));
     for (let k = 0; k < adjCount && k < adjOrder.length; k++) adjusted[adjOrder[k] ?? 0] = 1;
 
-    const calls = new Float64Array(n * W * CALL_FIELDS);
-    const updatedOn = new Float64Array(n * W);
-    const adjustments = new Float64Array(n * W * ADJUSTED_FIELDS);
-    const adjustedOn = new Float64Array(n * W);
-    const crmTotal = new Float64Array(n * W * CALL_FIELDS);
-    const crmClosed = new Float64Array(n * W);
-
-    for (let i = 0; i < n; i++) {
-      const u = users[i] as SandboxUser;
-      const r = rngFor(seed, "calls", tabIdx, qi, i);
-      const Q = quota[i] ?? 0;
-      const attainment = r.range(0.6, 1.3);
-      const commitEnd = Q * attainment;
-      const mlEnd = commitEnd * r.range(1.05, 1.25);
-      const bestEnd = mlEnd * r.range(1.05, 1.3);
-      const pipeEnd = bestEnd * r.range(1.3, 2.2);
-      const churn = tab.churn && u.level === "REP" && r.chance(0.15) ? Q * r.range(0.4, 1.5) : 0;
-      const adjFactor = [r.range(0.75, 1.15), r.range(0.8, 1.2)];
-      const crmFactor = [r.range(0.85, 1.3), r.range(0.85, 1.3), r.range(0.85, 1.3), r.range(0.9, 1.2)];
-      const closedShare = r.range(0.7, 1.0);
-      let prev: number[] | null = null;
-
-      for (let w = 0; w < W; w++) {
-        const week = weeks[w] as Week;
-        const uw = i * W + w;
-        const p = (w + 1) / W;
-        const rw = rngFor(seed, "week", tabIdx, qi, i, w);
-        let vals: number[];
-        if (updated[uw] === 0 && prev) {
-          vals = prev; // an un-updated call carries last week's numbers
-        } else {
-          const noise = rw.range(0.95, 1.05);
-          const fresh = [
-            commitEnd * (0.45 + 0.55 * p) * noise - churn,
-            mlEnd * (0.6 + 0.4 * p) * rw.range(0.96, 1.04) - churn,
-            bestEnd * (0.75 + 0.25 * p) * rw.range(0.97, 1.03) - churn,
-            pipeEnd * (1.3 - 0.3 * p) * rw.range(0.95, 1.05) - churn,
-          ].map(cents);
-          vals = [];
-          for (let f = 0; f < CALL_FIELDS; f++) {
-            // An update moves Commit (always) and some of the other fields; the rest are carried.
-            let v = prev && !rw.chance(FIELD_MOVES[f] ?? 1) ? (prev[f] ?? 0) : (fresh[f] ?? 0);
-            if (f === 0 && prev && v === prev[0]) v = cents(v + 1);
-            vals.push(f === 0 ? v : Math.max(v, vals[f - 1] ?? v)); // commit <= most likely <= best <= pipeline
-          }
-        }
-        prev = vals;
-        for (let f = 0; f < CALL_FIELDS; f++) {
-          const v = vals[f] ?? 0;
-          calls[uw * CALL_FIELDS + f] = v;
-          crmTotal[uw * CALL_FIELDS + f] = cents(Math.max(0, v + churn) * (crmFactor[f] ?? 1));
-        }
-        updatedOn[uw] = inWeek(week, rw.range(0.014, 0.25));
-        crmClosed[uw] = cents(Q * attainment * closedShare * Math.pow(p, 1.6));
-        if (adjusted[i] === 1) {
-          // The manager re-adjusts every week, from the rep's call as it stands after any update.
-          for (let f = 0; f < ADJUSTED_FIELDS; f++) {
-            const k = uw * ADJUSTED_FIELDS + f;
-            let a = cents((vals[f] ?? 0) * (adjFactor[f] ?? 1) * rw.range(0.97, 1.03));
-            if (w > 0 && a === adjustments[k - ADJUSTED_FIELDS]) a = cents(a + 1);
-            adjustments[k] = a;
-          }
-          adjustedOn[uw] = inWeek(week, rw.range(0.25, 0.375));
-        }
-      }
+    const data: QuarterData = {
+      weeks,
+      quota,
+      updated,
+      adjusted,
+      calls: new Float64Array(n * W * CALL_FIELDS),
+      updatedOn: new Float64Array(n * W),
+      adjustments: new Float64Array(n * W * ADJUSTED_FIELDS),
+      adjustedOn: new Float64Array(n * W),
+      crmTotal: new Float64Array(n * W * CALL_FIELDS),
+      crmClosed: new Float64Array(n * W),
+    };
+    // Reports before their leader (org order puts parents first): a leader's call follows the team's.
+    const ctx = { seed, tabIdx, qi, churn: tab.churn, users, data };
+    for (let i = n - 1; i >= 0; i--) {
+      if ((users[i] as SandboxUser).reports.length === 0) repCalls(ctx, i);
+      else leaderCalls(ctx, i);
     }
-    return { weeks, quota, calls, updated, updatedOn, adjusted, adjustments, adjustedOn, crmTotal, crmClosed };
+    return data;
   }
 }

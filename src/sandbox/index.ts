@@ -120,7 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     opts,
     now,
     org,
-    jobs: new JobStore(opts.seed, { monthlyQuota: opts.monthlyQuota, concurrentLimit: opts.concurrentLimit }),
+    jobs: new JobStore(opts.seed, { monthlyQuota: opts.monthlyQuota, concurrentLimit: opts.concurrentLimit }, now()),
     ingest: new IngestStore(opts.seed),
     faults: mergeFaults(DEFAULT_FAULTS, options.faults),
     ids: new Rng(hashKey(opts.seed, "response-ids")),

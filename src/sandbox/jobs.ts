@@ -87,11 +87,16 @@ export class JobStore {
   private readonly ids: IdSequence;
   private seq = 0;
 
+  /**
+   * `startedAt` (the clock when the sandbox started) salts the ids: a restarted sandbox never hands
+   * out a jobId of an earlier run, which a client may still hold in its store.
+   */
   constructor(
     seed: number,
     private readonly limitsConfig: { monthlyQuota: number; concurrentLimit: number },
+    startedAt = 0,
   ) {
-    this.ids = new IdSequence(seed, "export-job");
+    this.ids = new IdSequence(seed, `export-job@${startedAt}`);
   }
 
   get size(): number {

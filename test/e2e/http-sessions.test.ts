@@ -26,7 +26,7 @@ interface Served {
 
 /** The binary on an ephemeral loopback port; the URL is the one it announces on stderr. */
 async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, "--sandbox", "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
+  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
   children.push(child);
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -64,7 +64,7 @@ describe("named bearer tokens over HTTP", () => {
   }, 60_000);
 
   it("/healthz answers 200 without a token (status and version only), the session count only to a valid token, 403 to a forged Host", async () => {
-    const server = await startHttpServer(["--sandbox", "--http-token", DESKTOP]);
+    const server = await startHttpServer(["--sandbox", "--no-cache", "--http-token", DESKTOP]);
     closers.push(() => server.close());
     const health = server.url.replace(/\/mcp$/, "/healthz");
     for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: `Bearer ${DESKTOP}x` }] as Array<Record<string, string>>) {

@@ -15,7 +15,7 @@ afterAll(() => {
 
 /** Start the binary on an ephemeral port and read the URL it announces on stderr. */
 async function startServer(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, "--sandbox", "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
+  const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--port", "0", ...args], { env: cleanEnv(env) });
   children.push(child);
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
@@ -75,7 +75,7 @@ describe("HTTP transport", () => {
   });
 
   it("refuses to bind a non-loopback address without a token", async () => {
-    const child = spawn(process.execPath, [CLI, "--sandbox", "--transport", "http", "--host", "0.0.0.0", "--port", "0"], { env: cleanEnv() });
+    const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--transport", "http", "--host", "0.0.0.0", "--port", "0"], { env: cleanEnv() });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -40,7 +40,7 @@ describe("npm package", () => {
     expect(dist.filter((f) => f.startsWith("dist/chunks/")).length).toBeGreaterThan(0);
     const bin = path.join(work.dir, "node_modules", ".bin", "clari-mcp");
     const client = new Client({ name: "pack-check", version: "1.0.0" });
-    await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox"], env: cleanEnv(), stderr: "ignore" }));
+    await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox", "--no-cache"], env: cleanEnv(), stderr: "ignore" }));
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain("clari_export_forecast");
     // clari_query's engine: DuckDB's binding comes as an npm platform package, and the .mcpb

@@ -14,7 +14,7 @@ describe("clari-mcp --sandbox over stdio", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--sandbox-job-ms", "500"], env: cleanEnv(), stderr: "pipe" });
+    transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--no-cache", "--sandbox-job-ms", "500"], env: cleanEnv(), stderr: "pipe" });
     transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     client = new Client({ name: "e2e", version: "1.0.0" });
     await client.connect(transport);
@@ -56,7 +56,7 @@ describe("stdout discipline and start-up errors", () => {
   });
 
   it("writes only JSON-RPC to stdout", async () => {
-    const child = spawn(process.execPath, [CLI, "--sandbox", "--log-level", "debug"], { env: cleanEnv() });
+    const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--log-level", "debug"], { env: cleanEnv() });
     let stdout = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     const send = (msg: object) => child.stdin.write(`${JSON.stringify(msg)}\n`);

@@ -79,13 +79,15 @@ describe("summariseForecast", () => {
     const text = lines.join("\n");
     expect(text).toContain("Numbers below are for week 3 of 2026_Q4, starting 2026-10-12.");
     // Alice (user 0) in week 3: Commit 100000 - 7500.75, Quota 500000.
-    expect(text).toMatch(/Top of the hierarchy: CRO \(Alice Chen\), own calls: [^\n]*Commit \$92K/);
-    expect(text).toMatch(/Level 0 \(CRO, 1 person\): [^;]*Commit \$92K[^;]*Quota \$500K/);
+    // Money exactly as a person would quote it: cents only where there are any.
+    expect(text).toMatch(/Top of the hierarchy: CRO \(Alice Chen\), own calls: [^\n]*Commit \$92,499\.25/);
+    expect(text).toMatch(/Level 0 \(CRO, 1 person\): [^;]*Commit \$92,499\.25[^;]*Quota \$500,000;/);
     // Level 1: Bob and Carol, 200000 + 7500.75 and 300000 + 7500.75; level 2: Dan, Grace, Heidi.
-    expect(text).toMatch(/Level 1 \(VP Sales, 2 people\): [^;]*Commit \$515K/);
-    expect(text).toMatch(/Level 2 \(Manager \/ Sales Rep, 3 people\): [^;]*Commit \$1\.9M/);
+    expect(text).toMatch(/Level 1 \(VP Sales, 2 people\): [^;]*Commit \$515,001\.50/);
+    expect(text).toMatch(/Level 2 \(Manager \/ Sales Rep, 3 people\): [^;]*Commit \$1,892,499\.25/);
     expect(text).toMatch(/Level 3 \(Sales Rep, 2 people\)/);
-    expect(text).not.toContain("Commit $3.6M"); // summed over every level
+    expect(text).not.toMatch(/\$[\d.]+[MK]\b/); // never rounded to $0.1M or $1K
+    expect(text).not.toContain("Commit $3,615,001.50"); // summed over every level
   });
 
   it("warns when the export holds another time period than the one asked for", () => {

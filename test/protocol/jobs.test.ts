@@ -106,7 +106,7 @@ describe("clari_export_forecast", () => {
   it("a job Clari no longer knows is dropped from the journal and the request queues a new one", async () => {
     const h = await harness({ sandbox: { faults: { stuckJobs: true } } });
     const args = { forecastId: "net_bookings" };
-    const key = requestKey("forecast", { ...args, typesToExport: ["forecast", "quota", "forecast_updated"], includeHistorical: false, exportFormat: "JSON", schedule: "NONE" });
+    const key = requestKey("forecast", { ...args, typesToExport: ["forecast", "quota", "forecast_updated"], includeHistorical: true, exportFormat: "JSON", schedule: "NONE" });
     await h.deps.journal.put({ jobId: "ffffffffffffffffffffffff", kind: "forecast", requestKey: key, request: {}, state: "queued", intentAt: Date.now(), queuedAt: Date.now(), owner: SELF });
     const gone = await exportCall(h, { waitSeconds: 0 });
     expect(gone.isError).toBe(true);

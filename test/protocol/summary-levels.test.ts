@@ -4,7 +4,6 @@
  * not through the code that makes the summary.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shortMoney } from "../../src/exports/summary/forecast-summary-lines.js";
 import { startHarness, textOf, type Harness } from "../helpers/harness.js";
 
 interface RawTables {
@@ -96,7 +95,9 @@ describe("forecast export summary by hierarchy level", () => {
     expect(text).toContain(`Numbers below are for ${summary.dataWeek.text}.`);
     expect(summary.dataWeek.text).toMatch(new RegExp(`^week \\d+ of \\d{4}_Q\\d, starting ${frame.start}$`));
     const top = raw.users.find((u) => levels().get(u.userId) === 0)!;
-    const commit = (level?: number) => shortMoney(rawSum("Commit", "forecastValue", level), "$");
+    // Exact money, as a person would quote it (cents only when there are any), written here by hand.
+    const usd = (n: number) => `${n < 0 ? "-" : ""}$${new Intl.NumberFormat("en-US", { minimumFractionDigits: Math.round(Math.abs(n) * 100) % 100 ? 2 : 0, maximumFractionDigits: 2 }).format(Math.abs(n))}`;
+    const commit = (level?: number) => usd(rawSum("Commit", "forecastValue", level));
     expect(text).toContain(`Top of the hierarchy: CRO (${top.name}), own calls: Commit ${commit(0)}`);
     for (const l of summary.levels) {
       const people = `${l.people} ${l.people === 1 ? "person" : "people"}`;

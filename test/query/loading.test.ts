@@ -19,7 +19,7 @@ describe("loading", () => {
   });
 
   it("the built binary answers tools/list without loading DuckDB, and loads it on the first clari_query", async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--log-level", "debug"], env: cleanEnv(), stderr: "pipe" });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--no-cache", "--log-level", "debug"], env: cleanEnv(), stderr: "pipe" });
     let stderr = "";
     transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     client = new Client({ name: "cold-start", version: "1.0.0" });

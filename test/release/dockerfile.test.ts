@@ -51,6 +51,8 @@ beforeAll(async () => {
   env = { ...withoutNpmConfig(), PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ""}` };
   for (const key of Object.keys(env)) if (key.startsWith("CLARI_")) delete env[key];
   dir = await mkdtemp(path.join(tmpdir(), "clari-docker-"));
+  // The image keeps a --sandbox store in its own home; replayed here, it goes to the temporary folder.
+  env = { ...env, XDG_CACHE_HOME: path.join(dir, "xdg-cache") };
   for (const source of buildStageCopies()) {
     // As the build context sends them: .dockerignore leaves out every node_modules.
     await cp(path.join(root, source), path.join(dir, source), { recursive: true, filter: (from) => !from.split(path.sep).includes("node_modules") });

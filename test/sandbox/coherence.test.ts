@@ -231,6 +231,41 @@ describe.each(SCENARIOS)("sandbox coherence: $name", ({ seed, now }) => {
     expect(events.filter((e: Json) => e.event === "forecast.adjusted").length).toBeGreaterThan(5);
   });
 
+  it("a leader's own call is 85-110% of their direct reports' sum once the week's updates are in; Most Likely lies strictly between Commit and Best Case", () => {
+    const FIELDS = ["Commit", "Most Likely", "Best Case", "Pipeline"];
+    const reports = new Map<string, string[]>();
+    for (const [userId, u] of w.users) if (u.manager) reports.set(u.manager, [...(reports.get(u.manager) ?? []), userId]);
+    const ratios: number[] = [];
+    for (const forecastId of TABS) {
+      for (const timePeriod of quartersAround(w.now)) {
+        const cell = (userId: string, field: string, i: number) => w.series.get(`${forecastId}|${timePeriod}|${userId}|${field}`)?.[i];
+        const weeks = w.series.get(`${forecastId}|${timePeriod}|${[...w.users.keys()][0]}|Commit`) ?? [];
+        weeks.forEach((week, i) => {
+          for (const userId of w.users.keys()) {
+            const [c, ml, bc, p] = FIELDS.map((f) => cell(userId, f, i)?.forecastValue as number);
+            expect(c! < ml! && ml! < bc! && bc! < p!, `${forecastId} ${timePeriod} ${userId} week ${i + 1}: ${[c, ml, bc, p]}`).toBe(true);
+          }
+          // Monday's updates are all in by 06:00 UTC; before then a leader may still show last week's call.
+          if (week.weekStart + 6 * 3_600_000 > w.now) return;
+          for (const [leader, team] of reports) {
+            for (const field of FIELDS) {
+              const sum = team.reduce((s, id) => s + (cell(id, field, i)?.forecastValue ?? 0), 0);
+              if (sum <= 0) continue; // a net tab's team may net out below zero: no share to speak of
+              const ratio = (cell(leader, field, i)?.forecastValue as number) / sum;
+              ratios.push(ratio);
+              expect(ratio, `${forecastId} ${timePeriod} ${leader} ${field} week ${i + 1}`).toBeGreaterThanOrEqual(0.85);
+              expect(ratio, `${forecastId} ${timePeriod} ${leader} ${field} week ${i + 1}`).toBeLessThanOrEqual(1.1);
+            }
+          }
+        });
+      }
+    }
+    expect(ratios.length).toBeGreaterThan(100);
+    // Leaders shade their team's number both ways, not by a fixed factor.
+    expect(Math.min(...ratios)).toBeLessThan(0.95);
+    expect(Math.max(...ratios)).toBeGreaterThan(1);
+  });
+
   it("actors resolve; impersonation follows the spec (actorId = the admin responsible, impersonatingActorId = the user acted for)", () => {
     const actors = new Map<string, Json>(w.audit.actors.map((a: Json) => [a.actorId, a]));
     expect(actors.size).toBe(w.audit.actors.length);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { quarterWeeks, resolvePeriod, weeksSoFar } from "../../src/sandbox/calendar.js";
+import { FORECAST_TABS } from "../../src/sandbox/forecast-data.js";
+import { SANDBOX_FORECAST_TABS } from "../../src/sandbox/identity.js";
 import { createOrg } from "../../src/sandbox/org.js";
 import { T0 } from "./helpers.js";
 
@@ -69,9 +71,9 @@ describe("seeded org", () => {
       byUser.set(e.userId, m);
     }
     for (const v of byUser.values()) {
-      expect(v.commit).toBeLessThanOrEqual(v.most_likely as number);
-      expect(v.most_likely).toBeLessThanOrEqual(v.best_case as number);
-      expect(v.best_case).toBeLessThanOrEqual(v.pipeline as number);
+      expect(v.commit).toBeLessThan(v.most_likely as number);
+      expect(v.most_likely).toBeLessThan(v.best_case as number);
+      expect(v.best_case).toBeLessThan(v.pipeline as number);
       expect(v.quota).toBeGreaterThan(0);
     }
     const mgr = org.users.find((u) => u.level === "MANAGER");
@@ -121,6 +123,10 @@ describe("seeded org", () => {
     expect(resolvePeriod(undefined, T0)).toMatchObject({ timePeriodId: "2026_Q4", fellBack: false });
     expect(weeksSoFar({ year: 2026, quarter: 4 }, T0)).toHaveLength(8);
     expect(quarterWeeks({ year: 2026, quarter: 1 })[0]?.startDate).toBe("2025-12-29");
+  });
+
+  it("names the same Forecast Tabs to the product (identity.ts) as its data has", () => {
+    expect(FORECAST_TABS.map((t) => t.forecastId)).toEqual(SANDBOX_FORECAST_TABS);
   });
 
   it("exposes opportunities, activities and audit actors", () => {

@@ -129,7 +129,7 @@ describe("regression: log lines cannot be forged", () => {
     const { tmpdir } = await import("node:os");
     const path = await import("node:path");
     const dir = await mkdtemp(path.join(tmpdir(), "clari-mcp-log-"));
-    const bin = await startStdioBinary(["--sandbox", "--sandbox-job-ms", "100", "--log-level", "debug", "--ingest-dir", dir, "--wait-seconds", "1"], {});
+    const bin = await startStdioBinary(["--sandbox", "--no-cache", "--sandbox-job-ms", "100", "--log-level", "debug", "--ingest-dir", dir, "--wait-seconds", "1"], {});
     try {
       await bin.tool("clari_ingest_bulk", { entity: "account", filePath: "a\rclari-mcp error: FORGED-CR\u2028clari-mcp error: FORGED-LS" });
       await bin.tool("clari_export_forecast", { forecastId: "net_bookings", scopeId: "x\rclari-mcp error: FORGED-SCOPE" });

@@ -36,11 +36,20 @@ describe("describeError advice", () => {
   });
 
   it("passes the client's hint through where no tool is involved", () => {
-    const unknownTab = exportError(400, "no_such_forecast_config", "no such forecast");
-    expect(advice(unknownTab)).toBe(unknownTab.hint);
-    expect(advice(unknownTab)).toMatch(/Forecast Tab/);
+    const notOptedIn = errorFromResponse({ status: 401, operation: "POST /export/forecast/{forecastId}", bodyText: JSON.stringify({ code: "no_optin", message: "not opted in" }) });
+    expect(advice(notOptedIn)).toBe(notOptedIn.hint);
+    expect(advice(notOptedIn)).toMatch(/opted in/);
     const badKey = errorFromResponse({ status: 401, operation: "GET /admin/limits", bodyText: JSON.stringify({ error: "Invalid authentication credentials" }) });
     expect(advice(badKey)).toMatch(/CLARI_API_KEY/);
+  });
+
+  it("Clari's own no_such_forecast_config names the tabs known here, or says none is known yet", () => {
+    const unknownTab = exportError(400, "no_such_forecast_config", "Forecast deal_owner does not exist in the ForecastTemplate.");
+    const known = /\nWhat to do: (.*)/.exec(describeError(unknownTab, "clari_export_forecast", { forecastTabs: ["net_bookings", "renewals"] }))?.[1];
+    expect(known).toBe("The forecastId is not a Forecast Tab of this org. Tabs known here: net_bookings, renewals (clari://forecast-tabs). Take the id from the Forecast Tab's URL in Clari if it is another.");
+    expect(advice(unknownTab)).toMatch(/no tab is known here yet/);
+    // Another error of the same call does not list tabs.
+    expect(describeError(exportError(400, "export_monthly_quota_reached", "refused"), "clari_export_forecast", { forecastTabs: ["net_bookings"] })).not.toMatch(/net_bookings/);
   });
 
   it("adds no advice to an error raised without a hint (its message already says what to do)", () => {

@@ -28,6 +28,7 @@ const BOUNDS: Record<Kind, { maxPerKind: number; maxAgeMs: number }> = {
 
 export class Observations {
   private readonly memory: Record<Kind, Observed<unknown>[]> = { audit: [], opportunities: [], forecast: [] };
+  private recorded = 0;
 
   private constructor(private readonly storage: ObservationStorage | undefined) {}
 
@@ -57,6 +58,11 @@ export class Observations {
     return this.read("forecast") as Promise<Observed<CrmRead>[]>;
   }
 
+  /** Grows with every observation this process records (readers that cache compare it). */
+  get version(): number {
+    return this.recorded;
+  }
+
   auditPages(): Promise<Observed<AuditPage>[]> {
     return this.read("audit") as Promise<Observed<AuditPage>[]>;
   }
@@ -71,9 +77,10 @@ export class Observations {
       const list = this.memory[kind];
       list.push(clean);
       if (list.length > BOUNDS[kind].maxPerKind) list.splice(0, list.length - BOUNDS[kind].maxPerKind);
-      return;
+    } else {
+      await this.storage.append(kind, clean, BOUNDS[kind]);
     }
-    await this.storage.append(kind, clean, BOUNDS[kind]);
+    this.recorded++;
   }
 
   /** Oldest first. One another process is writing or that is damaged is passed over. */

@@ -2,12 +2,16 @@
 import type { ForecastSummary } from "./summary-schemas.js";
 import type { Summarised } from "./summarised.js";
 
-/** $1.2M style: enough precision for a sentence; exact figures stay in structured data. */
-export function shortMoney(n: number, currency: string | null): string {
+/**
+ * Money as a person would quote it from the report: exact, grouped, with cents only when there are
+ * any ($3,647,967.43, $20,330,000). A rounded $3.6M could hide a doubled sum or a missed quota.
+ */
+export function quotedMoney(n: number, currency: string | null): string {
   const prefix = !currency || currency === "USD" || currency === "$" ? "$" : /^[A-Z]{3}$/.test(currency) ? `${currency} ` : currency;
-  const abs = Math.abs(n);
-  const text = abs >= 1e6 ? `${(abs / 1e6).toFixed(1)}M` : abs >= 1e3 ? `${(abs / 1e3).toFixed(0)}K` : abs.toFixed(0);
-  return `${n < 0 ? "-" : ""}${prefix}${text}`;
+  const cents = Math.round(Math.abs(n) * 100);
+  const digits = cents % 100 === 0 ? 0 : 2;
+  const text = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(cents / 100);
+  return `${n < 0 && cents > 0 ? "-" : ""}${prefix}${text}`;
 }
 
 /** Fields the text names per level: the first forecast fields and the first quota field. */
@@ -23,7 +27,7 @@ function levelLines(summary: ForecastSummary, totals: ForecastSummary["latestWee
   const fields = [...fieldsOf("forecast").slice(0, TEXT_FORECAST_FIELDS), ...fieldsOf("quota").slice(0, 1)];
   const calls = (level: number): string =>
     fields
-      .flatMap((f) => totals.filter((t) => t.level === level && t.field === f && shown(t)).map((t) => `${f} ${shortMoney(t.sum as number, summary.currency)}`))
+      .flatMap((f) => totals.filter((t) => t.level === level && t.field === f && shown(t)).map((t) => `${f} ${quotedMoney(t.sum as number, summary.currency)}`))
       .join(", ");
   const levels = summary.levels.filter((l) => calls(l.level) !== "");
   const top = levels.find((l) => l.level === 0);

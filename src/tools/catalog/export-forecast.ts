@@ -20,7 +20,7 @@ export const exportForecast = defineExportTool({
       .min(1)
       .default(["forecast", "quota", "forecast_updated"])
       .describe("crm_total/crm_closed: use clari_get_forecast"),
-    includeHistorical: z.boolean().default(false).describe("All weeks so far (week-over-week)"),
+    includeHistorical: z.boolean().default(true).describe("Every week so far; false: the latest only"),
     scopeId: scopeIdInput.optional(),
     currency: currencyInput.optional(),
     exportFormat: z.enum(["JSON", "CSV"]).default("JSON"),

@@ -2,11 +2,19 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
-import { DEFAULT_ROWS, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
+import { nothingStoredNotes } from "../kit/nothing-stored.js";
+import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
+
+/** Money keeps its cents; smaller numbers (ratios, shares) keep 4 significant digits, so 3.5646 and 3.5575 stay apart. */
+export function numberText(value: number): string {
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const decimals = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(value))));
+  return String(Number(value.toFixed(Math.min(decimals, 20))));
+}
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  if (typeof value === "number") return numberText(value);
   const s = typeof value === "string" ? value : JSON.stringify(value);
   return s.replace(/\|/g, "/").replace(/\s*\n\s*/g, " ");
 }
@@ -63,7 +71,10 @@ export const query = defineTool({
       if (error instanceof QueryError) throw new ToolInputError(error.message);
       throw error;
     }
-    const { warnings, definitions, ...table } = result;
-    return { text: queryText(result), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}), ...(definitions.length > 0 ? { definitions } : {}) } };
+    const tabs = (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
+    const empty = await nothingStoredNotes(sql, deps, tabs);
+    const answer = { ...result, warnings: [...empty, ...result.warnings] };
+    const { warnings, definitions, ...table } = answer;
+    return { text: queryText(answer), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}), ...(definitions.length > 0 ? { definitions } : {}) } };
   },
 });

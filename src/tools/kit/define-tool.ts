@@ -9,6 +9,7 @@ import type { Toolset } from "../../config.js";
 import type { CallContext, Deps } from "../../deps.js";
 import { redactSecrets } from "../../security/redact.js";
 import { redactDeep } from "../../security/redact-deep.js";
+import { knownForecastTabs } from "../../exports/index.js";
 import { describeError } from "./describe-error.js";
 import { timeContext, timeContextLine, type TimeContext } from "./time-context.js";
 
@@ -67,8 +68,8 @@ function redactValue<T>(value: T): T {
  * (today, the current quarter) and its structuredContent carries the same as `context`
  * (listing.ts declares it in every output schema).
  */
-export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number = Date.now()): CallToolResult {
-  const context: TimeContext = { ...timeContext(now), ...answer.context };
+export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number = Date.now(), forecastTabs: string[] = []): CallToolResult {
+  const context: TimeContext = { ...timeContext(now), ...answer.context, ...(forecastTabs.length ? { forecastTabs } : {}) };
   return {
     content: [{ type: "text", text: `${redactSecrets(answer.text)}\n${timeContextLine(context)}` }, ...(answer.links ?? [])],
     structuredContent: { ...redactValue(answer.structured as Record<string, unknown>), context },
@@ -76,16 +77,27 @@ export function toCallToolResult(answer: ToolAnswer<unknown>, now: Date | number
   };
 }
 
+/** How long an answer waits for the known tabs (a store that does not answer at once leaves them out). */
+const TABS_WAIT_MS = 2000;
+
 export async function runTool(tool: ToolDefinition, args: unknown, deps: Deps, call: CallContext): Promise<CallToolResult> {
   const started = Date.now();
+  // Known tabs are a hint: a source that cannot be read, or not at once, leaves them out and never fails or holds the call.
+  const tabs = async (): Promise<string[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<[]>((resolve) => (timer = setTimeout(() => resolve([]), TABS_WAIT_MS)));
+    const known = await Promise.race([knownForecastTabs(deps).catch(() => []), late]).finally(() => clearTimeout(timer));
+    return known.map((t) => t.forecastId);
+  };
   try {
     const answer = await tool.handler(args as never, deps, call);
     deps.logger.debug(`${tool.name} answered in ${Date.now() - started} ms${answer.isError ? " (error)" : ""}`);
-    return toCallToolResult(answer);
+    return toCallToolResult(answer, Date.now(), await tabs());
   } catch (error) {
-    const text = describeError(error, tool.name);
+    const forecastTabs = await tabs();
+    const text = describeError(error, tool.name, { forecastTabs });
     deps.logger.info(`${tool.name} failed: ${text.split("\n")[0]}`);
-    return { content: [{ type: "text", text: `${text}\n${timeContextLine(timeContext())}` }], isError: true };
+    return { content: [{ type: "text", text: `${text}\n${timeContextLine({ ...timeContext(), forecastTabs })}` }], isError: true };
   }
 }
 

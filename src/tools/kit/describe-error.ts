@@ -37,20 +37,35 @@ const NO_SUCH_EXPORT_JOB = "No such job for this token; list jobs with clari_lis
  * What to do about a Clari refusal, worded for the assistant. It rewords the client's hint, so an
  * error raised without one (its message already says what to do) gets none.
  */
-function adviceFor(error: ClariApiError): string | undefined {
+function adviceFor(error: ClariApiError, known: Known): string | undefined {
   if (error.hint === undefined) return undefined;
   if (error.status === 404 && error.operation.includes("/export/jobs/")) return NO_SUCH_EXPORT_JOB;
+  if (error.code === NO_SUCH_FORECAST) return noSuchForecast(known.forecastTabs ?? []);
   return TOOL_ADVICE[error.code] ?? error.hint;
 }
 
-export function describeError(error: unknown, toolName: string): string {
+/** Clari's own answer to a forecastId that is no Forecast Tab of the org (and only that one). */
+const NO_SUCH_FORECAST = "no_such_forecast_config";
+
+function noSuchForecast(tabs: readonly string[]): string {
+  const take = "Take the id from the Forecast Tab's URL in Clari";
+  if (tabs.length === 0) return `The forecastId is not a Forecast Tab of this org. ${take} (no tab is known here yet: none exported, none in the audit log read, no --forecast-tabs).`;
+  return `The forecastId is not a Forecast Tab of this org. Tabs known here: ${tabs.join(", ")} (clari://forecast-tabs). ${take} if it is another.`;
+}
+
+/** What the server knows that makes advice concrete. */
+export interface Known {
+  forecastTabs?: readonly string[];
+}
+
+export function describeError(error: unknown, toolName: string, known: Known = {}): string {
   let text: string;
   if (error instanceof ExportJobError) {
     text = `${error.message} ${NEXT_STEP[error.next](error.jobId)}`;
   } else if (error instanceof UnconfirmedQueueError || error instanceof NotQueuedError || error instanceof BudgetExhaustedError || error instanceof ToolInputError) {
     text = error.message;
   } else if (error instanceof ClariApiError) {
-    const advice = adviceFor(error);
+    const advice = adviceFor(error, known);
     text = error.message + (advice ? `\nWhat to do: ${advice}` : "") + (error.errorId ? `\n(Clari errorId ${error.errorId})` : "");
   } else if (error instanceof ClariNetworkError) {
     const sent = error.mayHaveReachedServer ? "" : " Nothing was sent to Clari.";

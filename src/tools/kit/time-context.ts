@@ -14,6 +14,8 @@ export const TimeContextSchema = z.strictObject({
   currentQuarter: z.string().regex(/^\d{4}_Q[1-4]$/),
   /** Forecast answers: "week 9 of 2026_Q4, starting 2026-11-23". */
   forecastWeek: z.string().optional(),
+  /** The Forecast Tab ids known (setting, stored exports, audit log): Clari cannot list them. */
+  forecastTabs: z.array(z.string()).optional(),
 });
 export type TimeContext = z.output<typeof TimeContextSchema>;
 
@@ -22,7 +24,13 @@ export function timeContext(now: Date | number = Date.now()): TimeContext {
   return { today: d.toISOString().slice(0, 10), currentQuarter: `${d.getUTCFullYear()}_Q${Math.floor(d.getUTCMonth() / 3) + 1}` };
 }
 
+/** Tabs named in an answer's last line; the rest are counted (every answer carries this line). */
+const TABS_IN_TEXT = 8;
+
 /** The one line an answer's text ends with (a forecast answer names its week next to its numbers). */
 export function timeContextLine(context: TimeContext): string {
-  return `Today is ${context.today} (UTC); current quarter ${context.currentQuarter}.`;
+  const known = context.forecastTabs ?? [];
+  const more = known.length > TABS_IN_TEXT ? `, and ${known.length - TABS_IN_TEXT} more (clari://forecast-tabs)` : "";
+  const tabs = known.length ? ` Forecast tabs known: ${known.slice(0, TABS_IN_TEXT).join(", ")}${more}.` : "";
+  return `Today is ${context.today} (UTC); current quarter ${context.currentQuarter}.${tabs}`;
 }
