@@ -1,10 +1,12 @@
 /**
  * 2. Catalogue size: the tools/list result as the model receives it, in UTF-8 bytes and estimated
- * tokens (characters / 4), in total and per tool. "default" is a keyed server without a partner
+ * tokens (characters / 4; bench/catalogue-size.mjs), in total and per tool (its description,
+ * schemas, annotations and _meta apart). "default" is a keyed server without a partner
  * key (ingest hidden); "all" is --sandbox, which sets a partner key and shows every tool.
  * The catalogue is deterministic, so one listing per configuration is exact.
  */
 import path from "node:path";
+import { TOKEN_BUDGET, measure } from "./catalogue-size.mjs";
 import { CLI, TMP, cleanEnv, connectStdio, figure, log } from "./lib.mjs";
 
 const CONFIGS = [
@@ -16,14 +18,6 @@ const CONFIGS = [
   },
   { key: "all", label: "all toolsets (--sandbox, partner key)", args: [CLI, "--sandbox", "--cache-dir", path.join(TMP, "cache-catalogue")], env: cleanEnv() },
 ];
-
-const TOKEN_BUDGET = 6000;
-const tokens = (chars) => Math.ceil(chars / 4);
-
-function measure(value) {
-  const json = JSON.stringify(value);
-  return { bytes: Buffer.byteLength(json, "utf8"), chars: json.length, tokens: tokens(json.length) };
-}
 
 export async function run() {
   const details = {};
@@ -38,7 +32,9 @@ export async function run() {
         ...whole,
         description: measure(tool.description ?? "").chars,
         inputSchema: measure(tool.inputSchema ?? {}).chars,
-        outputSchema: measure(tool.outputSchema ?? {}).chars,
+        outputSchema: tool.outputSchema ? measure(tool.outputSchema).chars : 0,
+        annotations: tool.annotations ? measure(tool.annotations).chars : 0,
+        meta: tool._meta ? measure(tool._meta).chars : 0,
       };
     });
     details[config.key] = { label: config.label, toolCount: result.tools.length, total: measure(result), perTool };

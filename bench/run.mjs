@@ -99,14 +99,18 @@ function catalogueTable() {
     `Per tool, as listed with all toolsets (${cat.all.toolCount} tools). Est. tokens = characters / 4. ` +
       `"default" marks the ${cat.default.toolCount} tools a keyed server without a partner key lists.`,
     "",
-    "| Tool | In default | Bytes | Est. tokens | Description chars | inputSchema chars | outputSchema chars |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| Tool | In default | Bytes | Est. tokens | Description chars | inputSchema chars | outputSchema chars | annotations chars | _meta chars |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const t of cat.all.perTool) {
-    lines.push(`| ${t.name} | ${inDefault.has(t.name) ? "yes" : "no"} | ${fmt(t.bytes)} | ${fmt(t.tokens)} | ${fmt(t.description)} | ${fmt(t.inputSchema)} | ${fmt(t.outputSchema)} |`);
+    lines.push(
+      `| ${t.name} | ${inDefault.has(t.name) ? "yes" : "no"} | ${fmt(t.bytes)} | ${fmt(t.tokens)} | ${fmt(t.description)} | ${fmt(t.inputSchema)} | ${fmt(t.outputSchema)} | ${fmt(t.annotations ?? 0)} | ${fmt(t.meta ?? 0)} |`,
+    );
   }
-  const sum = (k) => cat.all.perTool.reduce((a, t) => a + t[k], 0);
-  lines.push(`| **total (tools/list result)** | | ${fmt(cat.all.total.bytes)} | ${fmt(cat.all.total.tokens)} | ${fmt(sum("description"))} | ${fmt(sum("inputSchema"))} | ${fmt(sum("outputSchema"))} |`);
+  const sum = (k) => cat.all.perTool.reduce((a, t) => a + (t[k] ?? 0), 0);
+  lines.push(
+    `| **total (tools/list result)** | | ${fmt(cat.all.total.bytes)} | ${fmt(cat.all.total.tokens)} | ${fmt(sum("description"))} | ${fmt(sum("inputSchema"))} | ${fmt(sum("outputSchema"))} | ${fmt(sum("annotations"))} | ${fmt(sum("meta"))} |`,
+  );
   return lines.join("\n");
 }
 

@@ -13,11 +13,12 @@ import { TOOLSETS } from "../dist/config.js";
 import { contractMarkdown } from "../dist/exports/query/contract-markdown.js";
 import { ALL_TOOLS } from "../dist/tools/index.js";
 import { toolListing } from "../dist/tools/kit/listing.js";
+import { resultSchemas } from "../dist/tools/kit/result-schema.js";
 import { renderQueryDoc } from "./query-doc.mjs";
 import { renderToolsDoc } from "./tools-doc.mjs";
 import { chromiumPath, screenshotForecastView } from "./view-host.mjs";
 
-writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing }));
+writeFileSync(new URL("../docs/TOOLS.md", import.meta.url), renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing, resultSchemas }));
 console.log("docs/TOOLS.md written");
 const queryDoc = new URL("../docs/QUERY.md", import.meta.url);
 writeFileSync(queryDoc, renderQueryDoc(readFileSync(queryDoc, "utf8"), contractMarkdown()));

@@ -10,17 +10,26 @@ function hints(a) {
 }
 
 /**
- * @param {{ ALL_TOOLS: readonly any[]; TOOLSETS: readonly string[]; toolListing: (tools: readonly any[]) => { name: string; inputSchema: unknown }[] }} catalogue
+ * @param {{ ALL_TOOLS: readonly any[]; TOOLSETS: readonly string[]; toolListing: (tools: readonly any[]) => { name: string; inputSchema: unknown }[]; resultSchemas: (tools: readonly any[]) => { byTool: Map<string, unknown>; defs: Record<string, unknown> } }} catalogue
  * @returns {string}
  */
-export function renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing }) {
+export function renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing, resultSchemas }) {
   const listing = new Map(toolListing(ALL_TOOLS).map((t) => [t.name, t]));
+  const results = resultSchemas(ALL_TOOLS);
+  const json = (value) => ["```json", JSON.stringify(value, null, 2), "```"];
   const out = [
     "# Tools",
     "",
     "Generated from the catalogue by `npm run docs`; do not edit by hand (a test fails when this file is stale).",
     "",
     `${ALL_TOOLS.length} tools in ${TOOLSETS.length} toolsets. Select with \`--toolsets\`, \`--tools\`, \`--read-only\`; ingest tools are listed only when \`CLARI_PARTNER_KEY\` is set.`,
+    "",
+    "Every result is a short text for the model and the same facts as `structuredContent`, whose shape each tool's " +
+      "\"Result\" below states. `tools/list` carries no output schemas, which would be a third of the catalogue sent in " +
+      "every conversation; the server checks each answer against these shapes before it leaves. Every result's " +
+      "`structuredContent` carries `context` ([TimeContext](#timecontext): today, the current quarter, the known " +
+      "Forecast Tabs, a forecast answer's week), and its text ends with the same in words. Export summaries are stated " +
+      "once, under [Shapes stated once](#shapes-stated-once).",
     "",
     "| Tool | Toolset | Annotations |",
     "|---|---|---|",
@@ -42,12 +51,16 @@ export function renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing }) {
         "",
         "Input schema:",
         "",
-        "```json",
-        JSON.stringify(listed.inputSchema, null, 2),
-        "```",
+        ...json(listed.inputSchema),
+        "",
+        "Result (`structuredContent`):",
+        "",
+        ...json(results.byTool.get(tool.name)),
         "",
       );
     }
   }
+  out.push("## Shapes stated once", "");
+  for (const [name, schema] of Object.entries(results.defs)) out.push(`### ${name}`, "", ...json(schema), "");
   return out.join("\n");
 }

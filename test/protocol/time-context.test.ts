@@ -1,5 +1,7 @@
 /** Every answer states today's date (UTC) and the current quarter; forecast answers add their week. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_TOOLS } from "../../src/tools/index.js";
+import { resultSchemas } from "../../src/tools/kit/result-schema.js";
 import { timeContext, timeContextLine } from "../../src/tools/kit/time-context.js";
 import { API_KEY, startHarness, textOf, type Harness } from "../helpers/harness.js";
 
@@ -24,7 +26,6 @@ describe("every tool result", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
-    // Listing first: the SDK client then validates each result's structuredContent against it.
     await h.client.listTools();
   });
   afterAll(() => h.close());
@@ -67,9 +68,14 @@ describe("every tool result", () => {
     expect(textOf(result).split("\n").at(-1)).toMatch(new RegExp(`^${timeContextLine(expected()).replace(/[.()]/g, "\\$&")}( Forecast tabs known: [\\w, ]+\\.)?$`));
   });
 
-  it("is declared in every listed output schema", async () => {
-    for (const tool of (await h.client.listTools()).tools) {
-      expect((tool.outputSchema?.properties as Record<string, unknown> | undefined)?.context, tool.name).toEqual({ type: "object" });
+  it("is stated in every tool's result shape (docs/TOOLS.md), once, and no listed output schema constrains it", async () => {
+    const { byTool, defs } = resultSchemas(ALL_TOOLS);
+    for (const tool of ALL_TOOLS) {
+      const shape = byTool.get(tool.name) as { properties: Record<string, unknown>; required: string[] };
+      expect(shape.properties.context, tool.name).toEqual({ $ref: "#/$defs/TimeContext" });
+      expect(shape.required, tool.name).toContain("context");
     }
+    expect(Object.keys(defs.TimeContext!.properties as object)).toEqual(["today", "currentQuarter", "forecastWeek", "forecastTabs"]);
+    for (const tool of (await h.client.listTools()).tools) expect(tool.outputSchema, tool.name).toBeUndefined();
   });
 });

@@ -43,7 +43,7 @@ const SECTIONS: Record<string, { figures: (string | [RegExp, number])[]; numbers
   },
   catalogue: {
     figures: ["catalogue_default_bytes", "catalogue_default_tokens", "catalogue_all_bytes", "catalogue_all_tokens"],
-    numbers: ["default", "all"].flatMap((c) => [`${c}.toolCount`, `${c}.total.bytes`, `${c}.total.tokens`, `${c}.perTool.*.bytes`, `${c}.perTool.*.description`, `${c}.perTool.*.inputSchema`]),
+    numbers: ["default", "all"].flatMap((c) => [`${c}.toolCount`, `${c}.total.bytes`, `${c}.total.tokens`, `${c}.perTool.*.bytes`, `${c}.perTool.*.description`, `${c}.perTool.*.inputSchema`, `${c}.perTool.*.outputSchema`, `${c}.perTool.*.annotations`, `${c}.perTool.*.meta`]),
   },
   overhead: {
     figures: ["call_tool_p50", "call_direct_p50", "call_overhead_p50", "call_overhead_p99", "call_bare_overhead_p50", "call_burst"],

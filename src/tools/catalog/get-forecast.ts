@@ -2,7 +2,6 @@ import { z } from "zod";
 import { ForecastSummarySchema, readCurrentForecast } from "../../exports/index.js";
 import { currencyInput, forecastIdInput, scopeIdInput, timePeriodInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
-import { listedAsObject } from "../kit/listing.js";
 
 export const getForecast = defineTool({
   name: "clari_get_forecast",
@@ -20,7 +19,7 @@ export const getForecast = defineTool({
     scopeId: scopeIdInput.optional(),
     currency: currencyInput.optional(),
   },
-  outputSchema: { forecastId: z.string(), summary: listedAsObject(ForecastSummarySchema), warnings: z.array(z.string()).optional() },
+  outputSchema: { forecastId: z.string(), summary: ForecastSummarySchema, warnings: z.array(z.string()).optional() },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writesClariData: false,
   async handler({ forecastId, ...params }, deps, call) {

@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { exportUri } from "../../resources/uris.js";
 import { resourceLink, type ToolAnswer } from "./define-tool.js";
-import { listedAsObject } from "./listing.js";
 import { ExportSummarySchema, type ExportOutcome, type ExportSummary, type StoredExport, type Summarised } from "../../exports/index.js";
 
 export const waitSecondsInput = z
@@ -28,7 +27,7 @@ export function exportResultShapeOf<S extends z.ZodType<ExportSummary>>(summary:
     elapsedSeconds: z.number().optional(),
     ageMinutes: z.number().optional(),
     resourceUri: z.string().optional(),
-    summary: listedAsObject(summary).optional(),
+    summary: summary.optional(),
     warnings: z.array(z.string()).optional(),
     next: z
       .strictObject({ tool: z.string(), arguments: z.strictObject({ jobId: z.string() }), why: z.string() })

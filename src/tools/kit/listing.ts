@@ -1,39 +1,21 @@
 /**
  * The tools/list entries, rendered once from the catalogue. The SDK would render the same zod
  * schemas on every request and stamp each with "$schema"; the catalogue is sent to the model in
- * every conversation, so we render it once and leave out what no client needs. `npm run build`
- * also writes the rendering to dist/tools/listing.json, read at start-up instead of converting
- * 36 schemas before the first tools/list can be answered.
+ * every conversation, so we render it once and leave out what no client needs: the `$schema`
+ * stamp, output schemas (results keep their structuredContent, checked against the tool's zod
+ * schema by register-tools.ts and stated in docs/TOOLS.md) and annotations the spec already
+ * implies. `npm run build` also writes the rendering to dist/tools/listing.json, read at start-up
+ * instead of converting 18 schemas before the first tools/list can be answered.
  */
 import { readFileSync } from "node:fs";
 import { firstExisting } from "../../package-file.js";
-import type { Tool } from "@modelcontextprotocol/server";
+import type { Tool, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { MCP_APP_LEGACY_URI_KEY } from "../../resources/uris.js";
-import type { ToolDefinition } from "./define-tool.js";
+import type { RequiredAnnotations, ToolDefinition } from "./define-tool.js";
 
-/**
- * Schemas the catalogue shows as a plain object. An export summary's whole shape is about 1,200
- * tokens, in every conversation, for each tool that returns one; the model reads the summary itself
- * when it gets one. Results are still checked against the whole schema (the SDK's output check,
- * register-tools.ts for job tools, and each tool's test).
- */
-const listedBriefly = new WeakSet<z.core.$ZodType>();
-export function listedAsObject<S extends z.ZodType>(schema: S): S {
-  listedBriefly.add(schema);
-  return schema;
-}
-
-function jsonSchema(shape: z.ZodRawShape, io: "input" | "output"): Tool["inputSchema"] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), {
-    target: "draft-2020-12",
-    io,
-    override: ({ zodSchema, jsonSchema }) => {
-      if (!listedBriefly.has(zodSchema)) return;
-      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Record<string, unknown>)[key];
-      jsonSchema.type = "object";
-    },
-  }) as Record<string, unknown>;
+function jsonSchema(shape: z.ZodRawShape): Tool["inputSchema"] {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;
   // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
   return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
 }
@@ -57,13 +39,16 @@ function withoutNoOps(node: unknown): unknown {
 }
 
 /**
- * Every result's structuredContent carries `context` (today, currentQuarter; see define-tool.ts),
- * declared here once rather than in each tool's schema. The top level is left open instead of
- * `additionalProperties: false`, which costs the catalogue about the same bytes as the declaration.
+ * The annotations as the spec reads them, without what it already implies: destructiveHint and
+ * idempotentHint are "meaningful only when readOnlyHint == false", and a missing readOnlyHint
+ * (false) or openWorldHint (true) is the cautious reading. A tool that writes always states both
+ * of its write hints, so a client that reads only what is present still sees a destructive one.
  */
-function outputSchema(shape: z.ZodRawShape): Tool["outputSchema"] {
-  const { additionalProperties: _closed, ...schema } = jsonSchema(shape, "output") as Tool["inputSchema"] & { additionalProperties?: unknown };
-  return { ...schema, properties: { ...schema.properties, context: { type: "object" } } } as Tool["outputSchema"];
+export function listedAnnotations(a: RequiredAnnotations): ToolAnnotations {
+  return {
+    ...(a.readOnlyHint ? { readOnlyHint: true } : { destructiveHint: a.destructiveHint, idempotentHint: a.idempotentHint }),
+    ...(a.openWorldHint ? {} : { openWorldHint: false }),
+  };
 }
 
 const rendered = new Map<string, Tool[]>();
@@ -98,9 +83,8 @@ export function renderListing(tools: readonly ToolDefinition[]): Tool[] {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: jsonSchema(tool.inputSchema, "input"),
-    outputSchema: outputSchema(tool.outputSchema),
-    annotations: tool.annotations,
+    inputSchema: jsonSchema(tool.inputSchema),
+    annotations: listedAnnotations(tool.annotations),
     ...(tool.uiResourceUri ? { _meta: uiMeta(tool.uiResourceUri) } : {}),
   }));
 }

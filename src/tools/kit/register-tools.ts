@@ -3,9 +3,10 @@
  * whose handler adapts the SDK's request context (cancellation, progress) to our CallContext, and
  * tools/list is answered from the catalogue rendered once (listing.ts).
  *
- * A job tool (one whose definition has `task`) may answer with a task instead (the caller passes
- * the task starter, src/tasks): such tools are registered without an output schema for the SDK
- * to check (a task has no structuredContent), and their answers are checked against it here instead.
+ * The catalogue lists no output schemas (listing.ts), so tools are registered without one and
+ * every answer's structuredContent is checked here against the tool's own zod schema instead. A job
+ * tool (one whose definition has `task`) may answer with a task (the caller passes the task
+ * starter, src/tasks), which has no structuredContent to check.
  */
 import { type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
@@ -69,11 +70,12 @@ async function answerAndRecord(tool: ToolDefinition, args: unknown, deps: Deps, 
 
 /** What a tools/call answers: the tool's result, or for a job tool and a Tasks client, maybe a task. */
 async function answerCall(tool: ToolDefinition, args: unknown, deps: Deps, ctx: ServerContext, call: CallContext, startTask: TaskStarter | undefined): Promise<CallToolResult> {
-  if (!tool.task) return runTool(tool, args, deps, call);
-  const task = await startTask?.(tool, args as Record<string, unknown>, ctx, call);
-  if (task) return task;
+  if (tool.task) {
+    const task = await startTask?.(tool, args as Record<string, unknown>, ctx, call);
+    if (task) return task;
+  }
   const result = await runTool(tool, args, deps, call);
-  // The check the SDK makes for every other tool (these are registered without their output schema).
+  // The check the SDK would make had the tool been registered with its output schema.
   if (!result.isError && !schemasOf(tool).output.safeParse(result.structuredContent).success) {
     return { content: [{ type: "text", text: `Output validation error: ${tool.name} gave structured content that does not fit its output schema.` }], isError: true };
   }
@@ -86,14 +88,11 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
   const listed = new Map<string, Tool>(listing.map((t) => [t.name, t]));
   const scopes = scopesByName(tools);
   for (const tool of tools) {
-    const { input, output } = schemasOf(tool);
-    const registered = server.registerTool(
+    server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: input, ...(tool.task ? {} : { outputSchema: output }), annotations: tool.annotations, scopeChallenge: scopeChallenge(scopes.get(tool.name)!, deps.config) },
+      { title: tool.title, description: tool.description, inputSchema: schemasOf(tool).input, annotations: tool.annotations, scopeChallenge: scopeChallenge(scopes.get(tool.name)!, deps.config) },
       (args: unknown, ctx: ServerContext) => answerAndRecord(tool, args, deps, ctx, callContext(ctx, isClosing, deps), startTask),
     );
-    // The SDK converts the output schema on a tool's first call in each session; it is the listed one.
-    registered.outputSchemaJson = listed.get(tool.name)?.outputSchema as Record<string, unknown> | undefined;
   }
   // After every registerTool (the first one installs the SDK's own tools/list): the catalogue as
   // rendered once (for a signed-in caller, the tools its permissions allow). The 2026 path checks

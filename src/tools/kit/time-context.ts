@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 
-/** The `context` of every result's structuredContent (listing.ts declares it beside each tool's output). */
+/** The `context` of every result's structuredContent (stated once in docs/TOOLS.md, see result-schema.ts). */
 export const TimeContextSchema = z.strictObject({
   /** YYYY-MM-DD, UTC. */
   today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
