@@ -9,7 +9,7 @@ import { TOOLSETS } from "../../src/config.js";
 import { ALL_TOOLS } from "../../src/tools/index.js";
 import type { RequiredAnnotations } from "../../src/tools/kit/define-tool.js";
 import { renderListing } from "../../src/tools/kit/listing.js";
-import { startHarness, type Harness } from "../helpers/harness.js";
+import { startHarness, textOf, type Harness } from "../helpers/harness.js";
 
 /**
  * What a client may conclude from listed annotations, the spec's defaults filled in. Beside
@@ -58,6 +58,21 @@ describe("tools/list", () => {
       expect(tool.inputSchema.properties, tool.name).toBeDefined();
       expect(JSON.stringify(Object.values(tool.inputSchema.properties!)), tool.name).not.toMatch(/"(properties|additionalProperties)":\{\}/);
     }
+  });
+
+  it("still refuses, with the reason, what an input listed by type and description alone does not allow", async () => {
+    const listed = new Map((await h.client.listTools()).tools.map((t) => [t.name, t]));
+    const refused = async (name: string, args: Record<string, unknown>, reason: RegExp) => {
+      const result = await h.client.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      expect(textOf(result), name).toMatch(reason);
+    };
+    expect(listed.get("clari_get_export_job")!.inputSchema.properties!.jobId).toEqual({ type: "string", description: "From an export tool or clari_list_export_jobs" });
+    await refused("clari_get_export_job", { jobId: "../limits" }, /a jobId is letters, digits, '-' or '_'/);
+    expect(listed.get("clari_query")!.inputSchema.properties!.sql).toEqual({ type: "string", description: "One DuckDB SELECT" });
+    await refused("clari_query", { sql: `SELECT 1 -- ${"x".repeat(20_000)}` }, /<=20000 characters/);
+    expect(listed.get("clari_ingest_bulk")!.inputSchema.properties!.datasets).toEqual({ type: "array", description: "As in clari_ingest_records, no 100 limit" });
+    await refused("clari_ingest_bulk", { entity: "account", datasets: [{ sourceEntity: "crm", records: [{ id: "1", createdAt: 2, updatedAt: 1 }] }] }, /updatedAt must be greater than or equal to createdAt/);
   });
 
   it(`stays under ${TOKEN_BUDGET} tokens with every tool listed, counted as bench/catalogue.mjs counts it`, async () => {

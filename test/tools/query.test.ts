@@ -1,5 +1,6 @@
 /** clari_query: SQL over a stored audit export, checked against counts made by hand from the file the sandbox serves. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contractTable } from "../../src/exports/query/contract.js";
 import { exportAuditEvents } from "../../src/tools/catalog/export-audit-events.js";
 import { query } from "../../src/tools/catalog/query.js";
 import type { RawAudit } from "../answers/raw-data.js";
@@ -32,5 +33,12 @@ describe("clari_query", () => {
     const { out } = await call(h, query, { sql: "SELECT actor_id FROM audit_events", limit: 5 });
     expect(out.rows).toHaveLength(5);
     expect(out).toMatchObject({ row_count: file.items.length, truncated: true });
+  });
+
+  it("answers DESCRIBE, which its description offers for a table's columns, with the contract's columns", async () => {
+    expect(query.description).toContain("DESCRIBE t");
+    const { out } = await call(h, query, { sql: "DESCRIBE audit_events", limit: 100 });
+    expect(out.columns[0]).toEqual({ name: "column_name", type: "VARCHAR" });
+    expect(out.rows.map((r) => r[0])).toEqual(contractTable("audit_events").columns.map((c) => c.name));
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { entityInput } from "../kit/common-inputs.js";
+import { entityInput, fieldNameInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 
 export const addPicklistValues = defineTool({
   name: "clari_add_picklist_values",
@@ -9,9 +10,9 @@ export const addPicklistValues = defineTool({
   toolset: "ingest",
   inputSchema: {
     entity: entityInput,
-    fieldName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, "fieldName is a schema field name"),
+    fieldName: fieldNameInput,
     fieldType: z.enum(["picklist", "multipicklist"]),
-    values: z.array(z.string().min(1).max(255)).min(1).max(500),
+    values: z.array(listedPlain(z.string().min(1).max(255))).min(1).max(500),
   },
   outputSchema: { entity: z.string(), fieldName: z.string(), added: z.number(), message: z.string().optional() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },

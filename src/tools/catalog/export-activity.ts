@@ -17,7 +17,7 @@ export const exportActivity = defineExportTool({
       .optional()
       .describe("Default: all types"),
     startDate: isoDateInput.describe("e.g. 2026-11-01T00:00:00Z"),
-    endDate: isoDateInput.describe("Only the date counts"),
+    endDate: isoDateInput.describe("e.g. 2026-11-30; only the date counts"),
   },
   queue: (params, client, signal) => client.exportActivity(params, { signal }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jobIdInput } from "../kit/common-inputs.js";
 import { defineTool, resourceLink } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 import { exportUri } from "../../resources/uris.js";
 import { eventRows, storedExport } from "../../exports/index.js";
 
@@ -12,7 +13,7 @@ export const getExportResults = defineTool({
   toolset: "jobs",
   inputSchema: {
     jobId: jobIdInput,
-    page: z.number().int().min(1).max(100000).default(1),
+    page: listedPlain(z.number().int().min(1).max(100000)).default(1),
     pageSize: z.number().int().min(1).max(200).default(50),
   },
   outputSchema: {

@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { jobIdInput } from "../kit/common-inputs.js";
+import { jobIdString } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 
 export const getIngestJob = defineTool({
   name: "clari_get_ingest_job",
   title: "Get an ingest job",
   description: "Status and message of a bulk ingest job (QUEUED, IN_PROGRESS, SUCCESS, FAILED, VALIDATION_FAILED).",
   toolset: "ingest",
-  inputSchema: { jobId: jobIdInput.describe("jobId from clari_ingest_bulk") },
+  inputSchema: { jobId: listedPlain(jobIdString.describe("jobId from clari_ingest_bulk")) },
   outputSchema: {
     job: z
       .object({

@@ -4,6 +4,7 @@ import type { Opportunity } from "../../client/schemas.js";
 import { isoDateInput } from "../kit/common-inputs.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 import { lookUpOpportunities, lookUpTouchedOpportunities, MAX_TOUCHED } from "../../exports/index.js";
 
 /** The columns a lookup shows unless `fields` says otherwise. */
@@ -54,10 +55,10 @@ export const getOpportunities = defineTool({
       .max(100)
       .optional(),
     fromActivities: z
-      .object({ since: isoDateInput, until: isoDateInput.optional().describe("Default now") })
+      .object({ since: isoDateInput.describe("ISO date"), until: isoDateInput.optional().describe("ISO date; default now") })
       .optional()
       .describe(`Instead of oppIds (up to ${MAX_TOUCHED})`),
-    fields: z.array(z.string().max(64)).max(30).optional().describe(`Aliases or ids; default ${DEFAULT_FIELDS.join(", ")}`),
+    fields: z.array(listedPlain(z.string().max(64))).max(30).optional().describe(`Aliases or ids; default ${DEFAULT_FIELDS.join(", ")}`),
     sort: z.enum(["score_asc", "score_desc"]).optional(),
     limit: z.number().int().min(1).max(100).default(DEFAULT_LIMIT),
     openOnly: z.boolean().default(false).describe("Skip Closed Won/Lost"),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { entityInput } from "../kit/common-inputs.js";
+import { entityInput, fieldNameInput } from "../kit/common-inputs.js";
 import { defineTool } from "../kit/define-tool.js";
 
 export const getPicklistValues = defineTool({
@@ -9,7 +9,7 @@ export const getPicklistValues = defineTool({
   toolset: "ingest",
   inputSchema: {
     entity: entityInput,
-    fieldNames: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, "a field name is letters, digits and '_'")).max(100).optional(),
+    fieldNames: z.array(fieldNameInput).max(100).optional(),
   },
   outputSchema: { entity: z.string(), fields: z.record(z.string(), z.array(z.string())) },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { entityInput, ingestDatasetInput, ingestOptionsShape } from "../kit/common-inputs.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 import { waitSecondsInput } from "../kit/export-answer.js";
 import { readIngestFile } from "../kit/read-ingest-file.js";
 import { reportedOutcome, waitWithProgress } from "../../exports/index.js";
@@ -18,8 +19,9 @@ export const ingestBulk = defineTool({
   toolset: "ingest",
   inputSchema: {
     entity: entityInput,
-    datasets: z.array(ingestDatasetInput).min(1).optional().describe("As in clari_ingest_records, no 100 limit"),
-    filePath: z.string().min(1).max(1000).optional().describe("Relative to the ingest folder"),
+    // The dataset shape is listed once, on clari_ingest_records.
+    datasets: listedPlain(z.array(ingestDatasetInput).min(1).describe("As in clari_ingest_records, no 100 limit")).optional(),
+    filePath: listedPlain(z.string().min(1).max(1000).describe("Relative to the ingest folder")).optional(),
     ...ingestOptionsShape,
     waitSeconds: waitSecondsInput,
   },

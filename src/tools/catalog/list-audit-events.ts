@@ -3,6 +3,7 @@ import { auditFilterShape, auditLocalFilterShape } from "../kit/audit-filters.js
 import { filterAudit, filterWords, readAuditEvents } from "../../exports/index.js";
 import { ToolInputError } from "../kit/describe-error.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 
 /** Opaque cursors: Clari's nextLink travels as base64url so assistants pass it back untouched (the client checks where it points). */
 function encodeCursor(nextLink: string): string {
@@ -24,7 +25,7 @@ export const listAuditEvents = defineTool({
     ...auditFilterShape,
     ...auditLocalFilterShape,
     limit: z.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(4000).optional(),
+    cursor: listedPlain(z.string().max(4000)).optional(),
   },
   outputSchema: {
     count: z.number(),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
+import { listedPlain } from "../kit/listing.js";
 import { nothingStoredNotes } from "../kit/nothing-stored.js";
 import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
@@ -36,17 +37,17 @@ export const query = defineTool({
   name: "clari_query",
   title: "Ask SQL of the stored data",
   description:
-    "One read-only DuckDB SELECT over everything stored; bounded table. Columns, metrics: clari://schema. " +
+    "One read-only DuckDB SELECT over everything stored; bounded table. Columns, metrics: clari://schema or DESCRIBE t. " +
     "forecast(export_id,forecast_id,time_period,week,is_latest_week,user_id,field,value,adjustment,updated,updated_by_name): newest export per tab, period, currency (forecast_all: all); " +
     "people(export_id,user_id,name,role,manager_name,level,is_rep,region), reports_to(export_id,leader_user_id,user_id,depth), forecast_weeks, crm_totals, " +
     "audit_events(event_time,actor_name,event,is_change,forecast_id,field,old_value,new_value), activities(+_accounts,_opportunities,_participants), opportunities, exports, " +
-    "mcp_calls(called_at,caller,tool,outcome,quota_spent: tool calls, yours only without admin). " +
+    "mcp_calls (tool calls made here). " +
     "Filter one forecast_id and time_period; a leader's value is their own call: never add levels. " +
     "Metrics (tab, period): attainment, gap_to_quota, coverage, remaining_coverage, upside, haircut, hygiene, movement, adjustments; " +
     "e.g. SELECT name, attainment FROM attainment('net_bookings','2026_Q4') WHERE NOT is_rep.",
   toolset: "forecast",
   inputSchema: {
-    sql: z.string().min(1).max(20_000).describe("One DuckDB SELECT"),
+    sql: listedPlain(z.string().min(1).max(20_000).describe("One DuckDB SELECT")),
     limit: z.number().int().min(1).max(MAX_ROWS).default(DEFAULT_ROWS).describe(`Rows returned (default ${DEFAULT_ROWS})`),
   },
   outputSchema: {

@@ -14,8 +14,30 @@ import { z } from "zod";
 import { MCP_APP_LEGACY_URI_KEY } from "../../resources/uris.js";
 import type { RequiredAnnotations, ToolDefinition } from "./define-tool.js";
 
+/**
+ * Inputs the catalogue shows by their type and description alone: ids a model copies from an
+ * earlier answer, free text, and the bounds that only guard the server (a 20,000-character SQL
+ * string, a 1e13 epoch). The server still checks the whole schema and says what is wrong; formats a
+ * model must write (2026_Q4, USD, ISO dates, CRM ids) and the limits it chooses within stay listed.
+ * Mark the schema last (after `.describe()`, which makes a new one), before `.optional()`/`.default()`.
+ */
+const listedPlainly = new WeakSet<z.core.$ZodType>();
+export function listedPlain<S extends z.ZodType>(schema: S): S {
+  listedPlainly.add(schema);
+  return schema;
+}
+
 function jsonSchema(shape: z.ZodRawShape): Tool["inputSchema"] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), { target: "draft-2020-12", io: "input" }) as Record<string, unknown>;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.object(shape), {
+    target: "draft-2020-12",
+    io: "input",
+    override: ({ zodSchema, jsonSchema }) => {
+      if (!listedPlainly.has(zodSchema)) return;
+      const { type, description } = jsonSchema;
+      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Record<string, unknown>)[key];
+      Object.assign(jsonSchema, { type }, description === undefined ? {} : { description });
+    },
+  }) as Record<string, unknown>;
   // The root keeps its "properties" even when empty: some clients require it of a tool's schema.
   return { ...(withoutNoOps(schema) as object), properties: withoutNoOps(schema.properties ?? {}) } as Tool["inputSchema"];
 }
