@@ -71,4 +71,15 @@ describe("exports that are part of the story", () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(Number(r.level)).toBe(whole.level(whole.byId(String(r.user_id))));
   });
+  it("a metric asked about a tab or period nothing stored holds says so, and what is stored", async () => {
+    const now = new Date(clock());
+    const quarter = `${now.getUTCFullYear()}_Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    await exported({ forecastId: "net_arr", timePeriod: quarter, typesToExport: ["forecast", "quota"] });
+    const typo = await ask(`SELECT * FROM attainment('net_bookingz')`);
+    expect(typo.rows).toEqual([]);
+    expect(typo.warnings.join("\n")).toMatch(/no export of tab 'net_bookingz' is stored \(stored tabs: [^)]*net_arr/);
+    const future = await ask(`SELECT * FROM attainment('net_arr', '2031_Q1')`);
+    expect(future.rows).toEqual([]);
+    expect(future.warnings.join("\n")).toContain(`the stored exports of 'net_arr' are for ${quarter}. Store 2031_Q1 with clari_export_forecast {"forecastId":"net_arr","timePeriod":"2031_Q1"}`);
+  });
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
-import { nothingStoredNotes } from "../kit/nothing-stored.js";
+import { nothingStoredNotes, unknownTargetNotes } from "../kit/nothing-stored.js";
 import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
 /**
@@ -79,7 +79,7 @@ export const query = defineTool({
       throw error;
     }
     const tabs = (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
-    const empty = await nothingStoredNotes(sql, deps, tabs);
+    const empty = [...(await nothingStoredNotes(sql, deps, tabs)), ...unknownTargetNotes(sql, deps, result.row_count)];
     const answer = { ...result, warnings: [...empty, ...result.warnings] };
     const { warnings, definitions, ...table } = answer;
     return { text: queryText(answer), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}), ...(definitions.length > 0 ? { definitions } : {}) } };
