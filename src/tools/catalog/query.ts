@@ -30,7 +30,8 @@ function cell(value: unknown): string {
 /** One compact table: a line on the count, the header, the rows. */
 export function queryText(result: QueryAnswer): string {
   const { columns, rows, row_count, truncated } = result;
-  const lines = [`${row_count} row(s)${truncated ? `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)` : ""}.`];
+  const shown = rows.length === 0 ? ", none shown (the answer's size bound: select fewer or narrower columns, or aggregate)" : `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)`;
+  const lines = [`${row_count} row(s)${truncated ? shown : ""}.`];
   if (rows.length > 0) {
     lines.push(`| ${columns.map((c) => c.name).join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`);
     for (const row of rows) lines.push(`| ${row.map(cell).join(" | ")} |`);
