@@ -19,6 +19,7 @@ import { FlatArrayReader } from "./flat-array-reader.js";
 import type { ForecastShape } from "../table/forecast-row.js";
 import { ForecastTable } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
+import { JsonEntryTooLargeError } from "./json-batches.js";
 
 export { ForecastTable } from "../table/forecast-table.js";
 
@@ -50,7 +51,7 @@ export function detectForecastShape(head: Uint8Array | string): ForecastShape {
 }
 
 interface JsonReader {
-  write(chunk: Uint8Array | string): void;
+  write(chunk: Uint8Array): void;
   end(): void;
 }
 
@@ -59,11 +60,12 @@ function jsonReader(shape: "tables" | "flat_array", table: ForecastTable): JsonR
 }
 
 function wrapJsonError(err: unknown): ForecastParseError {
+  if (err instanceof JsonEntryTooLargeError) return new ForecastParseError(`The forecast export cannot be read: ${err.message}.`);
   const msg = err instanceof Error ? err.message : String(err);
   return new ForecastParseError(`The forecast export is not valid JSON: ${msg}`);
 }
 
-/** Strips a UTF-8 BOM, which the JSON tokenizer does not expect in a string. */
+/** Strips a UTF-8 BOM, which is no part of the JSON. */
 function stripBom(s: string): string {
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
@@ -100,24 +102,14 @@ export function normaliseForecast(input: Buffer | Uint8Array | string): Forecast
     return table;
   }
   const reader = jsonReader(shape, table);
+  const bytes = typeof input === "string" ? Buffer.from(stripBom(input), "utf8") : input;
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   try {
-    if (typeof input === "string") {
-      const s = stripBom(input);
-      for (let i = 0; i < s.length; ) {
-        let end = Math.min(s.length, i + SLICE);
-        // Never split a surrogate pair between two writes.
-        if (end < s.length && (s.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
-        reader.write(s.slice(i, end));
-        i = end;
-      }
-    } else {
-      const start = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
-      for (let i = start; i < input.length; i += SLICE) reader.write(input.subarray(i, i + SLICE));
-    }
+    for (let i = start; i < bytes.length; i += SLICE) reader.write(bytes.subarray(i, i + SLICE));
+    reader.end();
   } catch (err) {
     throw wrapJsonError(err);
   }
-  reader.end();
   table.compact();
   return table;
 }
@@ -194,13 +186,17 @@ export async function normaliseForecastFile(
         throw wrapJsonError(err);
       }
     }
+    try {
+      reader.end();
+    } catch (err) {
+      throw wrapJsonError(err);
+    }
   } finally {
     if (!stream.destroyed) {
       stream.destroy();
       await once(stream, "close").catch(() => undefined);
     }
   }
-  reader.end();
   table.compact();
   return table;
 }
