@@ -35,9 +35,28 @@ export class TableCache {
     return pending;
   }
 
+  /**
+   * The table of an export being normalised as it downloads: asked for before it is ready, it is
+   * waited for rather than parsed again from the file. A rejected table leaves nothing behind.
+   */
+  adopt(jobId: string, table: Promise<ForecastTable>): void {
+    const pending: Promise<ForecastTable> = table
+      .then((ready) => {
+        this.tables.set(jobId, ready);
+        this.evict();
+        return ready;
+      })
+      .finally(() => {
+        if (this.loading.get(jobId) === pending) this.loading.delete(jobId);
+      });
+    pending.catch(() => undefined);
+    this.loading.set(jobId, pending);
+  }
+
   /** Forget a table (its file was discarded). */
   forget(jobId: string): void {
     this.tables.delete(jobId);
+    this.loading.delete(jobId);
   }
 
   private async load(jobId: string): Promise<ForecastTable> {
