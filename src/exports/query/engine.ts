@@ -277,6 +277,8 @@ export class QueryEngine {
         ],
       ]);
       this.loaded.set(entry.jobId, entry);
+      // The engine holds the rows now: the JavaScript copy goes (once its summary is taken).
+      if (entry.kind === "forecast") this.options.tables.loaded(entry.jobId);
       this.options.logger.debug(`query tables: loaded ${entry.kind} export ${entry.jobId} (${rows} rows) in ${Date.now() - started} ms`);
     } catch (error) {
       const why = (error as Error).message;
