@@ -30,7 +30,7 @@ const SECTIONS = [
   { key: "http", title: "6. Streamable HTTP under load", module: "./http.mjs" },
   { key: "httpReplicas", title: "6b. Streamable HTTP on Postgres: one process, two replicas", module: "./http-replicas.mjs" },
   { key: "query", title: "7. Questions over a stored export", module: "./query.mjs" },
-  { key: "queryLarge", title: `8. A question over a ${SMOKE ? "20k" : "5M"}-row export`, module: "./query-large.mjs" },
+  { key: "queryLarge", title: `8. A question over a ${SMOKE ? "20k" : "5M- and 10M"}-row export`, module: "./query-large.mjs" },
   { key: "oauth", title: "9. Sign-in (OAuth) cost against static tokens", module: "./oauth.mjs" },
 ];
 

@@ -97,7 +97,8 @@ Options:
   --transport stdio|http    MCP transport (default stdio)
   --host H --port N         HTTP bind address (default 127.0.0.1:3000)
   --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
-  --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name)
+  --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name);
+                           name[read,export]:token grants only those permissions
   --oauth-issuer URL        accept access tokens from this OAuth authorization server (sign-in
                             with the team's identity provider); needs --public-url
   --public-url URL          the URL clients reach /mcp at (tokens must be issued for it)

@@ -6,16 +6,26 @@
  * `--http-tokens-file FILE` (one `name:token` per line; blank lines and lines starting with `#`
  * are skipped), and CLARI_MCP_HTTP_TOKENS (the same `name:token` entries, separated by commas,
  * spaces or line breaks). Everything after the first `:` is the token.
+ *
+ * A name may carry the permissions its token grants, `name[read,export]:token` (src/config/scopes.ts:
+ * read, export, cancel, ingest, admin, with what they imply); a name without them may do everything,
+ * as a token always could. Only admin reads everyone's calls (the audit trail), so on a server shared
+ * by several people's static tokens, theirs name what they need and leave admin out.
  */
 import { readFileSync } from "node:fs";
+import { isScope, SCOPES, withImplied, type Scope } from "./scopes.js";
 
 export interface NamedToken {
   name: string;
   token: string;
+  /** The permissions granted (with those they imply); undefined: every permission. */
+  scopes?: Scope[];
 }
 
 /** A name goes into every log line of its requests: short, and nothing that could forge a line. */
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** A name and, in brackets, the permissions its token grants. */
+const NAME_AND_SCOPES = /^([^[\]]*)\[([^\]]*)\]$/;
 /** The same rule as every other credential: printable ASCII, no spaces. */
 const TOKEN = /^[\x21-\x7e]+$/;
 /** Shorter tokens are guessable; sixteen characters is the floor for one of our own. */
@@ -34,14 +44,26 @@ export function parseTokenEntries(entries: readonly string[], where: string): Na
     const colon = entry.indexOf(":");
     const at = `${where}, entry ${index + 1}`;
     if (colon <= 0) throw new TokenConfigError(`${at}: expected name:token.`);
-    const name = entry.slice(0, colon);
+    const label = entry.slice(0, colon);
     const token = entry.slice(colon + 1);
-    if (!NAME.test(name)) throw new TokenConfigError(`${at}: a token's name is 1-64 letters, digits, '.', '_' or '-'.`);
+    const bracketed = NAME_AND_SCOPES.exec(label);
+    const name = bracketed ? bracketed[1]! : label;
+    if (!NAME.test(name)) throw new TokenConfigError(`${at}: a token's name is 1-64 letters, digits, '.', '_' or '-' (then, if wanted, its permissions in brackets: name[read,export]).`);
+    const scopes = bracketed ? parseScopes(bracketed[2]!, `${at} (${name})`) : undefined;
     if (!TOKEN.test(token)) throw new TokenConfigError(`${at} (${name}): the token is empty or has spaces or non-ASCII characters.`);
     if (token.length < MIN_TOKEN_LENGTH) throw new TokenConfigError(`${at} (${name}): the token is shorter than ${MIN_TOKEN_LENGTH} characters.`);
-    tokens.push({ name, token });
+    tokens.push(scopes ? { name, token, scopes } : { name, token });
   });
   return tokens;
+}
+
+/** `read,export` -> those permissions with what they imply; an unknown or empty list stops start-up. */
+function parseScopes(list: string, at: string): Scope[] {
+  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (names.length === 0) throw new TokenConfigError(`${at}: the brackets list no permission; name some of ${SCOPES.join(", ")}, or drop the brackets for all of them.`);
+  const unknown = names.filter((s) => !isScope(s));
+  if (unknown.length > 0) throw new TokenConfigError(`${at}: ${unknown.map((s) => JSON.stringify(s.slice(0, 32))).join(", ")} is no permission; they are ${SCOPES.join(", ")}.`);
+  return withImplied(names as Scope[]);
 }
 
 export function parseTokensFile(text: string, where: string): NamedToken[] {

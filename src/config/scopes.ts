@@ -56,8 +56,9 @@ export function requiredScope(tool: ToolTraits): Scope {
 
 /**
  * Whether the caller may use something needing `scope`. A request with no authInfo (stdio, or an
- * HTTP server on loopback without tokens) may do everything, as may a static bearer token (its
- * authInfo carries every scope); a signed-in person's authInfo carries what their token granted.
+ * HTTP server on loopback without tokens) may do everything, as may a static bearer token whose
+ * entry names no permissions (its authInfo carries every scope); a static token whose entry names
+ * some, and a signed-in person's token, carry what they grant.
  */
 export function allows(authInfo: Pick<AuthInfo, "scopes"> | undefined, scope: Scope): boolean {
   return authInfo === undefined || authInfo.scopes.includes(scope);

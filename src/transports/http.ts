@@ -34,9 +34,10 @@ interface Caller {
   label: string | undefined;
 }
 
-/** A static bearer token: its name, never the token; it may do everything. */
-function staticCaller(tokenName: string): Caller {
-  return { authInfo: { token: "", clientId: tokenName, scopes: [...SCOPES] }, label: `token ${tokenName}` };
+/** A static bearer token: its name, never the token, and what it may do (everything, unless its entry names permissions). */
+function staticCaller(tokenName: string, config: Pick<Config, "httpTokens">): Caller {
+  const scopes = config.httpTokens.find((t) => t.name === tokenName)?.scopes ?? SCOPES;
+  return { authInfo: { token: "", clientId: tokenName, scopes: [...scopes] }, label: `token ${tokenName}` };
 }
 
 export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle> {
@@ -48,11 +49,11 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
   async function identify(req: IncomingMessage): Promise<Caller> {
     if (!oauth) {
       const { tokenName } = guard(req);
-      return tokenName === undefined ? { authInfo: undefined, label: undefined } : staticCaller(tokenName);
+      return tokenName === undefined ? { authInfo: undefined, label: undefined } : staticCaller(tokenName, config);
     }
     guard(req, { tokenOptional: true });
     const name = guard.staticTokenName(req);
-    if (name !== null) return staticCaller(name);
+    if (name !== null) return staticCaller(name, config);
     const result = await oauth.authenticate(req.headers.authorization);
     if ("status" in result) throw new HttpError(result.status, result.message, result.headers);
     return { authInfo: result, label: `user ${result.clientId}` };

@@ -28,6 +28,30 @@ describe("bearer token entries", () => {
     ]);
   });
 
+  it("reads the permissions a name carries in brackets, with those they imply; a name without them may do everything", () => {
+    expect(parseTokensFile(`analyst[read]:${A}\nops[ export , cancel ]:${B}\nall:${"y".repeat(16)}`, "f")).toEqual([
+      { name: "analyst", token: A, scopes: ["read"] },
+      { name: "ops", token: B, scopes: ["read", "export", "cancel"] },
+      { name: "all", token: "y".repeat(16) },
+    ]);
+  });
+
+  it.each([
+    ["an unknown permission", `analyst[read,root]:${A}`, /"root" is no permission; they are read, export, cancel, ingest, admin/],
+    ["empty brackets", `analyst[]:${A}`, /the brackets list no permission/],
+    ["a bad name before the brackets", `an alyst[read]:${A}`, /a token's name is 1-64 letters/],
+  ])("refuses %s, naming the entry and never the token", (_what, entry, message) => {
+    let error: Error | undefined;
+    try {
+      parseTokensFile(`ok:${"z".repeat(16)}\n${entry}`, "--http-tokens-file t");
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).toMatch(/--http-tokens-file t, entry 2/);
+    expect(error?.message).not.toContain(A);
+  });
+
   it("reads CLARI_MCP_HTTP_TOKENS separated by commas, spaces or line breaks", () => {
     expect(parseTokensEnv(`desktop:${A}, ci:${B}\nthird:${"x".repeat(16)}`).map((t) => t.name)).toEqual(["desktop", "ci", "third"]);
   });

@@ -1,7 +1,8 @@
 /**
  * Named bearer tokens on the built binary: each token opens the door, each log line of a request
  * names its token (on both protocol eras), no token is ever printed, a session belongs to the
- * token that opened it, and /healthz answers without one (saying only that the server is up).
+ * token that opened it, /healthz answers without one (saying only that the server is up), and a
+ * token whose entry names permissions (name[read]:token) gets those and no more.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { rpc } from "../tasks/task-client.js";
 import { startHttpServer } from "./http-server.js";
 
 const DESKTOP = "tok-desktop-SECRET-0123456789";
@@ -87,4 +89,35 @@ describe("named bearer tokens over HTTP", () => {
     });
     expect(forged).toBe(403);
   });
+  it("gives a token whose entry names permissions only those: no export, no audit trail, only its own calls", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "clari-tokens-"));
+    const tokensFile = path.join(dir, "tokens");
+    writeFileSync(tokensFile, `analyst[read]:${DESKTOP}\nops:${CI}\n`, { mode: 0o600 });
+    const server = await startHttpServer(["--sandbox", "--no-cache", "--http-tokens-file", tokensFile]);
+    closers.push(server.close);
+    const names = async (token: string) => ((await rpc(server.url, "tools/list", {}, { token, tasks: false })).result!.tools as Array<{ name: string }>).map((t) => t.name);
+    const analystTools = await names(DESKTOP);
+    const opsTools = await names(CI);
+    expect(opsTools).toContain("clari_export_forecast");
+    expect(analystTools).toContain("clari_query");
+    expect(analystTools).not.toContain("clari_export_forecast");
+    expect(analystTools).not.toContain("clari_cancel_export_job");
+
+    // A call to a tool it may not use is refused before it runs, naming the permission; nothing is queued.
+    const refused = await rpc(server.url, "tools/call", { name: "clari_export_forecast", arguments: { forecastId: "net_bookings" } }, { token: DESKTOP, name: "clari_export_forecast", tasks: false });
+    expect(refused.status).toBe(403);
+    // ops exports; the analyst reads it, and the audit trail stays ops' (admin) alone.
+    const exported = await rpc(server.url, "tools/call", { name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } }, { token: CI, name: "clari_export_forecast", tasks: false });
+    expect(exported.result?.isError, JSON.stringify(exported.result)).toBeFalsy();
+    // (A call is recorded once answered: the first query is the analyst's first row.)
+    await rpc(server.url, "tools/call", { name: "clari_query", arguments: { sql: "SELECT 1" } }, { token: DESKTOP, name: "clari_query", tasks: false });
+    const asked = await rpc(server.url, "tools/call", { name: "clari_query", arguments: { sql: "SELECT DISTINCT caller FROM mcp_calls ORDER BY 1" } }, { token: DESKTOP, name: "clari_query", tasks: false });
+    expect((asked.result!.structuredContent as { rows: unknown[][] }).rows).toEqual([["analyst"]]);
+    const everyone = await rpc(server.url, "tools/call", { name: "clari_query", arguments: { sql: "SELECT DISTINCT caller FROM mcp_calls ORDER BY 1" } }, { token: CI, name: "clari_query", tasks: false });
+    expect((everyone.result!.structuredContent as { rows: unknown[][] }).rows).toEqual([["analyst"], ["ops"]]);
+    const trail = await rpc(server.url, "resources/read", { uri: "clari://audit-trail" }, { token: DESKTOP, name: "clari://audit-trail", tasks: false });
+    expect(trail.status).toBe(403);
+    const opsTrail = await rpc(server.url, "resources/read", { uri: "clari://audit-trail" }, { token: CI, name: "clari://audit-trail", tasks: false });
+    expect(opsTrail.status).toBe(200);
+  }, 60_000);
 });

@@ -106,6 +106,6 @@ describe("prompts", () => {
     expect(prompts.map((p) => p.name).sort()).toEqual(["account_engagement", "forecast_call_prep", "forecast_hygiene", "pipeline_changes"]);
     const prep = await h.client.getPrompt({ name: "forecast_call_prep", arguments: { forecastId: "net_bookings", timePeriod: "2026_Q4" } });
     const text = (prep.messages[0]!.content as { text: string }).text;
-    expect(text).toMatch(/clari_export_forecast[\s\S]*clari_query[\s\S]*not forecast\.updated/);
+    expect(text).toMatch(/clari_export_forecast[\s\S]*clari_query[\s\S]*FROM hygiene\('net_bookings', '2026_Q4'\) WHERE NOT updated/);
   });
 });

@@ -219,6 +219,8 @@ interface WaitOptions extends Told {
 /** Wait on a known export job; on DONE bring its file into the store. */
 export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   const { notes, resumed } = options;
+  // Its rows will be asked about: the engine gets ready while Clari builds the file.
+  deps.query.warmUp();
   const leave = await joinWaiters(deps, jobId, options.key);
   try {
     const wait = await pollUntilEnd(jobId, options, deps, call);

@@ -65,7 +65,7 @@ export const TOTAL_BYTES = 128 * 1024;
 /** mcp_calls holds at most this many rows (the newest). */
 export const CALLS_ROWS = 50_000;
 /** A stored export is loaded this long after it lands: its answer goes out first. */
-const LOAD_DELAY_MS = 100;
+const LOAD_DELAY_MS = 10;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
 
@@ -109,8 +109,8 @@ export class QueryEngine {
     this.worker = new QueryWorker({ memoryMb: options.memoryMb, threads: 1, logger: options.logger, inProcess: options.inProcess ?? false });
     this.turns = new FairQueue(options.concurrency ?? 2);
     // An export that lands is loaded in the background, so the question that follows the export
-    // call finds it loaded (the engine still starts only when the first export lands or the first
-    // question comes, never at start-up).
+    // call finds it loaded (the engine starts when the first export is waited on, lands, or the
+    // first question comes, never at start-up).
     options.store.onChange(() => this.loadSoon());
   }
 
@@ -135,6 +135,16 @@ export class QueryEngine {
 
   static fromConfig(config: { queryTimeoutSeconds: number; queryMemoryMb: number }, parts: Omit<QueryEngineOptions, "timeoutSeconds" | "memoryMb">): QueryEngine {
     return new QueryEngine({ ...parts, timeoutSeconds: config.queryTimeoutSeconds, memoryMb: config.queryMemoryMb });
+  }
+
+  /**
+   * An export is on its way (a job is being waited on): load DuckDB and start the query worker
+   * now, so when it lands only reading its rows is left before the first question is answered.
+   */
+  warmUp(): void {
+    if (this.closed) return;
+    void this.openWriter().catch((error: unknown) => this.options.logger.debug(`query engine: warming up failed (${(error as Error).message})`));
+    void this.worker.prepare().catch(() => undefined);
   }
 
   /** An audit page or opportunity lookup was just recorded: reload them before the next query. */

@@ -76,6 +76,11 @@ export class QueryWorker {
     await this.sendOpen(generation, file);
   }
 
+  /** Start the worker process now (an export is on its way), so a later open or query does not wait for it. */
+  async prepare(): Promise<void> {
+    await this.start();
+  }
+
   query(generation: number, sql: string, bounds: Bounds, options: { statementCheck: boolean; timeoutMs: number; signal?: AbortSignal | undefined; calls?: CallTuple[] | undefined }): Promise<WorkerAnswer> {
     const id = this.nextId++;
     const message: ToWorker = { type: "query", id, generation, sql, bounds, statementCheck: options.statementCheck, timeoutMs: options.timeoutMs, ...(options.calls ? { calls: options.calls } : {}) };

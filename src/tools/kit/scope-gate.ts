@@ -3,7 +3,8 @@
  * sees in tools/list only the tools its token allows, and a call to any other is refused before
  * it runs with HTTP 403 `insufficient_scope` naming the scope to ask for (the SDK's per-operation
  * scope challenge, on both protocol eras); resources/read needs read the same way. Callers
- * without authInfo (stdio, an open loopback server) and static bearer tokens may do everything.
+ * without authInfo (stdio, an open loopback server) and static bearer tokens that name no
+ * permissions may do everything.
  */
 import type { AuthInfo, McpServer, ScopeChallengeHandler, Tool } from "@modelcontextprotocol/server";
 import type { Config } from "../../config.js";
