@@ -11,11 +11,12 @@ import { downloadExport } from "../../src/exports/jobs/download.js";
 import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import { harnessPerTest, storeFolder, tempDir, textOf, type Harness } from "../helpers/harness.js";
 
-const harness = harnessPerTest();
+// Registered before the harness so they run after it has closed (after-hooks run last first).
 const dirs: Array<{ remove(): Promise<void> }> = [];
 afterEach(async () => {
   while (dirs.length) await dirs.pop()!.remove();
 });
+const harness = harnessPerTest();
 
 async function doneJob(h: Harness): Promise<{ jobId: string; job: Awaited<ReturnType<Harness["clari"]["getExportJob"]>> }> {
   const { jobId } = await h.clari.exportForecast("net_bookings", { typesToExport: ["forecast", "quota", "forecast_updated"] });
