@@ -129,6 +129,8 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   } catch (error) {
     response.body.destroy();
     parsing?.fail(error);
+    const tooManyRows = [error, (error as { cause?: unknown }).cause].find((e) => (e as Error | undefined)?.name === "ForecastTooLargeError") as Error | undefined;
+    if (tooManyRows) throw new ExportJobError(jobId, `Export ${jobId} was not kept: ${tooManyRows.message}.`, "new-export");
     if (error instanceof DownloadTooLargeError || (error as { cause?: unknown }).cause instanceof DownloadTooLargeError) {
       throw new ExportJobError(jobId, `Export ${jobId} is ${new DownloadTooLargeError(limit).message}; nothing of it was kept.`, "ask-again");
     }

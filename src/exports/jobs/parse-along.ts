@@ -19,7 +19,8 @@ export interface ParseAlong {
 export async function parseAlong(jobId: string, deps: ExportDeps): Promise<ParseAlong> {
   // The parsers load on the first forecast download, not at start-up.
   const { ForecastSink } = await import("../read/forecast-sink.js");
-  const sink = new ForecastSink();
+  const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
+  const sink = new ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
   let parseError: Error | undefined;
   let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
   deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));
@@ -29,6 +30,8 @@ export async function parseAlong(jobId: string, deps: ExportDeps): Promise<Parse
       try {
         sink.write(chunk);
       } catch (error) {
+        // Too many rows for the memory cap: the download stops here, before the memory is spent.
+        if (error instanceof ForecastTooLargeError) return done(error);
         // Kept as the damage; the bytes still flow so the download ends the way it always has.
         parseError = error as Error;
         return done(null, chunk);

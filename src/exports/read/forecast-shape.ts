@@ -8,6 +8,20 @@ export class ForecastParseError extends Error {
   override readonly name = "ForecastParseError";
 }
 
+/** An export with more rows than the memory cap lets the server take in (read/row-budget.ts). */
+export class ForecastTooLargeError extends Error {
+  override readonly name = "ForecastTooLargeError";
+  constructor(
+    readonly maxRows: number,
+    readonly queryMemoryMb: number,
+  ) {
+    super(
+      `it has more than ${maxRows.toLocaleString("en-US")} rows, more than --query-memory-mb ${queryMemoryMb} lets the server hold (plus its fixed overhead); ` +
+        "start the server with a larger --query-memory-mb, or export less (one timePeriod, a scopeId, fewer typesToExport)",
+    );
+  }
+}
+
 /** Detects the export shape from its first bytes (a UTF-8 BOM and whitespace are skipped). */
 export function detectForecastShape(head: Uint8Array | string): ForecastShape {
   if (typeof head === "string") {

@@ -11,7 +11,13 @@ import { ForecastTable } from "../table/forecast-table.js";
 import { CsvRecordSink, CSV_OPTIONS } from "./csv-sink.js";
 import { FlatArrayReader } from "./flat-array-reader.js";
 import { TablesReader } from "./forecast-tables.js";
-import { detectForecastShape, handleCsvError, wrapJsonError } from "./forecast-shape.js";
+import { detectForecastShape, ForecastTooLargeError, handleCsvError, wrapJsonError } from "./forecast-shape.js";
+import { rowBudget } from "./row-budget.js";
+
+export interface SinkOptions {
+  /** Refuse the export once its rows would take the server past this cap (--query-memory-mb). */
+  queryMemoryMb?: number | undefined;
+}
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -22,8 +28,16 @@ export class ForecastSink {
   private csv: { parser: Parser; done: Promise<unknown> } | undefined;
   private started = false;
   private atStart = true;
+  private readonly maxRows: number;
 
-  /** Takes the next bytes; throws a ForecastParseError when they cannot be JSON (CSV errors come at the end). */
+  constructor(private readonly options: SinkOptions = {}) {
+    this.maxRows = options.queryMemoryMb === undefined ? Number.POSITIVE_INFINITY : rowBudget(options.queryMemoryMb);
+  }
+
+  /**
+   * Takes the next bytes; throws a ForecastParseError when they cannot be JSON (CSV errors come
+   * at the end), a ForecastTooLargeError once the rows pass the memory cap's budget.
+   */
   write(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (!this.started) {
@@ -62,6 +76,7 @@ export class ForecastSink {
       const truncated = error === undefined ? false : handleCsvError(error);
       this.csvSink?.end(truncated);
     }
+    this.checkRows();
     this.table.compact();
     return this.table;
   }
@@ -104,6 +119,7 @@ export class ForecastSink {
     }
     if (this.csv) {
       if (!this.csv.parser.destroyed) this.csv.parser.write(bytes);
+      this.checkRows();
       return;
     }
     try {
@@ -111,5 +127,10 @@ export class ForecastSink {
     } catch (err) {
       throw wrapJsonError(err);
     }
+    this.checkRows();
+  }
+
+  private checkRows(): void {
+    if (this.table.length > this.maxRows) throw new ForecastTooLargeError(this.maxRows, this.options.queryMemoryMb ?? 0);
   }
 }

@@ -18,7 +18,7 @@ import { ForecastSink } from "./forecast-sink.js";
 import { detectForecastShape, handleCsvError, wrapJsonError } from "./forecast-shape.js";
 
 export { ForecastTable } from "../table/forecast-table.js";
-export { detectForecastShape, ForecastParseError } from "./forecast-shape.js";
+export { detectForecastShape, ForecastParseError, ForecastTooLargeError } from "./forecast-shape.js";
 export { ForecastSink } from "./forecast-sink.js";
 
 const SLICE = 1 << 20;
@@ -85,8 +85,8 @@ export function normaliseForecast(input: Buffer | Uint8Array | string): Forecast
  * Normalises a forecast export file by streaming it through a {@link ForecastSink}: the whole
  * text and a full JSON tree are never in memory together; only the columnar table grows.
  */
-export async function normaliseForecastFile(path: string, options: { signal?: AbortSignal } = {}): Promise<ForecastTable> {
-  const sink = new ForecastSink();
+export async function normaliseForecastFile(path: string, options: { signal?: AbortSignal; queryMemoryMb?: number | undefined } = {}): Promise<ForecastTable> {
+  const sink = new ForecastSink({ queryMemoryMb: options.queryMemoryMb });
   const stream = createReadStream(path, { highWaterMark: 1 << 16, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -22,6 +22,8 @@ export class TableCache {
   constructor(
     private readonly store: ExportStore,
     private readonly maxRows = 5_000_000,
+    /** --query-memory-mb: a stored export too large for it is refused when read (read/row-budget.ts). */
+    private readonly queryMemoryMb?: number,
   ) {
     // An export leaving the store (expired, discarded) takes its table and summary with it.
     store.onChange(() => {
@@ -95,7 +97,7 @@ export class TableCache {
     // The parsers (csv-parse, the JSON reader) load on first use, not at start-up.
     const { normaliseForecast, normaliseForecastFile } = await import("../read/normalise-forecast.js");
     const localPath = await this.store.localPath(jobId);
-    const table = localPath ? await normaliseForecastFile(localPath) : normaliseForecast(await this.store.read(jobId));
+    const table = localPath ? await normaliseForecastFile(localPath, { queryMemoryMb: this.queryMemoryMb }) : normaliseForecast(await this.store.read(jobId));
     return this.keep(jobId, table);
   }
 
