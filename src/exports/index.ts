@@ -19,6 +19,7 @@ export { EXPORT_LIFETIME_MS, ExportStore, type ExportKind, type StoredExport } f
 export { Observations } from "./store/observations.js";
 export { TableCache } from "./table/table-cache.js";
 export { storedCount, type StoredFamily } from "./store/stored-counts.js";
+export { METRIC_NAMES } from "./query/metrics.js";
 
 // Stored exports described and read.
 export { KIND_LABEL, summariseStored } from "./summary/summarise-stored.js";

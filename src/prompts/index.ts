@@ -55,7 +55,7 @@ export function registerPrompts(server: McpServer): void {
           `2. clari_query, each manager's own Commit against their own quota: SELECT name, value AS commit, quota, attainment FROM attainment('${forecastId}', ${periodArg(timePeriod)}) WHERE NOT is_rep ORDER BY attainment`,
           `3. clari_query, the biggest Commit movers since last week: SELECT name, previous, value, change FROM movement('${forecastId}', ${periodArg(timePeriod)}) ORDER BY abs(change) DESC LIMIT 10`,
           `4. clari_query, who has not updated their call in the hygiene week (the latest week at least two days old): SELECT manager_name, name FROM hygiene('${forecastId}', ${periodArg(timePeriod)}) WHERE NOT updated ORDER BY 1, 2`,
-          `Report: a table of managers with Commit, Quota and coverage; the top movers; the people to chase. Numbers only from the tool results.`,
+          `Report: a table of managers with Commit, Quota and attainment; the top movers; the people to chase. Numbers only from the tool results.`,
         ].join("\n"),
       ),
   );

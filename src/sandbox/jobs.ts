@@ -88,15 +88,16 @@ export class JobStore {
   private seq = 0;
 
   /**
-   * `startedAt` (the clock when the sandbox started) salts the ids: a restarted sandbox never hands
-   * out a jobId of an earlier run, which a client may still hold in its store.
+   * `startedAt` (the clock when the sandbox started) and the process id salt the ids: a restarted
+   * sandbox never hands out a jobId of an earlier run, which a client may still hold in its store,
+   * and two sandboxes started in one millisecond (two processes on one cache folder) never share one.
    */
   constructor(
     seed: number,
     private readonly limitsConfig: { monthlyQuota: number; concurrentLimit: number },
     startedAt = 0,
   ) {
-    this.ids = new IdSequence(seed, `export-job@${startedAt}`);
+    this.ids = new IdSequence(seed, `export-job@${startedAt}@${process.pid}`);
   }
 
   get size(): number {

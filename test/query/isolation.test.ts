@@ -211,6 +211,11 @@ describe("clari_query shared by callers", () => {
       "SELECT current_setting('temp_directory')",
       "SELECT path FROM duckdb_databases()",
       "SELECT * FROM duckdb_settings()",
+      // The same as views, named without parentheses (they show the generation file's path under HOME).
+      "SELECT path FROM duckdb_databases",
+      "SELECT * FROM pragma_database_list",
+      "SELECT * FROM main.duckdb_settings",
+      "SELECT * FROM duckdb_logs",
       "EXPLAIN ANALYZE SELECT 1",
       "WITH x AS (SELECT * FROM enable_logging()) SELECT * FROM x",
       "SELECT (SELECT count(*) FROM disable_logging())",
@@ -224,6 +229,8 @@ describe("clari_query shared by callers", () => {
     // What questions need still works.
     const ok = await h.deps.query.query("SELECT count(*) FROM range(10) r, unnest([1, 2]) u, duckdb_tables() t WHERE t.table_name = 'people'", 1, { caller: "a" });
     expect(ok.rows).toEqual([[20]]);
+    const described = await h.deps.query.query("SELECT count(*) FROM duckdb_columns WHERE table_name = 'people'", 1, { caller: "a" });
+    expect(Number(described.rows[0]![0])).toBeGreaterThan(5);
   }, 60_000);
 
   it("measures nested values before converting them, so a struct bomb neither blocks nor crashes the worker", async () => {

@@ -10,7 +10,7 @@ export function contractMarkdown(): string {
     "# clari_query tables",
     "",
     "DuckDB SQL over everything this server has stored for its credential. Times are TIMESTAMPTZ in UTC, days DATE, money DOUBLE.",
-    "`forecast`, `people` and `reports_to` hold the newest export of each tab, period and currency; `forecast_all`, `people_all` and `reports_to_all` every export.",
+    "`forecast`, `people` and `reports_to` hold the newest export of each tab, period and currency (a company-wide export before a scoped one); `forecast_all`, `people_all` and `reports_to_all` every export.",
     "",
     "## Named metrics",
     "",

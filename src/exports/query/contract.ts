@@ -28,7 +28,7 @@ export interface ContractTable {
 
 const c = (name: string, type: string, note?: string): ContractColumn => (note ? { name, type, note } : { name, type });
 
-const NEWEST = "the newest export of each tab (forecast_id), period and currency";
+const NEWEST = "the newest export of each tab (forecast_id), period and currency, a company-wide one before any scoped one (scope_id)";
 
 const PEOPLE: ContractColumn[] = [
   c("export_id", "VARCHAR"),

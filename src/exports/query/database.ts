@@ -37,11 +37,13 @@ const CURRENT = "SELECT export_id FROM raw.forecast_newest";
 /** The contract's views, in creation order. */
 function views(): Array<[name: string, sql: string]> {
   return [
-    // The newest export of each tab, period and currency: its rows are the forecast view's.
+    // The newest export of each tab, period and currency: its rows are the forecast view's. A
+    // company-wide export comes before any scoped one (a manager's subtree must not stand in for
+    // everyone once the whole company was exported); a scoped one serves only while it is alone.
     [
       "raw.forecast_newest",
-      `SELECT export_no, export_id FROM raw.forecast_exports
-        QUALIFY row_number() OVER (PARTITION BY forecast_id, time_period, currency ORDER BY finished_at DESC NULLS LAST, export_no DESC) = 1`,
+      `SELECT f.export_no, f.export_id FROM raw.forecast_exports f LEFT JOIN raw.exports x ON x.export_id = f.export_id
+        QUALIFY row_number() OVER (PARTITION BY f.forecast_id, f.time_period, f.currency ORDER BY (x.scope_id IS NULL OR x.scope_id = '') DESC, f.finished_at DESC NULLS LAST, f.export_no DESC) = 1`,
     ],
     ["exports", `SELECT ${list("exports", ["is_current"])}, (kind <> 'forecast' OR export_id IN (${CURRENT})) AS is_current FROM raw.exports`],
     ["people_all", `SELECT ${list("people")} FROM raw.people`],
@@ -62,7 +64,7 @@ function views(): Array<[name: string, sql: string]> {
     [
       "crm_totals",
       `SELECT ${list("crm_totals")} FROM raw.crm_rows
-        QUALIFY row_number() OVER (PARTITION BY forecast_id, time_period, week_start, user_id, field, currency ORDER BY read_at DESC) = 1`,
+        QUALIFY row_number() OVER (PARTITION BY forecast_id, time_period, week_start, user_id, field, currency ORDER BY (scope_id IS NULL OR scope_id = '') DESC, read_at DESC) = 1`,
     ],
     [
       "audit_events",

@@ -22,7 +22,7 @@ function firstWord(sql: string): string {
 }
 
 function refusal(what: string): QueryRefused {
-  return new QueryRefused(`Refused: ${what}. clari_query answers one read-only SELECT (WITH, FROM, PIVOT inside a SELECT, DESCRIBE, SUMMARIZE and EXPLAIN are fine); the tables cannot be changed and nothing outside them can be read.`);
+  return new QueryRefused(`Refused: ${what}. clari_query answers one read-only SELECT (WITH, FROM, DESCRIBE, SUMMARIZE, EXPLAIN and PIVOT with its values listed, as in PIVOT forecast ON field IN ('Commit', 'Quota') USING sum(value), are fine); the tables cannot be changed and nothing outside them can be read.`);
 }
 
 /** Parses and prepares the query; refuses anything but exactly one read-only statement. */

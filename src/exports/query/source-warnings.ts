@@ -69,6 +69,32 @@ function settling(sources: Sources): string[] {
   return [...byWeek.values()].map(({ e, ids, takenAt }) => settlingWarning({ ...e, source: `${ids.length > 1 ? "exports" : "export"} ${ids.join(", ")}` }, takenAt));
 }
 
+/**
+ * The current export of a tab a result read is not the whole story: it was exported for one
+ * manager's subtree only, or without a type (quota, forecast_updated, adjustment) that another
+ * stored export of the same tab and period has, so that type's columns read empty.
+ */
+function partialCurrent(sources: Sources): string[] {
+  const read = new Set(sources.rows.map((r) => r.exportId).filter((id): id is string => !!id));
+  const out: string[] = [];
+  for (const e of sources.exports) {
+    if (!e.current || !read.has(e.exportId)) continue;
+    const what = `${e.forecastId ?? "?"} ${e.timePeriod ?? "?"}`;
+    if (e.scopeId) out.push(`Export ${e.exportId}, the one read for ${what}, covers scope ${e.scopeId} only (one manager's part of the hierarchy): no company-wide export of it is stored. Export it without scopeId for everyone.`);
+    if (e.types.length === 0) continue;
+    const siblings = [...sources.exports, ...sources.siblings].filter((o) => o.exportId !== e.exportId && o.forecastId === e.forecastId && o.timePeriod === e.timePeriod && o.currency === e.currency);
+    const missing = [...new Set(siblings.flatMap((o) => o.types))].filter((t) => !e.types.includes(t));
+    for (const type of missing) {
+      const other = siblings.filter((o) => o.types.includes(type)).at(-1)!;
+      out.push(
+        `Export ${e.exportId}, the newest of ${what} and the one read, was asked without ${type} (typesToExport ${JSON.stringify(e.types)}), so what ${type} holds reads empty; ` +
+          `export ${other.exportId} has it. Export the tab again with typesToExport including "${type}", or read forecast_all WHERE export_id = '${other.exportId}'.`,
+      );
+    }
+  }
+  return out;
+}
+
 export function sourceWarnings(sources: Sources, columns: readonly string[]): { warnings: string[]; definitions: string[] } {
   const names = new Set(columns.map((c) => c.toLowerCase()));
   const warnings: string[] = [];
@@ -80,7 +106,7 @@ export function sourceWarnings(sources: Sources, columns: readonly string[]): { 
         `Which tabs and periods this result read could not be traced, and ${pairs.length} are stored (${list(pairs)}): make sure the query filters on one forecast_id and time_period, or use a named metric.`,
       );
     }
-  } else warnings.push(...mixing(sources, names), ...settling(sources));
+  } else warnings.push(...mixing(sources, names), ...settling(sources), ...partialCurrent(sources));
   const definitions = sources.metrics.map(metricDefinition).filter((d): d is string => d !== undefined);
   return { warnings, definitions };
 }

@@ -9,7 +9,7 @@
 export type EventClass = "change" | "view" | "session" | "system";
 
 export const EVENT_CLASS_RULE =
-  "system when the actor is SYSTEM or JOB; session for login/logout; view when the event's last part is viewed, accessed, opened, searched or downloaded; otherwise change";
+  "system when the actor is SYSTEM or JOB; session for login/logout; view when the event's last part is viewed, accessed, opened, searched, downloaded, read or listed; otherwise change";
 
 const VIEW_VERBS = new Set(["viewed", "accessed", "opened", "searched", "downloaded", "read", "listed"]);
 const SESSION_PART = /(^|\.)(login|logout|log_in|log_out|signin|signout|sign_in|sign_out|session)(\.|$|_)/i;

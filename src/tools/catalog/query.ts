@@ -2,14 +2,21 @@ import { z } from "zod";
 import { ToolInputError } from "../kit/describe-error.js";
 import { FORECAST_VIEW_URI } from "../../resources/uris.js";
 import { defineTool } from "../kit/define-tool.js";
-import { nothingStoredNotes } from "../kit/nothing-stored.js";
+import { nothingStoredNotes, unknownTargetNotes } from "../kit/nothing-stored.js";
 import { DEFAULT_ROWS, knownForecastTabs, MAX_ROWS, QueryError, type QueryAnswer } from "../../exports/index.js";
 
-/** Money keeps its cents; smaller numbers (ratios, shares) keep 4 significant digits, so 3.5646 and 3.5575 stay apart. */
+/**
+ * Money keeps its cents; smaller numbers (ratios, shares) keep 4 significant digits, so 3.5646 and
+ * 3.5575 stay apart. Rounding never reaches the next whole number: 0.99996 of quota reads 0.9999,
+ * not 1 (a miss shown as met).
+ */
 export function numberText(value: number): string {
   if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
-  const decimals = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(value))));
-  return String(Number(value.toFixed(Math.min(decimals, 20))));
+  const decimals = Math.min(20, Math.max(2, 3 - Math.floor(Math.log10(Math.abs(value)))));
+  const rounded = Number(value.toFixed(decimals));
+  if (Math.trunc(rounded) === Math.trunc(value)) return String(rounded);
+  const scale = 10 ** decimals;
+  return String(Math.trunc(value * scale) / scale);
 }
 
 function cell(value: unknown): string {
@@ -22,7 +29,8 @@ function cell(value: unknown): string {
 /** One compact table: a line on the count, the header, the rows. */
 export function queryText(result: QueryAnswer): string {
   const { columns, rows, row_count, truncated } = result;
-  const lines = [`${row_count} row(s)${truncated ? `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)` : ""}.`];
+  const shown = rows.length === 0 ? ", none shown (the answer's size bound: select fewer or narrower columns, or aggregate)" : `, first ${rows.length} shown (raise limit, up to ${MAX_ROWS}, or aggregate)`;
+  const lines = [`${row_count} row(s)${truncated ? shown : ""}.`];
   if (rows.length > 0) {
     lines.push(`| ${columns.map((c) => c.name).join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`);
     for (const row of rows) lines.push(`| ${row.map(cell).join(" | ")} |`);
@@ -72,7 +80,7 @@ export const query = defineTool({
       throw error;
     }
     const tabs = (await knownForecastTabs(deps).catch(() => [])).map((t) => t.forecastId);
-    const empty = await nothingStoredNotes(sql, deps, tabs);
+    const empty = [...(await nothingStoredNotes(sql, deps, tabs)), ...unknownTargetNotes(sql, deps, result.row_count)];
     const answer = { ...result, warnings: [...empty, ...result.warnings] };
     const { warnings, definitions, ...table } = answer;
     return { text: queryText(answer), structured: { ...table, ...(warnings.length > 0 ? { warnings } : {}), ...(definitions.length > 0 ? { definitions } : {}) } };

@@ -1,10 +1,11 @@
 /**
  * clari_query over data that was never stored answers "0 rows", which reads like "nobody" or
  * "nothing happened". When a table the question reads from has nothing stored behind it, the
- * answer says so and gives the exact call that stores it.
+ * answer says so and gives the exact call that stores it; so does a named metric asked about a
+ * tab or period no stored export holds.
  */
 import type { Deps } from "../../deps.js";
-import { storedCount, type StoredFamily } from "../../exports/index.js";
+import { METRIC_NAMES, storedCount, type StoredFamily } from "../../exports/index.js";
 
 const DAY_MS = 86_400_000;
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -56,4 +57,32 @@ export async function nothingStoredNotes(sql: string, deps: Deps, tabs: readonly
     if (held === 0) notes.push(`Nothing stored to answer from: ${family.what} yet. Store it first with ${family.call(tabs, now)}, then ask again.`);
   }
   return notes;
+}
+
+const METRIC_CALLS = new RegExp(`\\b(${[...METRIC_NAMES].join("|")})\\s*\\(\\s*'([^']*)'(?:\\s*,\\s*'([^']*)')?`, "gi");
+
+/** An empty answer from a named metric whose tab (or period) no stored forecast export holds: what is stored, and the call that stores it. */
+export function unknownTargetNotes(sql: string, deps: Pick<Deps, "store">, rowCount: number): string[] {
+  if (rowCount > 0) return [];
+  const stored = deps.store.list().filter((e) => e.kind === "forecast");
+  const periodsOf = new Map<string, Set<string>>();
+  for (const e of stored) {
+    const tab = typeof e.request.forecastId === "string" ? e.request.forecastId : undefined;
+    if (!tab) continue;
+    const periods = periodsOf.get(tab) ?? new Set<string>();
+    periods.add(typeof e.request.timePeriod === "string" ? e.request.timePeriod : "the quarter current when exported");
+    periodsOf.set(tab, periods);
+  }
+  const notes = new Set<string>();
+  for (const [, metric, tab, period] of sql.matchAll(METRIC_CALLS)) {
+    const periods = periodsOf.get(tab!);
+    const exportCall = `clari_export_forecast {"forecastId":"${tab}"${period ? `,"timePeriod":"${period}"` : ""}}`;
+    if (!periods) {
+      const have = [...periodsOf.keys()];
+      notes.add(`${metric}('${tab}') found nothing: no export of tab '${tab}' is stored${have.length ? ` (stored tabs: ${have.join(", ")})` : ""}. Store it with ${exportCall}, or check the tab id.`);
+    } else if (period && !periods.has(period) && [...periods].every((p) => /^\d{4}_Q\d$/.test(p))) {
+      notes.add(`${metric}('${tab}', '${period}') found nothing: the stored exports of '${tab}' are for ${[...periods].join(", ")}. Store ${period} with ${exportCall}.`);
+    }
+  }
+  return [...notes];
 }

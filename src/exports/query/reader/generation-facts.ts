@@ -20,6 +20,10 @@ export interface ExportFacts {
   hygieneWeekStart: string | null;
   /** Its rows are in forecast (the newest of its tab, period and currency). */
   current: boolean;
+  /** The typesToExport it was asked with (empty when not known). */
+  types: string[];
+  /** The scope it was exported for (a manager's subtree), or null for the whole company. */
+  scopeId: string | null;
 }
 
 export interface GenerationFacts {
@@ -35,12 +39,13 @@ export async function generationFacts(con: DuckDBConnection): Promise<Generation
     SELECT e.export_id, e.forecast_id, e.time_period, e.currency, strftime(e.finished_at, '%Y-%m-%dT%H:%M:%S.%gZ'),
       max(w.week) FILTER (WHERE w.is_latest), (max(s.week_start) FILTER (WHERE w.is_latest))::VARCHAR,
       max(w.week) FILTER (WHERE w.for_hygiene), (max(s.week_start) FILTER (WHERE w.for_hygiene))::VARCHAR,
-      bool_or(n.export_no IS NOT NULL)
+      bool_or(n.export_no IS NOT NULL), array_to_string(any_value(x.types), ','), nullif(any_value(x.scope_id), '')
     FROM raw.forecast_exports e LEFT JOIN raw.forecast_newest n ON n.export_no = e.export_no
+    LEFT JOIN raw.exports x ON x.export_id = e.export_id
     LEFT JOIN raw.forecast_weeks w ON w.export_no = e.export_no
     LEFT JOIN raw.forecast_spans s ON s.export_no = w.export_no AND s.code = w.span
     GROUP BY e.export_no, e.export_id, e.forecast_id, e.time_period, e.currency, e.finished_at ORDER BY e.export_no`);
-  const exports = reader.getRows().map(([exportId, forecastId, timePeriod, currency, finishedAt, latestWeek, latestWeekStart, hygieneWeek, hygieneWeekStart, current]) => ({
+  const exports = reader.getRows().map(([exportId, forecastId, timePeriod, currency, finishedAt, latestWeek, latestWeekStart, hygieneWeek, hygieneWeekStart, current, types, scopeId]) => ({
     exportId: String(exportId),
     forecastId: str(forecastId),
     timePeriod: str(timePeriod),
@@ -51,6 +56,8 @@ export async function generationFacts(con: DuckDBConnection): Promise<Generation
     hygieneWeek: hygieneWeek === null ? null : Number(hygieneWeek),
     hygieneWeekStart: str(hygieneWeekStart),
     current: current === true,
+    types: typeof types === "string" && types !== "" ? types.split(",") : [],
+    scopeId: str(scopeId),
   }));
   const crm = await con.runAndReadAll("SELECT count(*) FROM (SELECT DISTINCT forecast_id, time_period, currency FROM raw.crm_rows)");
   return { exports, crmCombos: Number(crm.getRows()[0]?.[0] ?? 0) };

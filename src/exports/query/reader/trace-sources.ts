@@ -62,6 +62,8 @@ export interface Sources {
   traced: boolean;
   rows: SourceRow[];
   exports: ExportFacts[];
+  /** The other stored exports of the tabs, periods and currencies read (what the ones read may lack). */
+  siblings: ExportFacts[];
   /** Named metrics the query calls. */
   metrics: string[];
   /** The (tab, period) pairs the forecast view holds: what an untraced query might have mixed. */
@@ -141,7 +143,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  */
 export async function traceSources(con: DuckDBConnection, sql: string, budgetMs: number, facts: GenerationFacts): Promise<Sources> {
   const stored = facts.exports.filter((e) => e.current).map((e) => ({ forecastId: e.forecastId, timePeriod: e.timePeriod }));
-  const sources: Sources = { traced: false, rows: [], exports: [], metrics: metricsIn(sql), stored };
+  const sources: Sources = { traced: false, rows: [], exports: [], siblings: [], metrics: metricsIn(sql), stored };
   // One export, one set of CRM totals, no settling week: nothing a trace finds would be worth saying.
   if (!traceNeeded(facts)) return { ...sources, traced: true };
   if (budgetMs <= 0) return sources;
@@ -168,6 +170,8 @@ export async function traceSources(con: DuckDBConnection, sql: string, budgetMs:
     }
     const read = new Set(sources.rows.map((r) => r.exportId));
     sources.exports = facts.exports.filter((e) => read.has(e.exportId));
+    const kinds = new Set(sources.exports.map((e) => `${e.forecastId} ${e.timePeriod} ${e.currency}`));
+    sources.siblings = facts.exports.filter((e) => !read.has(e.exportId) && kinds.has(`${e.forecastId} ${e.timePeriod} ${e.currency}`));
     sources.traced = true;
     return sources;
   } catch {
