@@ -66,6 +66,20 @@ describe("parse while downloading", () => {
     expect(readBack.filter((call) => call.endsWith(jobId))).toEqual([]);
   });
 
+  it("a CSV export is parsed along too, to the same rows as its file", async () => {
+    const h = await harness();
+    const { jobId } = await h.clari.exportForecast("net_bookings", { exportFormat: "CSV", typesToExport: ["forecast", "quota"] });
+    h.sandbox.finishJob(jobId);
+    const entry = await downloadExport(jobId, await h.clari.getExportJob(jobId), h.deps);
+    expect(entry?.mimeType).toBe("text/csv");
+    const truth = normaliseForecast(await served(h, jobId));
+    expect(truth.shape).toBe("csv");
+    expect(truth.length).toBeGreaterThan(100);
+    const table = await h.deps.tables.get(jobId);
+    expect(table.shape).toBe("csv");
+    expect([...table.rows()]).toEqual([...truth.rows()]);
+  });
+
   it("a body cut short keeps no file, no entry and no table", async () => {
     const cache = await tempDir();
     dirs.push(cache);
