@@ -46,6 +46,8 @@ export interface FileStorage {
   remove(jobId: string): Promise<void>;
   /** The first bytes of a file (to tell its kind). */
   head(jobId: string, bytes: number): Promise<Buffer>;
+  /** The bytes the file holds now (a file cut short on disk holds fewer than were stored). */
+  size(jobId: string): Promise<number>;
   /** At start: clear leftover partial writes, then list the files held. */
   recover(): Promise<HeldFile[]>;
   /** Another process removed this file: drop any local copy of it. */

@@ -75,6 +75,7 @@ export function folderFiles(dir: string): FileStorage {
     read: (jobId) => readFile(file(jobId)),
     stream: (jobId) => createReadStream(file(jobId)),
     localPath: async (jobId) => file(jobId),
+    size: async (jobId) => (await stat(file(jobId))).size,
     remove: (jobId) => rm(file(jobId), { force: true }),
     async head(jobId, bytes) {
       const handle = await open(file(jobId), "r");

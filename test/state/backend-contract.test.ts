@@ -173,6 +173,7 @@ for (const [kind, makePlace] of Object.entries(kinds)) {
       expect((await collect(b.files.stream(JOB))).equals(content)).toBe(true);
       expect((await readFile(await b.files.localPath(JOB))).equals(content)).toBe(true);
       expect((await b.files.head(JOB, 16)).equals(content.subarray(0, 16))).toBe(true);
+      expect(await b.files.size(JOB)).toBe(content.length);
       expect(await b.files.recover()).toEqual([expect.objectContaining({ jobId: JOB, bytes: content.length })]);
 
       const replaced = Buffer.from('{"entries":[]}');

@@ -131,7 +131,9 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
   await deps.store.sync({ underLock: true });
   if (!req.fresh) {
     const entry = deps.store.findFresh(key, deps.config.freshnessMinutes * 60_000);
-    if (entry) return { kind: "reuse", entry };
+    if (entry && (await deps.store.isWhole(entry))) return { kind: "reuse", entry };
+    // A file cut short on disk is never served as the answer: the export is asked of Clari again.
+    if (entry) notes.push(`The stored file of export ${entry.jobId} is damaged (it no longer holds the ${entry.bytes} bytes stored), so it is not reused.`);
   }
   const record = await deps.journal.get(key).catch((error: unknown) => {
     notes.push(`The journal could not be read (${(error as Error).message}): another client on this folder may have this export running.`);

@@ -138,6 +138,12 @@ export class ExportStore {
     return entry;
   }
 
+  /** Whether the stored file still holds every byte it was stored with (a disk may cut one short, or lose it). */
+  async isWhole(entry: StoredExport): Promise<boolean> {
+    if (!this.backend) return (this.memoryFiles.get(entry.jobId)?.length ?? -1) === entry.bytes;
+    return (await this.backend.files.size(entry.jobId).catch(() => -1)) === entry.bytes;
+  }
+
   /** Drop a stored export (a damaged download). */
   async discard(jobId: string): Promise<void> {
     await this.change((exports) => void exports.delete(jobId));

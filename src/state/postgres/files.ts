@@ -160,6 +160,12 @@ export function pgFiles(pool: pg.Pool, q: Query, scope: string, local: () => Pro
       });
       await dropLocal(jobId);
     },
+    async size(jobId) {
+      const file = await published(jobId);
+      if (!file) throw notStored(jobId);
+      const row = (await q("SELECT coalesce(sum(length(data)), 0)::BIGINT AS bytes FROM clari_mcp_chunks WHERE upload_id = $1", [file.uploadId])).rows[0];
+      return Number(row?.bytes ?? 0);
+    },
     async head(jobId, bytes) {
       const file = await published(jobId);
       if (!file) throw notStored(jobId);

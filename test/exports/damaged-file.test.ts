@@ -1,0 +1,45 @@
+/**
+ * A stored export whose file was cut short on disk (a full disk, a crash of another tool, a hand
+ * edit) is never reused as the answer: the export is asked of Clari again, and the answer says why.
+ */
+import { mkdtemp, readdir, stat, truncate } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, textOf, type Harness } from "../helpers/harness.js";
+
+let h: Harness;
+let cacheDir: string;
+
+beforeAll(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), "clari-damaged-"));
+  h = await startHarness({ sandbox: { users: 20, seed: 5, jobDurationMs: 50 }, cacheDir });
+}, 60_000);
+afterAll(() => h.close());
+
+async function exportTab(): Promise<{ jobId: string; outcome: string; text: string }> {
+  const result = await h.client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } });
+  const out = result.structuredContent as { jobId: string; outcome: string };
+  return { ...out, text: textOf(result) };
+}
+
+describe("a stored file cut short on disk", () => {
+  it("is not reused: the export is asked again, and the answer says the stored one was damaged", async () => {
+    const first = await exportTab();
+    expect(first.outcome).toBe("done");
+    const again = await exportTab();
+    expect(again.outcome, again.text).toBe("reused");
+    expect(h.sandbox.stats().jobsCreated).toBe(1);
+
+    const [folder] = (await readdir(cacheDir)).filter((n) => /^[0-9a-f]{16}$/.test(n));
+    const file = path.join(cacheDir, folder!, "files", first.jobId);
+    const { size } = await stat(file);
+    await truncate(file, Math.floor(size / 2));
+
+    const third = await exportTab();
+    expect(third.outcome, third.text).toBe("done");
+    expect(third.jobId).not.toBe(first.jobId);
+    expect(third.text).toContain(`The stored file of export ${first.jobId} is damaged`);
+    expect(h.sandbox.stats().jobsCreated).toBe(2);
+  });
+});
