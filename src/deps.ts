@@ -134,7 +134,7 @@ export async function createRuntime(given: Config, logger: Logger, options: Runt
     purgeRecords();
   }, PURGE_EVERY_MS);
   purge.unref();
-  const tables = new TableCache(store);
+  const tables = new TableCache(store, undefined, config.queryMemoryMb);
   const observations = backend ? Observations.on(backend.observations) : Observations.open(undefined);
   const tasks = backend && !config.sandbox ? backend.tasks : memoryTasks();
   // The query tables are kept beside a folder store for the next run (memory mode and Postgres replicas keep none: a replica leaves its cache folder empty).

@@ -15,7 +15,7 @@ import type { TableCache } from "./table/table-cache.js";
 
 export interface ExportDeps {
   client: ClariClient;
-  config: Pick<Config, "downloadTimeoutSeconds" | "freshnessMinutes" | "intentGraceSeconds" | "maxDownloadMb" | "queueTimeoutSeconds" | "forecastTabs">;
+  config: Pick<Config, "downloadTimeoutSeconds" | "freshnessMinutes" | "intentGraceSeconds" | "maxDownloadMb" | "queueTimeoutSeconds" | "forecastTabs" | "queryMemoryMb">;
   store: ExportStore;
   /** Export jobs in flight (intents and jobIds), under the store's lock. */
   journal: Journal;

@@ -82,4 +82,14 @@ describe("exports that are part of the story", () => {
     expect(future.rows).toEqual([]);
     expect(future.warnings.join("\n")).toContain(`the stored exports of 'net_arr' are for ${quarter}. Store 2031_Q1 with clari_export_forecast {"forecastId":"net_arr","timePeriod":"2031_Q1"}`);
   });
+  it("a metric's currency may be named by its ISO code or by the symbol the export carries", async () => {
+    await exported({ forecastId: "renewals", typesToExport: ["forecast", "quota"], currency: "EUR" });
+    const byCode = await ask(`SELECT count(*) AS n, min(currency) AS currency FROM attainment('renewals', cur := 'EUR')`);
+    const bySymbol = await ask(`SELECT count(*) AS n FROM attainment('renewals', cur := '€')`);
+    expect(Number(byCode.rows[0]!.n)).toBe(whole.raw.users.length);
+    expect(Number(bySymbol.rows[0]!.n)).toBe(whole.raw.users.length);
+    // Without cur, each currency's rows stay apart; a sum across them is warned about, naming currency.
+    const mixed = await ask(`SELECT sum(value) AS total FROM attainment('renewals')`);
+    expect(mixed.warnings.join("\n")).toMatch(/2 currencies[\s\S]*AND currency = '/);
+  });
 });

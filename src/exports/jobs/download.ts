@@ -13,6 +13,7 @@ import type { ExportJob } from "../../client/schemas.js";
 import type { ExportDeps } from "../context.js";
 import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";
 import { DownloadTooLargeError, ExportJobError } from "./errors.js";
+import { parseAlong } from "./parse-along.js";
 import { KIND_OF_MODULE } from "./reconcile.js";
 
 const RUNNING = new Set(["SCHEDULED", "STARTED"]);
@@ -106,6 +107,8 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   }
   const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
   const completedAt = info.endTime ?? Date.now();
+  // A forecast is normalised as it streams in (after the scrub), so nothing reads the file back.
+  const parsing = kind === "forecast" ? await parseAlong(jobId, deps) : undefined;
   let entry: StoredExport;
   try {
     entry = await deps.store.save(
@@ -120,18 +123,21 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
         // Scrubbed as the whole job, so a key split across its fields is caught before the index keeps any part.
         ...optional(pickJobFacts(redactDeep(info))),
       },
-      chain(response.body, boundedTo(limit), createRedactingTransform()),
+      chain(response.body, boundedTo(limit), createRedactingTransform(), ...(parsing ? [parsing.tap] : [])),
       signal,
     );
   } catch (error) {
     response.body.destroy();
+    parsing?.fail(error);
+    const tooManyRows = [error, (error as { cause?: unknown }).cause].find((e) => (e as Error | undefined)?.name === "ForecastTooLargeError") as Error | undefined;
+    if (tooManyRows) throw new ExportJobError(jobId, `Export ${jobId} was not kept: ${tooManyRows.message}.`, "new-export");
     if (error instanceof DownloadTooLargeError || (error as { cause?: unknown }).cause instanceof DownloadTooLargeError) {
       throw new ExportJobError(jobId, `Export ${jobId} is ${new DownloadTooLargeError(limit).message}; nothing of it was kept.`, "ask-again");
     }
     if (signal.aborted) throw new ExportJobError(jobId, `The download of export ${jobId} stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}. The job is DONE; fetching it again spends no quota.`, "ask-again", error);
     throw error;
   }
-  const damage = await findDamage(entry, deps);
+  const damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
   if (damage) {
     deps.tables.forget(jobId);
     await deps.store.discard(jobId);
@@ -177,7 +183,6 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
 /** A download cut short (a truncated body) must not be stored and reused for 30 days. */
 async function findDamage(entry: StoredExport, deps: ExportDeps): Promise<string | undefined> {
   try {
-    if (entry.kind === "forecast") return (await deps.tables.get(entry.jobId)).warnings.find((w) => /truncated/i.test(w));
     JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
     return undefined;
   } catch (error) {

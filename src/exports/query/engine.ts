@@ -260,6 +260,8 @@ export class QueryEngine {
   private async load(w: Writer, con: DuckDBConnection, entry: StoredExport): Promise<void> {
     const started = Date.now();
     try {
+      // A file cut short on disk would load as part of an export, with nothing to say so.
+      if (!(await this.options.store.isWhole(entry))) throw new Error(`its stored file no longer holds the ${entry.bytes} bytes it was stored with (damaged on disk); export it again`);
       let rows: number;
       let timePeriod: string | undefined;
       if (entry.kind === "forecast") {
@@ -287,6 +289,8 @@ export class QueryEngine {
         ],
       ]);
       this.loaded.set(entry.jobId, entry);
+      // The engine holds the rows now: the JavaScript copy goes (once its summary is taken).
+      if (entry.kind === "forecast") this.options.tables.loaded(entry.jobId);
       this.options.logger.debug(`query tables: loaded ${entry.kind} export ${entry.jobId} (${rows} rows) in ${Date.now() - started} ms`);
     } catch (error) {
       const why = (error as Error).message;

@@ -23,7 +23,7 @@ export interface MetricDefinition {
 /** What the arguments every metric takes mean (rendered once above the list). */
 export const METRIC_ARGUMENTS =
   "tab: the forecast_id (required). period: the time_period (default NULL: the tab's newest stored period). " +
-  "wk: the week number (default NULL: the latest week; hygiene: the hygiene week). cur: the currency (default NULL: each currency's rows apart). " +
+  "wk: the week number (default NULL: the latest week; hygiene: the hygiene week). cur: the currency, its ISO code or its symbol as exported ('EUR' or '€'; default NULL: each currency's rows apart). " +
   "Field names default to Clari's (Commit, Best Case, Pipeline, Quota): pass call_field := 'Forecast' and so on when a tab names them otherwise.";
 
 /** Every metric row starts with who and when, and ends with the export it read. */
@@ -36,13 +36,18 @@ const value = (alias: string, field: string): string =>
   `LEFT JOIN forecast ${alias} ON ${alias}.export_id = b.export_id AND ${alias}.user_id = b.user_id AND ${alias}.time_period = b.time_period ` +
   `AND ${alias}.week_start IS NOT DISTINCT FROM b.week_start AND ${alias}.field = ${field}`;
 
-/** Helpers in the raw schema: the weeks a metric reads, and the people of those weeks' exports. */
+/** ISO codes and the symbols exports carry instead (JSON tables and CSV cells name the symbol). */
+const CURRENCY_SYMBOLS: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥", INR: "₹", CAD: "CA$", AUD: "A$", CHF: "CHF", SEK: "kr", BRL: "R$" };
+const SYMBOL_CASES = Object.entries(CURRENCY_SYMBOLS).map(([code, symbol]) => `WHEN '${code}' THEN '${symbol}'`).join(" ");
+
+/** Helpers in the raw schema: a currency's symbol, the weeks a metric reads, and the people of those weeks' exports. */
 export const METRIC_HELPERS = [
+  `CREATE MACRO raw.currency_matches(stored, asked) AS asked IS NULL OR stored = asked OR stored = (CASE upper(asked) ${SYMBOL_CASES} END)`,
   `CREATE MACRO raw.metric_weeks(tab, period, wk, cur, pick) AS TABLE
     SELECT * FROM forecast_weeks w
     WHERE w.forecast_id = tab
       AND w.time_period = coalesce(period, (SELECT max(v.time_period) FROM forecast_weeks v WHERE v.forecast_id = tab))
-      AND (cur IS NULL OR w.currency = cur)
+      AND raw.currency_matches(w.currency, cur)
       AND CASE WHEN wk IS NOT NULL THEN w.week = wk WHEN pick = 'all' THEN true WHEN pick = 'hygiene' THEN w.for_hygiene ELSE w.is_latest_week END`,
   `CREATE MACRO raw.metric_people(tab, period, wk, cur, pick) AS TABLE
     SELECT w.forecast_id, w.time_period, w.currency, w.week, w.week_start, w.is_latest_week, w.is_complete_week,
@@ -85,7 +90,7 @@ export const METRICS: readonly MetricDefinition[] = [
     columns: ["pipeline", "closed", "quota", "remaining_quota", "remaining_coverage", "read_at", "export_id"],
     sql: `WITH r AS (
         SELECT * FROM crm_totals
-        WHERE forecast_id = tab AND field = pipeline_field AND (cur IS NULL OR currency = cur)
+        WHERE forecast_id = tab AND field = pipeline_field AND raw.currency_matches(currency, cur)
           AND time_period = coalesce(period, (SELECT max(v.time_period) FROM crm_totals v WHERE v.forecast_id = tab)))
       SELECT forecast_id, time_period, currency, week, week_start, user_id, name, NULL::VARCHAR AS role, level, is_rep, region, NULL::VARCHAR AS manager_name,
         crm_total AS pipeline, crm_closed AS closed, quota, quota - crm_closed AS remaining_quota,

@@ -41,7 +41,7 @@ function mixing(sources: Sources, columns: ReadonlySet<string>): string[] {
   if (parts.length > 0) {
     out.push(
       `This result is built from rows of ${parts.join(" and ")}, and no column keeps them apart: a sum or count over them adds different forecasts. ` +
-        `Filter on one (forecast_id = ${quoted([...tabs].slice(0, 1))}${periods.size > 0 ? ` AND time_period = ${quoted([...periods].slice(0, 1))}` : ""}), group by them, or use a named metric (clari://schema).`,
+        `Filter on one (forecast_id = ${quoted([...tabs].slice(0, 1))}${periods.size > 0 ? ` AND time_period = ${quoted([...periods].slice(0, 1))}` : ""}${currencies.size > 1 ? ` AND currency = ${quoted([...currencies].slice(0, 1))}` : ""}), group by them, or use a named metric (clari://schema).`,
     );
   }
   if (!kept("export_id")) {

@@ -1,26 +1,25 @@
 /**
  * The reader for the spec's flat JSON forecast shape: a header then 12 values per row in one
- * array of strings (also tolerated as an array of row arrays or row objects), streamed through
- * the JSON tokenizer into a {@link FlatRowWriter}.
+ * array of strings (also tolerated as an array of row arrays or row objects), read in batches of
+ * whole values (json-batches.ts) into a {@link FlatRowWriter}.
  */
 
-import { Tokenizer, TokenType } from "@streamparser/json";
 import type { ForecastTable } from "../table/forecast-table.js";
 import { COLUMN_KEYS, DEFAULT_INDEX, FORECAST_COLUMNS, headerKey, isDataTypeCell, mapHeader, OBJECT_INDEX, type Cell, type ColumnKey } from "./flat-columns.js";
 import { FlatRowWriter } from "./flat-row-writer.js";
+import { JsonBatchSplitter } from "./json-batches.js";
+
+const isCell = (v: unknown): v is Cell => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
 /**
- * Streams the flat-array shape through the JSON tokenizer. Accepts a flat array of strings
- * (the spec's example), an array of row arrays, or an array of row objects keyed by column name.
+ * Reads the flat-array shape. Accepts a flat array of strings (the spec's example), an array of
+ * row arrays, or an array of row objects keyed by column name.
  */
 export class FlatArrayReader {
-  private readonly tokenizer = new Tokenizer({ stringBufferSize: 256 });
-  private depth = 0;
+  private readonly splitter = new JsonBatchSplitter("array", (_name, values) => this.accept(values));
   private inner: "none" | "array" | "object" = "none";
   private record: Cell[] = [];
   private objectRecord: Partial<Record<ColumnKey, Cell>> = {};
-  private objectKey: string | undefined;
-  private objectKeyNext = false;
   private nestedSkipped = false;
 
   // Flat mode.
@@ -30,29 +29,29 @@ export class FlatArrayReader {
   private width: number = FORECAST_COLUMNS.length;
   private writer: FlatRowWriter | undefined;
   private skippedTokens = 0;
-  private sawTop = false;
-  private ended = false;
 
   constructor(private readonly table: ForecastTable) {
     table.shape = "flat_array";
-    this.tokenizer.onToken = ({ token, value }) => this.onToken(token, value);
   }
 
-  write(chunk: Uint8Array | string): void {
-    this.tokenizer.write(chunk);
+  write(chunk: Uint8Array): void {
+    this.splitter.write(chunk);
+  }
+
+  /** Takes parsed items of the top array, in file order. */
+  accept(values: unknown[]): void {
+    for (const value of values) this.onValue(value);
   }
 
   /** Ends the stream; a truncated tail is dropped with a warning. */
   end(): void {
-    let truncated = false;
-    if (!this.ended && !this.tokenizer.isEnded) {
-      try {
-        this.tokenizer.end();
-      } catch {
-        truncated = true;
-      }
-    }
-    if (!this.sawTop || this.depth > 0) truncated = true;
+    this.splitter.end();
+    this.finish(this.splitter.complete);
+  }
+
+  /** Emits what is left; `complete` is false when the file was cut short. */
+  finish(complete: boolean): void {
+    const truncated = !complete;
     if (!this.headerDone) this.finishHeader();
     this.drain(true);
     if (truncated) this.table.warn("The export file ended early (truncated?): the last, incomplete row was ignored.");
@@ -63,61 +62,33 @@ export class FlatArrayReader {
     this.writer?.finish();
   }
 
-  private onToken(token: TokenType, value: unknown): void {
-    switch (token) {
-      case TokenType.LEFT_BRACKET:
-      case TokenType.LEFT_BRACE: {
-        this.depth++;
-        if (this.depth === 1) {
-          this.sawTop = true;
-          if (token === TokenType.LEFT_BRACE) throw new Error("flat array reader given an object");
-        } else if (this.depth === 2) {
-          this.inner = token === TokenType.LEFT_BRACKET ? "array" : "object";
-          this.record = [];
-          this.objectRecord = {};
-          this.objectKey = undefined;
-          this.objectKeyNext = this.inner === "object";
-        } else {
-          this.nestedSkipped = true;
-        }
-        return;
-      }
-      case TokenType.RIGHT_BRACKET:
-      case TokenType.RIGHT_BRACE: {
-        if (this.depth === 2) this.endRecord();
-        this.depth--;
-        if (this.depth === 0) this.ended = true;
-        return;
-      }
-      case TokenType.COMMA:
-        if (this.depth === 2 && this.inner === "object") this.objectKeyNext = true;
-        return;
-      case TokenType.COLON:
-        return;
-      default:
-        break;
-    }
-    // A scalar.
-    const cell: Cell =
-      token === TokenType.STRING ? (value as string)
-      : token === TokenType.NUMBER ? (value as number)
-      : token === TokenType.TRUE ? true
-      : token === TokenType.FALSE ? false
-      : null;
-    if (this.depth === 1) {
-      this.buf.push(cell);
+  /** One item of the top array: a value of the flat run, or a whole row (array or object). */
+  private onValue(value: unknown): void {
+    if (isCell(value)) {
+      this.buf.push(value);
       if (this.buf.length - this.pos >= 4 * this.width + 2) this.drain(false);
-    } else if (this.depth === 2) {
-      if (this.inner === "array") this.record.push(cell);
-      else if (this.objectKeyNext) {
-        this.objectKey = String(cell);
-        this.objectKeyNext = false;
-      } else if (this.objectKey !== undefined) {
-        const key = headerKey(this.objectKey);
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.inner = "array";
+      this.record = [];
+      for (const cell of value as unknown[]) {
+        if (isCell(cell)) this.record.push(cell);
+        else this.nestedSkipped = true;
+      }
+    } else {
+      this.inner = "object";
+      this.objectRecord = {};
+      for (const [name, cell] of Object.entries(value as Record<string, unknown>)) {
+        if (!isCell(cell)) {
+          this.nestedSkipped = true;
+          continue;
+        }
+        const key = headerKey(name);
         if (key) this.objectRecord[key] = cell;
-        this.objectKey = undefined;
       }
     }
+    this.endRecord();
   }
 
   private endRecord(): void {

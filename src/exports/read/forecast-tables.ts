@@ -6,8 +6,8 @@
  * timeFrameId; names, roles, labels, dates and week indices are resolved in one pass at the end.
  */
 
-import { JSONParser } from "@streamparser/json";
 import type { ForecastTable } from "../table/forecast-table.js";
+import { JsonBatchSplitter } from "./json-batches.js";
 import { parseClariValue, parseTimePeriodLabel, toIsoDate } from "./values.js";
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -93,7 +93,7 @@ class LocalCodes {
 }
 
 export class TablesReader {
-  private readonly parser = new JSONParser({ paths: ["$.*.*"], keepStack: false, stringBufferSize: 256 });
+  private readonly splitter = new JsonBatchSplitter("object", (name, values) => this.accept(name, values));
   private readonly userCodes = new LocalCodes();
   private readonly fieldCodes = new LocalCodes();
   private readonly periodCodes = new LocalCodes();
@@ -116,16 +116,16 @@ export class TablesReader {
     table.shape = "tables";
     this.dataTypeCodes = VALUE_KEYS.map(([dt]) => table.internDataType(dt));
     this.changeKeys = VALUE_KEYS.map(([dt]) => CHANGE_KEYS[dt]);
-    this.parser.onValue = ({ value, stack }) => {
-      const tableName = stack[1]?.key;
-      if (typeof tableName !== "string" || value === undefined) return;
-      this.onValue(tableName, value as Json);
-    };
   }
 
-  write(chunk: Uint8Array | string): void {
-    if (this.parser.isEnded) return;
-    this.parser.write(chunk);
+  write(chunk: Uint8Array): void {
+    this.splitter.write(chunk);
+  }
+
+  /** Takes parsed items of the member `name` (entries, users, ...), in file order. */
+  accept(name: string | undefined, values: unknown[]): void {
+    if (name === undefined) return;
+    for (const value of values) this.onValue(name, value as Json);
   }
 
   private onValue(tableName: string, value: Json): void {
@@ -232,15 +232,13 @@ export class TablesReader {
 
   /** Ends the stream and resolves names, labels, dates and week indices. */
   end(): void {
-    let truncated = false;
-    if (!this.parser.isEnded) {
-      try {
-        this.parser.end();
-      } catch {
-        truncated = true;
-      }
-    }
-    if (truncated) {
+    this.splitter.end();
+    this.finish(this.splitter.complete);
+  }
+
+  /** Resolves what was accepted; `complete` is false when the file was cut short. */
+  finish(complete: boolean): void {
+    if (!complete) {
       this.table.warn(
         "The export file ended early (truncated?): rows read before the cut are kept; names may be missing for tables that came after it.",
       );

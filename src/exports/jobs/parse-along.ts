@@ -1,0 +1,65 @@
+/**
+ * A forecast download normalised as its (already scrubbed) bytes pass on to the store: the
+ * table is handed to the table cache, so neither the answer nor the background load into the
+ * query engine parses the file again. The bytes the store writes are the same bytes.
+ */
+import { Transform } from "node:stream";
+import type { ExportDeps } from "../context.js";
+import type { ForecastTable } from "../table/forecast-table.js";
+
+export interface ParseAlong {
+  /** Passes every chunk on unchanged, feeding it to the normaliser first. */
+  tap: Transform;
+  /** The download failed: no table is kept. */
+  fail(error: unknown): void;
+  /** The body has all come and is stored: the damage that keeps it from being kept (a parse error, a cut-off file), if any. */
+  finish(): Promise<string | undefined>;
+}
+
+export async function parseAlong(jobId: string, deps: ExportDeps): Promise<ParseAlong> {
+  // The parsers load on the first forecast download, not at start-up.
+  const { ForecastSink } = await import("../read/forecast-sink.js");
+  const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
+  const sink = new ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
+  let parseError: Error | undefined;
+  let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
+  deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (parseError) return done(null, chunk);
+      try {
+        sink.write(chunk);
+      } catch (error) {
+        // Too many rows for the memory cap: the download stops here, before the memory is spent.
+        if (error instanceof ForecastTooLargeError) return done(error);
+        // Kept as the damage; the bytes still flow so the download ends the way it always has.
+        parseError = error as Error;
+        return done(null, chunk);
+      }
+      sink.ready().then(() => done(null, chunk), done);
+    },
+  });
+  return {
+    tap,
+    fail(error) {
+      sink.abort();
+      settle.reject(error);
+    },
+    async finish() {
+      let damage: string | undefined;
+      try {
+        if (parseError) throw parseError;
+        const table = await sink.finish();
+        damage = table.warnings.find((w) => /truncated/i.test(w));
+        if (!damage) {
+          settle.resolve(table);
+          return undefined;
+        }
+      } catch (error) {
+        damage = (error as Error).message.slice(0, 200);
+      }
+      settle.reject(new Error(`export ${jobId} was damaged: ${damage}`));
+      return damage;
+    },
+  };
+}
