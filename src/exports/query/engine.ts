@@ -260,8 +260,10 @@ export class QueryEngine {
   private async load(w: Writer, con: DuckDBConnection, entry: StoredExport): Promise<void> {
     const started = Date.now();
     try {
-      // A file cut short on disk would load as part of an export, with nothing to say so.
-      if (!(await this.options.store.isWhole(entry))) throw new Error(`its stored file no longer holds the ${entry.bytes} bytes it was stored with (damaged on disk); export it again`);
+      // A file cut short on disk would load as part of an export, with nothing to say so (a table
+      // its download made is whole, whatever became of the file since).
+      const fromFile = entry.kind !== "forecast" || !this.options.tables.holds(entry.jobId);
+      if (fromFile && !(await this.options.store.isWhole(entry))) throw new Error(`its stored file no longer holds the ${entry.bytes} bytes it was stored with (damaged on disk); export it again`);
       let rows: number;
       let timePeriod: string | undefined;
       if (entry.kind === "forecast") {

@@ -29,6 +29,9 @@ export interface StoreOptions {
 
 export class ExportStore {
   private exports = new Map<string, StoredExport>();
+  /** Changes this process made, and those under way: an unlocked sync that read before one must not undo it. */
+  private changes = 0;
+  private changing = 0;
   private readonly memoryFiles = new Map<string, Buffer>();
   private readonly listeners = new Set<() => void>();
   /** The index file as last read (mtime and size): sync re-reads it only when it changed. */
@@ -81,9 +84,15 @@ export class ExportStore {
   async sync({ underLock = false } = {}): Promise<void> {
     const backend = this.backend;
     if (!backend) return;
+    // A change of this process under way, or made while this read was, is newer than the read:
+    // the change leaves the map as it wrote it.
+    const stale = (): boolean => !underLock && (this.changing > 0 || this.changes !== changesBefore);
+    const changesBefore = this.changes;
+    if (stale()) return;
     const seen = await backend.index.version();
     if (seen === this.seen) return;
     const read = await backend.index.read();
+    if (stale()) return;
     if (read.damaged) {
       // Damaged after start: repair as at start.
       await (underLock ? this.recover(read) : this.lock.run(() => this.recover(read)));
@@ -220,7 +229,16 @@ export class ExportStore {
       for (const jobId of gone) this.memoryFiles.delete(jobId);
       this.emit();
     };
-    await (backend ? this.lock.run(run) : run());
+    const counted = async (): Promise<void> => {
+      this.changing += 1;
+      try {
+        await run();
+      } finally {
+        this.changing -= 1;
+        this.changes += 1;
+      }
+    };
+    await (backend ? this.lock.run(counted) : counted());
   }
 
   private evictOverCap(keep: string | undefined): void {

@@ -62,6 +62,11 @@ export class TableCache {
     this.loading.set(jobId, pending);
   }
 
+  /** The table is in memory or on its way (from its download): reading it needs no file. */
+  holds(jobId: string): boolean {
+    return this.tables.has(jobId) || this.loading.has(jobId);
+  }
+
   /** The query engine has loaded the export: the table goes once its summary is taken (or soon). */
   loaded(jobId: string): void {
     this.inEngine.add(jobId);
