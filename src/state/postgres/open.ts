@@ -39,6 +39,9 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
     max: 8,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // A connection left half-open by a database that went away mid-query must not hang a caller
+    // (or the store's lock, and everything queued behind it): longer than the lock's own 30 s wait.
+    query_timeout: 45_000,
     application_name: "clari-mcp",
     keepAlive: true,
   });
