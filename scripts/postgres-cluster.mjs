@@ -110,8 +110,11 @@ export async function startPostgres() {
     throw await explain("initdb", error);
   }
   let port = 0;
+  // fsync off (a throwaway cluster survives no power cut), but commits are synchronous: the crash
+  // tests stop it with `-m immediate`, and an asynchronous commit still in WAL buffers would be lost
+  // (a schema created at start, gone after the restart), which a real server never does.
   /** @type {(port: number) => string} */
-  const serverOptions = (p) => `-c listen_addresses=127.0.0.1 -p ${p} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB`;
+  const serverOptions = (p) => `-c listen_addresses=127.0.0.1 -p ${p} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB`;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     try {

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { processLock, type StoreLock } from "../lock.js";
-import { clean } from "./db.js";
+import { clean, connect } from "./db.js";
 
 /** Longest wait for the store's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -23,7 +23,7 @@ export function advisoryLock(pool: pg.Pool, scope: string, warn: (message: strin
   return {
     run<T>(fn: () => Promise<T>): Promise<T> {
       return inProcess.run(async () => {
-        const client = await pool.connect();
+        const client = await connect(pool);
         let broken: Error | undefined;
         const onError = (error: Error): void => {
           broken = error;

@@ -12,7 +12,7 @@ import pg from "pg";
 import { redactStateUrl } from "../../config.js";
 import type { StateBackend } from "../backend.js";
 import { advisoryLock } from "./advisory-lock.js";
-import { clean, StateDatabaseError, type Query } from "./db.js";
+import { clean, pooledQuery, StateDatabaseError, type Query } from "./db.js";
 import { pgFiles, privateLocalDir } from "./files.js";
 import { pgIndex } from "./index-storage.js";
 import { pgRecords } from "./journal.js";
@@ -56,7 +56,7 @@ export async function openPostgresBackend(options: PostgresStateOptions): Promis
         "that the server is up and accepts this user, and that the database exists. Nothing was changed.",
     );
   }
-  const query: Query = (text, values) => pool.query(text, values);
+  const query: Query = pooledQuery(pool);
   const scope = options.scope;
   const lock = advisoryLock(pool, scope, options.warn);
   let localDir: Promise<string> | undefined;
