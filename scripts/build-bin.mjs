@@ -24,7 +24,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["@duckdb/node-api", "pg", "undici"],
+  external: ["@duckdb/node-api", "@duckdb/node-bindings", "pg", "undici"],
   // Bundled CommonJS packages (proper-lockfile and its helpers) call require for Node's builtins.
   banner: { js: 'import { createRequire as __clariRequire } from "node:module"; const require = __clariRequire(import.meta.url);' },
   legalComments: "none",

@@ -98,6 +98,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     throw new ExportJobError(jobId, `Export ${jobId} expired on ${new Date(info.expiredTime).toISOString()}: Clari keeps results 30 days after a job ends.`, "new-export");
   }
   const kind: ExportKind = record?.kind ?? KIND_OF_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
+  const started = Date.now();
   const response = await deps.client.getExportResults(jobId, { signal });
   const limit = deps.config.maxDownloadMb * 1024 * 1024;
   const declared = response.contentLength ?? 0;
@@ -137,7 +138,9 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     if (signal.aborted) throw new ExportJobError(jobId, `The download of export ${jobId} stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}. The job is DONE; fetching it again spends no quota.`, "ask-again", error);
     throw error;
   }
+  const stored = Date.now();
   const damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
+  deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and stored in ${stored - started} ms${parsing ? `, normalised ${Date.now() - stored} ms after` : ""}`);
   if (damage) {
     deps.tables.forget(jobId);
     await deps.store.discard(jobId);

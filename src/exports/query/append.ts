@@ -17,6 +17,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
 
 const DAY_MS = 86_400_000;
 
@@ -105,31 +106,59 @@ export interface NumericChunk {
   columns: readonly ArrayLike<number>[];
 }
 
+/** Rows of one DuckDB data chunk (its standard vector size). */
+const CHUNK_ROWS = 2048;
+
 /** Rows a table takes in before a CHECKPOINT compresses them (one DuckDB row group). */
 const ROWS_PER_CHECKPOINT = 122_880;
 
+/** One column of a chunk as DuckDB holds it: values (NULL written as 0) and the validity bits. */
+class NumericColumn {
+  private readonly values: Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
+  private readonly validity = new Uint8Array(CHUNK_ROWS / 8);
+
+  constructor(private readonly type: "INTEGER" | "DOUBLE") {
+    this.values = type === "INTEGER" ? new Int32Array(CHUNK_ROWS) : new Float64Array(CHUNK_ROWS);
+  }
+
+  /** Copies `length` values (NaN = NULL) into `vector`. */
+  write(vector: duckdb.Vector, source: ArrayLike<number>, length: number): void {
+    const { values, validity } = this;
+    validity.fill(0xff);
+    for (let k = 0; k < length; k++) {
+      const v = source[k] as number;
+      if (v === v) values[k] = v;
+      else {
+        values[k] = 0;
+        validity[k >> 3] = (validity[k >> 3] as number) & ~(1 << (k & 7));
+      }
+    }
+    const width = this.type === "INTEGER" ? 4 : 8;
+    duckdb.copy_data_to_vector(vector, 0, values.buffer, 0, length * width);
+    // The validity mask is 64-bit words, least significant bit first: row k is bit k & 7 of byte k >> 3.
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(length / 64) * 8);
+  }
+}
+
 /**
  * Appends numeric chunks (each at most 2048 rows) into a table of exactly those INTEGER/DOUBLE
- * columns. A CHECKPOINT after each row group compresses it, so at most one row group is held
- * uncompressed while a large export loads.
+ * columns. Values are copied into the chunk's vectors a column at a time (a setItem per value
+ * cost ~0.5 µs: a quarter of loading a 5,000-user export). A CHECKPOINT after each row group
+ * compresses it, so at most one row group is held uncompressed while a large export loads.
  */
 export async function appendNumericChunks(con: DuckDBConnection, table: string, types: readonly ("INTEGER" | "DOUBLE")[], chunks: Iterable<NumericChunk>): Promise<number> {
   const chunk = DuckDBDataChunk.create(types.map((t) => (t === "INTEGER" ? INTEGER : DOUBLE)));
+  const columns = types.map((t) => new NumericColumn(t));
   let appender = await appenderOn(con, table);
   let rows = 0;
   let sinceCheckpoint = 0;
   try {
     for (const part of chunks) {
+      if (part.length > CHUNK_ROWS) throw new Error(`a chunk of ${part.length} rows is more than ${CHUNK_ROWS}`);
       chunk.reset();
       chunk.rowCount = part.length;
-      part.columns.forEach((values, c) => {
-        const vector = chunk.getColumnVector(c);
-        for (let k = 0; k < part.length; k++) {
-          const v = values[k] as number;
-          vector.setItem(k, Number.isNaN(v) ? null : v);
-        }
-        vector.flush();
-      });
+      part.columns.forEach((values, c) => (columns[c] as NumericColumn).write(duckdb.data_chunk_get_vector(chunk.chunk, c), values, part.length));
       appender.appendDataChunk(chunk);
       rows += part.length;
       sinceCheckpoint += part.length;

@@ -6,6 +6,7 @@
  * produced a chunk at a time, straight into DuckDB's appender.
  */
 import type { ForecastTable } from "../table/forecast-table.js";
+import { KeyGroups } from "./key-groups.js";
 
 /** One chunk of pivoted rows: one column per output field; NaN is NULL. Codes index the table's own dictionaries. */
 export interface ForecastFacts {
@@ -46,14 +47,22 @@ function groupRows(table: ForecastTable): { groupOf: Int32Array; firstRow: Int32
   const weeks = maxWeek + 2;
   const radix = [table.periodCount, table.fields.values.length, table.spanCount, weeks].map((x) => Math.max(1, x));
   const exact = radix.reduce((a, b) => a * b, Math.max(1, table.personCount)) < Number.MAX_SAFE_INTEGER;
-  const index = new Map<number | string, number>();
   const groupOf = new Int32Array(n);
   const first: number[] = [];
+  if (exact) {
+    const groups = new KeyGroups(n);
+    const [periods, fields, spans] = radix as [number, number, number, number];
+    for (let i = 0; i < n; i++) {
+      const key = ((((c.person[i] as number) * periods + (c.period[i] as number)) * fields + (c.field[i] as number)) * spans + (c.span[i] as number)) * weeks + (c.week[i] as number) + 1;
+      const g = groups.groupOf(key);
+      if (g === first.length) first.push(i);
+      groupOf[i] = g;
+    }
+    return { groupOf, firstRow: Int32Array.from(first), count: first.length };
+  }
+  const index = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const week = (c.week[i] as number) + 1; // -1 (none) -> 0
-    const key = exact
-      ? (((((c.person[i] as number) * radix[0]! + (c.period[i] as number)) * radix[1]! + (c.field[i] as number)) * radix[2]! + (c.span[i] as number)) * radix[3]! + week)
-      : `${c.person[i]},${c.period[i]},${c.field[i]},${c.span[i]},${week}`;
+    const key = `${c.person[i]},${c.period[i]},${c.field[i]},${c.span[i]},${(c.week[i] as number) + 1}`;
     let g = index.get(key);
     if (g === undefined) {
       g = first.length;
@@ -181,10 +190,15 @@ function latestWeeks(table: ForecastTable, firstRow: Int32Array): (period: numbe
     const week = c.week[i] as number;
     if (week >= 0 && week > (latestWeek.get(period) ?? -1)) latestWeek.set(period, week);
   }
+  // Answers by week start, per (period, span), worked out once: the pivot asks for every row.
+  const spans = Math.max(1, table.spanCount);
+  const byStart = new Float64Array(Math.max(1, table.periodCount) * spans).fill(-1);
   return (period, span, week) => {
+    const known = byStart[period * spans + span] as number;
+    if (known >= 0) return known;
     const start = table.spanStart(span);
     const lastStart = latestStart.get(period);
-    if (start !== "" && lastStart !== undefined) return start === lastStart ? 1 : 0;
+    if (start !== "" && lastStart !== undefined) return (byStart[period * spans + span] = start === lastStart ? 1 : 0);
     const lastWeek = latestWeek.get(period);
     return week >= 0 && lastWeek !== undefined ? (week === lastWeek ? 1 : 0) : Number.NaN;
   };
