@@ -59,6 +59,8 @@ describe("one tab, two tabs, two exports of one tab", () => {
     expect(both.rows[0]![0] as number).toBeCloseTo(quotaSum(bookings) + quotaSum(renewals), 2);
     expect(mixed(both.warnings)).toHaveLength(1);
     expect(both.warnings[0]).toMatch(/2 tabs \((net_bookings, renewals|renewals, net_bookings)\)/);
+    // Asked again over the same tables (its trace is kept): the same rows, the same warning.
+    expect(await ask(SUM)).toEqual(both);
 
     const one = await ask(`${SUM} AND forecast_id = 'net_bookings' AND time_period = '${period}'`);
     expect(one.rows[0]![0] as number).toBeCloseTo(quotaSum(bookings), 2);

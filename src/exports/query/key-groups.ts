@@ -20,8 +20,11 @@ export class KeyGroups {
   groupOf(key: number): number {
     const low = key >>> 0;
     const high = (key / 4294967296) >>> 0;
-    let slot = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 0;
-    slot = (slot ^ (slot >>> 15)) & this.mask;
+    // murmur3's finaliser over both halves: keys that differ only in high bits spread too.
+    let h = low ^ Math.imul(high, 0x9e3779b1);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    let slot = (h ^ (h >>> 16)) & this.mask;
     for (;;) {
       const g = this.groups[slot] as number;
       if (g === -1) {

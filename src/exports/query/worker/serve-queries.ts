@@ -10,7 +10,7 @@ import { openReader } from "../reader/open-reader.js";
 import { checkFunctions } from "../reader/function-check.js";
 import { runBounded } from "../reader/run-bounded.js";
 import { generationFacts, type GenerationFacts } from "../reader/generation-facts.js";
-import { mayTrace, traceSources } from "../reader/trace-sources.js";
+import { mayTrace, traceSources, type Sources } from "../reader/trace-sources.js";
 import { createCallsTable } from "./calls-table.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
@@ -19,6 +19,8 @@ interface Generation {
   running: number;
   /** Read on the first traced query (a generation never changes). */
   facts?: Promise<GenerationFacts>;
+  /** Whole traces by SQL text: the same query over the same generation reads the same rows. */
+  traces: Map<string, Sources>;
 }
 
 export interface QueryService {
@@ -30,11 +32,19 @@ export interface QueryService {
 const TRACE_MS = 3000;
 const TRACE_MARGIN_MS = 500;
 
+/** Traces kept per generation (the oldest goes first). */
+const TRACES_KEPT = 64;
+
 /** The longest error message sent back. */
 const MAX_ERROR = 2000;
 
 /** Words in DuckDB's messages that say the memory bound was hit. */
 const MEMORY = /out of memory|bad allocation|failed to allocate/i;
+
+function keepTrace(traces: Map<string, Sources>, sql: string, sources: Sources): void {
+  traces.set(sql, sources);
+  if (traces.size > TRACES_KEPT) traces.delete(traces.keys().next().value as string);
+}
 
 export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string; onIdle?: () => void }): QueryService {
   const generations = new Map<number, Generation>();
@@ -62,7 +72,7 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
 
   async function open(generation: number, file: string): Promise<void> {
     try {
-      generations.set(generation, { instance: await openReader(file, options.memoryMb, options.threads), running: 0 });
+      generations.set(generation, { instance: await openReader(file, options.memoryMb, options.threads), running: 0, traces: new Map() });
       newest = Math.max(newest, generation);
       closeIdle();
       send({ type: "opened", generation });
@@ -95,13 +105,15 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       }
       // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
       const budget = Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
-      let sources;
-      if (mayTrace(message.sql)) {
+      let sources = generation.traces.get(message.sql);
+      if (!sources && mayTrace(message.sql)) {
         const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
           generation.facts = undefined; // read again by the next query (this one may have been interrupted)
           return undefined;
         });
         if (facts) sources = await traceSources(con, message.sql, budget, facts);
+        // Not kept: a trace cut short (the next may finish), or one that read the caller's own mcp_calls.
+        if (sources?.traced && !message.calls) keepTrace(generation.traces, message.sql, sources);
       }
       send({ type: "result", id: message.id, result, ...(sources ? { sources } : {}) });
     } catch (error) {
