@@ -138,12 +138,15 @@ export class QueryEngine {
   }
 
   /**
-   * An export is on its way (a job is being waited on): load DuckDB and start the query worker
-   * now, so when it lands only reading its rows is left before the first question is answered.
+   * An export is on its way (a job is being waited on): load DuckDB, make the empty schema and
+   * start the query worker now, so when it lands only reading its rows is left before the first
+   * question is answered.
    */
   warmUp(): void {
     if (this.closed) return;
-    void this.openWriter().catch((error: unknown) => this.options.logger.debug(`query engine: warming up failed (${(error as Error).message})`));
+    void this.openWriter()
+      .then((w) => w.generations.prepare())
+      .catch((error: unknown) => this.options.logger.debug(`query engine: warming up failed (${(error as Error).message})`));
     void this.worker.prepare().catch(() => undefined);
   }
 

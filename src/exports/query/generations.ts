@@ -62,6 +62,8 @@ export class Generations {
   private count = 0;
   private current: string | undefined;
   private writing: DuckDBConnection | undefined;
+  /** The empty schema made ahead of the first generation (prepare). */
+  private template: Promise<string | undefined> | undefined;
 
   /** `kept`: the folder a generation is published in for the next process (none in memory mode). */
   constructor(
@@ -78,15 +80,14 @@ export class Generations {
    * a new schema), changed by `apply`, which is told whether it starts from an empty schema.
    */
   async next(apply: (con: DuckDBConnection, fresh: boolean) => Promise<void>): Promise<{ generation: number; file: string }> {
-    const parent = this.kept ?? tmpdir();
-    const folder = await (this.folder ??= mkdir(parent, { recursive: true, mode: 0o700 })
-      .then(() => removeOrphans(parent))
-      .then(() => mkdtemp(path.join(parent, `${PREFIX}${process.pid}-`))));
+    const folder = await this.ownFolder();
     const generation = ++this.count;
     const dir = path.join(folder, `gen-${generation}`);
     await mkdir(dir, { mode: 0o700 });
     const file = path.join(dir, `${CATALOG}.duckdb`);
-    const base = this.current ?? (this.latest && (await exists(this.latest)) ? this.latest : undefined);
+    const template = await this.template?.catch(() => undefined);
+    const base = this.current ?? ((await this.hasKeptLatest()) ? this.latest : template);
+    const fresh = base === undefined || base === template;
     if (base) await copyFile(base, file);
     const instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
     try {
@@ -95,7 +96,7 @@ export class Generations {
       try {
         await con.run("SET TimeZone = 'UTC'");
         if (!base) await createSchema(con);
-        await apply(con, !base);
+        await apply(con, fresh);
         await con.run("CHECKPOINT");
       } finally {
         this.writing = undefined;
@@ -113,6 +114,47 @@ export class Generations {
     // The worker holds the old file open until its queries end; on POSIX removing it now is safe.
     if (previous && process.platform !== "win32") await rm(path.dirname(previous), { recursive: true, force: true }).catch(() => undefined);
     return { generation, file };
+  }
+
+  /** This process's private folder (orphans of dead processes removed first). */
+  private ownFolder(): Promise<string> {
+    const parent = this.kept ?? tmpdir();
+    return (this.folder ??= mkdir(parent, { recursive: true, mode: 0o700 })
+      .then(() => removeOrphans(parent))
+      .then(() => mkdtemp(path.join(parent, `${PREFIX}${process.pid}-`))));
+  }
+
+  /** A generation kept by an earlier process exists. */
+  private async hasKeptLatest(): Promise<boolean> {
+    return this.latest !== undefined && (await exists(this.latest));
+  }
+
+  /**
+   * An export is on its way: make the empty schema now (~70 ms of views and macros), so the
+   * first generation only copies it. Nothing to do once a generation exists or one was kept.
+   */
+  prepare(): Promise<void> {
+    this.template ??= (async () => {
+      if (this.current || (await this.hasKeptLatest())) return undefined;
+      const dir = path.join(await this.ownFolder(), "template");
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, `${CATALOG}.duckdb`);
+      await rm(file, { force: true });
+      const instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
+      try {
+        const con = await instance.connect();
+        try {
+          await createSchema(con);
+          await con.run("CHECKPOINT");
+        } finally {
+          con.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+      return file;
+    })();
+    return this.template.then(() => undefined);
   }
 
   /** The generation becomes the kept latest (a hard link, replaced atomically; a copy where links fail). */
