@@ -9,6 +9,7 @@
  */
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
+import { NODE_BUNDLE_OPTIONS } from "./esbuild-node-options.mjs";
 
 const here = (p) => new URL(`../${p}`, import.meta.url).pathname;
 
@@ -18,15 +19,7 @@ await build({
   entryPoints: { cli: here("dist/cli.js"), "query-worker": here("dist/exports/query/worker/worker-main.js") },
   outdir: here("dist"),
   allowOverwrite: true,
-  bundle: true,
+  ...NODE_BUNDLE_OPTIONS,
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  external: ["@duckdb/node-api", "@duckdb/node-bindings", "pg", "undici"],
-  // Bundled CommonJS packages (proper-lockfile and its helpers) call require for Node's builtins.
-  banner: { js: 'import { createRequire as __clariRequire } from "node:module"; const require = __clariRequire(import.meta.url);' },
-  legalComments: "none",
-  logLevel: "warning",
 });

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE_OPTIONS } from "../../scripts/esbuild-node-options.mjs";
 
 export const FIXTURES_CLI = fileURLToPath(new URL("../../dist/conformance/cli.js", import.meta.url));
 
@@ -12,14 +13,7 @@ export async function buildFixturesCli(): Promise<string> {
   await build({
     entryPoints: [fileURLToPath(new URL("./cli-with-fixtures.ts", import.meta.url))],
     outfile: FIXTURES_CLI,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    external: ["@duckdb/node-api", "pg", "undici"],
-    banner: { js: 'import { createRequire as __clariRequire } from "node:module"; const require = __clariRequire(import.meta.url);' },
-    legalComments: "none",
-    logLevel: "warning",
+    ...NODE_BUNDLE_OPTIONS,
   });
   return FIXTURES_CLI;
 }
