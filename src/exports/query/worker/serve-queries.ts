@@ -49,6 +49,8 @@ function keepTrace(traces: Map<string, Sources>, sql: string, sources: Sources):
 export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string; onIdle?: () => void }): QueryService {
   const generations = new Map<number, Generation>();
   const running = new Map<number, DuckDBConnection>();
+  /** Traces running beside their query, by the query's id. */
+  const tracing = new Map<number, DuckDBConnection>();
   let newest = 0;
 
   const closeIdle = (): void => {
@@ -81,6 +83,30 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     }
   }
 
+  /** The generation's facts (read once), then what `sql` read; undefined when the facts could not be read. */
+  async function trace(generation: Generation, con: DuckDBConnection, sql: string, budget: number): Promise<Sources | undefined> {
+    const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
+      generation.facts = undefined; // read again by the next query (this one may have been interrupted)
+      return undefined;
+    });
+    return facts ? traceSources(con, sql, budget, facts) : undefined;
+  }
+
+  /** A trace on a connection of its own, interrupted with its query (by id). */
+  async function traceBeside(generation: Generation, id: number, sql: string, budget: number): Promise<Sources | undefined> {
+    let con: DuckDBConnection | undefined;
+    try {
+      con = await generation.instance.connect();
+      tracing.set(id, con);
+      return await trace(generation, con, sql, budget);
+    } catch {
+      return undefined;
+    } finally {
+      tracing.delete(id);
+      con?.closeSync();
+    }
+  }
+
   async function query(message: Extract<ToWorker, { type: "query" }>): Promise<void> {
     const generation = generations.get(message.generation);
     if (!generation) {
@@ -97,24 +123,27 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       const started = Date.now();
       const checked = con;
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql, () => checkFunctions(checked, message.sql)) : await con.prepare(message.sql);
+      // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
+      const budget = (): number => Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
+      // Once the statement passed its check, the trace runs beside it on a connection of its own
+      // (DuckDB runs each connection's query on its own thread). A query over the caller's own
+      // mcp_calls is traced after it, on its connection: only that connection has the table.
+      const kept = generation.traces.get(message.sql);
+      const beside = !kept && !message.calls && mayTrace(message.sql) ? traceBeside(generation, message.id, message.sql, budget()) : undefined;
       let result;
       try {
         result = await runBounded(prepared, message.bounds);
+      } catch (error) {
+        tracing.get(message.id)?.interrupt();
+        await beside;
+        throw error;
       } finally {
         prepared.destroySync();
       }
-      // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
-      const budget = Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
-      let sources = generation.traces.get(message.sql);
-      if (!sources && mayTrace(message.sql)) {
-        const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
-          generation.facts = undefined; // read again by the next query (this one may have been interrupted)
-          return undefined;
-        });
-        if (facts) sources = await traceSources(con, message.sql, budget, facts);
-        // Not kept: a trace cut short (the next may finish), or one that read the caller's own mcp_calls.
-        if (sources?.traced && !message.calls) keepTrace(generation.traces, message.sql, sources);
-      }
+      let sources = kept ?? (await beside);
+      if (!sources && !kept && message.calls && mayTrace(message.sql)) sources = await trace(generation, con, message.sql, budget());
+      // Not kept: a trace cut short (the next may finish), or one that read the caller's own mcp_calls.
+      if (sources?.traced && !kept && !message.calls) keepTrace(generation.traces, message.sql, sources);
       send({ type: "result", id: message.id, result, ...(sources ? { sources } : {}) });
     } catch (error) {
       send({ type: "error", id: message.id, error: failure(error) });
@@ -131,10 +160,13 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     handle(message) {
       if (message.type === "open") void open(message.generation, message.file);
       else if (message.type === "query") void query(message);
-      else running.get(message.id)?.interrupt();
+      else {
+        running.get(message.id)?.interrupt();
+        tracing.get(message.id)?.interrupt();
+      }
     },
     close() {
-      for (const con of running.values()) con.interrupt();
+      for (const con of [...running.values(), ...tracing.values()]) con.interrupt();
       for (const g of generations.values()) g.instance.closeSync();
       generations.clear();
     },
