@@ -34,11 +34,6 @@ interface FrameInfo {
   endDate: string;
 }
 
-/** Entry keys naming who made an update or adjustment and when, by data type. */
-const CHANGE_KEYS: Readonly<Record<string, readonly [by: string, on: string]>> = {
-  forecast_updated: ["updatedBy", "updatedOn"],
-  adjustment: ["adjustedBy", "adjustedOn"],
-};
 
 /** An epoch-ms number, a numeric string or an ISO date-time as epoch ms; NaN when absent. */
 function epochMs(v: Json | undefined): number {
@@ -49,15 +44,15 @@ function epochMs(v: Json | undefined): number {
   return Date.parse(s);
 }
 
-/** Entry keys that each yield one row, with their data type (first key present wins). */
-const VALUE_KEYS: ReadonlyArray<readonly [dataType: string, keys: readonly string[]]> = [
-  ["forecast", ["forecastValue", "forecast"]],
-  ["quota", ["quotaValue", "quota"]],
-  ["forecast_updated", ["isUpdated", "forecastUpdated", "updated"]],
-  ["adjustment", ["adjustmentValue", "adjustment"]],
-  ["crm_total", ["aggregationTotal", "crmTotal", "crm_total"]],
-  ["crm_closed", ["closedTotal", "crmClosed", "crm_closed", "aggregationClosed"]],
-];
+/**
+ * The data types an entry's values give rows of, in row order; which keys hold each is in
+ * `onEntry` (read by name there: V8 caches a read by name, a key taken from a list it looks up
+ * every time).
+ */
+const VALUE_TYPES = ["forecast", "quota", "forecast_updated", "adjustment", "crm_total", "crm_closed"] as const;
+
+/** The first of two reads that is present (null counts as present, as it gives a row). */
+const first = (a: Json | undefined, b: Json | undefined): Json | undefined => (a !== undefined ? a : b);
 
 function str(v: Json | undefined): string {
   if (v === undefined || v === null) return "";
@@ -106,16 +101,19 @@ export class TablesReader {
   private readonly periodFrames = new Set<number>();
   private lastPair = -1;
   private readonly dataTypeCodes: number[];
-  private readonly changeKeys: Array<readonly [string, string] | undefined>;
   private readonly currencyCache = new Map<string, number>();
   private invalidValues = 0;
-  private entries = 0;
   private sawTables = new Set<string>();
+  // The entry being read (set by onEntry for addValue).
+  private user = 0;
+  private field = 0;
+  private period = 0;
+  private frame = 0;
+  private currencyText = "";
 
   constructor(private readonly table: ForecastTable) {
     table.shape = "tables";
-    this.dataTypeCodes = VALUE_KEYS.map(([dt]) => table.internDataType(dt));
-    this.changeKeys = VALUE_KEYS.map(([dt]) => CHANGE_KEYS[dt]);
+    this.dataTypeCodes = VALUE_TYPES.map((dt) => table.internDataType(dt));
   }
 
   write(chunk: Uint8Array): void {
@@ -124,17 +122,18 @@ export class TablesReader {
 
   /** Takes parsed items of the member `name` (entries, users, ...), in file order. */
   accept(name: string | undefined, values: unknown[]): void {
-    if (name === undefined) return;
+    if (name === undefined || values.length === 0) return;
+    this.sawTables.add(name);
+    if (name === "entries") {
+      for (const value of values) if (isObject(value as Json)) this.onEntry(value as JsonObject);
+      return;
+    }
     for (const value of values) this.onValue(name, value as Json);
   }
 
   private onValue(tableName: string, value: Json): void {
-    this.sawTables.add(tableName);
     if (!isObject(value)) return;
     switch (tableName) {
-      case "entries":
-        this.onEntry(value);
-        return;
       case "users": {
         const id = str(value.userId ?? value.id);
         if (id === "" || this.users.has(id)) return;
@@ -179,55 +178,62 @@ export class TablesReader {
   }
 
   private onEntry(e: JsonObject): void {
-    this.entries++;
-    const t = this.table;
-    const user = this.userCodes.code(str(e.userId));
-    const field = this.fieldCodes.code(str(e.fieldId));
-    const period = this.periodCodes.code(str(e.timePeriodId));
-    const frame = this.frameCodes.code(str(e.timeFrameId));
+    this.user = this.userCodes.code(str(e.userId));
+    this.field = this.fieldCodes.code(str(e.fieldId));
+    const period = (this.period = this.periodCodes.code(str(e.timePeriodId)));
+    const frame = (this.frame = this.frameCodes.code(str(e.timeFrameId)));
     const pair = period * 2097152 + frame;
     if (pair !== this.lastPair) {
       this.periodFrames.add(pair);
       this.lastPair = pair;
     }
-    let currencyText = "";
     const cur = e.currency;
-    if (isObject(cur)) currencyText = str(cur.symbol) || str(cur.code);
-    else if (typeof cur === "string") currencyText = cur.trim();
+    this.currencyText = isObject(cur) ? str(cur.symbol) || str(cur.code) : typeof cur === "string" ? cur.trim() : "";
 
-    for (let k = 0; k < VALUE_KEYS.length; k++) {
-      const keys = (VALUE_KEYS[k] as (typeof VALUE_KEYS)[number])[1];
-      let raw: Json | undefined;
-      for (const key of keys) {
-        raw = e[key];
-        if (raw !== undefined) break;
-      }
-      if (raw === undefined) continue;
-      const dataType = this.dataTypeCodes[k] as number;
+    this.addValue(0, first(e.forecastValue, e.forecast));
+    this.addValue(1, first(e.quotaValue, e.quota));
+    if (this.addValue(2, first(e.isUpdated, first(e.forecastUpdated, e.updated)))) this.addChange(e.updatedBy, e.updatedOn);
+    if (this.addValue(3, first(e.adjustmentValue, e.adjustment))) this.addChange(e.adjustedBy, e.adjustedOn);
+    this.addValue(4, first(e.aggregationTotal, first(e.crmTotal, e.crm_total)));
+    this.addValue(5, first(e.closedTotal, first(e.crmClosed, first(e.crm_closed, e.aggregationClosed))));
+  }
+
+  /** One row of the entry being read, for its value of VALUE_TYPES[k]; false when it has none. */
+  private addValue(k: number, raw: Json | undefined): boolean {
+    if (raw === undefined) return false;
+    const t = this.table;
+    const dataType = this.dataTypeCodes[k] as number;
+    // Numbers and booleans as parseClariValue reads them, without its result object.
+    let value = Number.NaN;
+    let currencyText = this.currencyText;
+    if (typeof raw === "number") value = Number.isFinite(raw) ? raw : Number.NaN;
+    else if (typeof raw === "boolean") value = raw ? 1 : 0;
+    else {
       const parsed = parseClariValue(raw);
       if (parsed.invalid) this.invalidValues++;
-      let value = Number.NaN;
       if (typeof parsed.value === "boolean") value = parsed.value ? 1 : 0;
       else if (typeof parsed.value === "number") value = parsed.value;
-      let currency = 0;
-      if (t.isBoolean(dataType)) {
-        if (!Number.isNaN(value)) value = value !== 0 ? 1 : 0;
-      } else if (!Number.isNaN(value)) {
-        const text = currencyText || parsed.currency || "";
-        if (text !== "") {
-          let c = this.currencyCache.get(text);
-          if (c === undefined) {
-            c = t.currencies.intern(text);
-            this.currencyCache.set(text, c);
-          }
-          currency = c;
-        }
-      }
-      // Local codes for now; week is resolved at the end.
-      t.append(user, period, field, frame, dataType, currency, 0, value);
-      const change = this.changeKeys[k];
-      if (change && (e[change[0]] !== undefined || e[change[1]] !== undefined)) t.setChange(t.length - 1, str(e[change[0]]), epochMs(e[change[1]]));
+      currencyText ||= parsed.currency ?? "";
     }
+    let currency = 0;
+    if (t.isBoolean(dataType)) {
+      if (!Number.isNaN(value)) value = value !== 0 ? 1 : 0;
+    } else if (!Number.isNaN(value) && currencyText !== "") {
+      let c = this.currencyCache.get(currencyText);
+      if (c === undefined) {
+        c = t.currencies.intern(currencyText);
+        this.currencyCache.set(currencyText, c);
+      }
+      currency = c;
+    }
+    // Local codes for now; week is resolved at the end.
+    t.append(this.user, this.period, this.field, this.frame, dataType, currency, 0, value);
+    return true;
+  }
+
+  /** Who made the update or adjustment of the row just added, and when. */
+  private addChange(by: Json | undefined, on: Json | undefined): void {
+    if (by !== undefined || on !== undefined) this.table.setChange(this.table.length - 1, str(by), epochMs(on));
   }
 
   /** Ends the stream and resolves names, labels, dates and week indices. */

@@ -1,9 +1,17 @@
 /**
  * Splits a JSON byte stream into batches of whole entries and `JSON.parse`s each batch: V8's
  * parser is about twice as fast as a streaming tokenizer, and only a batch (plus one entry) is
- * ever held. The scan tracks strings, escapes and bracket depth over bytes; every structural
- * character is ASCII, so a multi-byte UTF-8 character (or one split across chunks) never looks
- * like one, and a batch always ends on an ASCII separator, never inside a character.
+ * ever held. Every structural character is ASCII, so a multi-byte UTF-8 character (or one split
+ * across chunks) never looks like one, and a batch always ends on an ASCII separator.
+ *
+ * An array of entries is cut by guesses, its bytes not scanned at all: a comma that looks like
+ * one between entries (the closing byte of the array's first entry before it, its opening byte
+ * after: `}` `,` `{`) ends a batch when `JSON.parse` accepts `[` + the bytes before it + `]`. It
+ * accepts only a comma that is one: the bytes from the batch's start (always an entry's) read the
+ * same to it as to a parser of the whole file, and the `]` closes only at the entries' depth,
+ * outside any string. A refused guess (the array's end, bad JSON, no such comma within
+ * GUESS_BATCHES batches) scans the array's held bytes from the batch's start instead, tracking
+ * strings, escapes and bracket depth, as the rest of the document is read.
  *
  * Two document shapes, the ones the forecast exports have:
  * - `array`: `[e, e, ...]`, each `e` an entry;
@@ -11,6 +19,8 @@
  *   member that is an object gives its values as entries, a scalar member gives none (the
  *   streaming parser's `$.*.*`).
  */
+
+import { HeldBytes } from "./held-bytes.js";
 
 /** A single entry (or a non-array member) larger than the limit: refused, not an out-of-memory crash. */
 export class JsonEntryTooLargeError extends Error {
@@ -23,7 +33,7 @@ export class JsonEntryTooLargeError extends Error {
 export type BatchHandler = (name: string | undefined, entries: unknown[]) => void;
 
 export interface BatchOptions {
-  /** Parse once this many bytes of whole entries are waiting. */
+  /** The bytes of whole entries parsed at once, at most (unless one entry is larger). */
   batchBytes?: number;
   /** The largest single entry accepted. */
   maxEntryBytes?: number;
@@ -37,6 +47,8 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
+/** Past this many batches' bytes without a guessed cut, an array is scanned. */
+const GUESS_BATCHES = 4;
 
 const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -59,11 +71,10 @@ export class JsonBatchSplitter {
   private depth = 0;
   private inString = false;
   private escaped = false;
-  /** Bytes seen before the current chunk. */
-  private base = 0;
-  /** Chunks holding the bytes from `regionStart` on. */
-  private parts: Buffer[] = [];
-  private partsStart = 0;
+  /** The bytes from `regionStart` (or the member name's start) on. */
+  private readonly held = new HeldBytes();
+  /** Where the chunk being scanned starts. */
+  private at = 0;
   /** The unparsed run of entries (or the member value) starts here. */
   private regionStart = 0;
   /** The comma after the last whole entry of the region, or -1. */
@@ -73,13 +84,20 @@ export class JsonBatchSplitter {
   private sawComma = false;
   private name: string | undefined;
   private keyStart = 0;
+  /** The region's bytes are not scanned: batches are cut where a guess holds (see the top). */
+  private guessing = false;
+  /** False once the stream has ended: what is left is scanned. */
+  private mayGuess = true;
+  /** The bytes that open and close the array's first entry, -1 until it has come. */
+  private entryOpen = -1;
+  private entryClose = -1;
 
   constructor(
     private readonly shape: "array" | "object",
     private readonly onBatch: BatchHandler,
     options: BatchOptions = {},
   ) {
-    this.batchBytes = options.batchBytes ?? 1 << 20;
+    this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
     this.maxEntryBytes = options.maxEntryBytes ?? 64 << 20;
   }
 
@@ -91,24 +109,124 @@ export class JsonBatchSplitter {
   write(input: Uint8Array): void {
     if (this.phase === "done" || input.length === 0) return;
     const chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    this.parts.push(chunk);
+    const chunkStart = this.held.end;
+    this.held.push(chunk);
+    if (!this.guessing) this.scanPart(chunk, 0, chunkStart);
+    // A refused guess scans, and that scan may reach the next array, which is guessed again.
+    while (this.guessing && this.guess(chunk, chunkStart));
+    this.checkEntrySize();
+    if (this.phase === "entries" && this.lastBoundary - this.regionStart >= this.batchBytes) this.flush(this.lastBoundary);
+    this.held.dropBefore(this.phase === "entries" || this.phase === "member" ? this.regionStart : this.phase === "key-string" ? this.keyStart : this.held.end);
+  }
+
+  /** Ends the stream: a cut-off tail gives the whole entries before the cut. */
+  end(): void {
+    this.mayGuess = false;
+    if (this.guessing) this.scanGuessed();
+    if (this.phase !== "entries") return;
+    try {
+      this.flush(this.held.end);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      if (this.lastBoundary > this.regionStart) this.flush(this.lastBoundary);
+    }
+  }
+
+  /**
+   * Cuts the region at the last comma between entries in this chunk within a batch of the
+   * region's start (else the first past it), each cut checked by JSON.parse, so rows come as the
+   * bytes do. True when a guess was refused and the bytes were scanned instead.
+   */
+  private guess(chunk: Buffer, chunkStart: number): boolean {
+    const limit = Math.min(this.batchBytes * GUESS_BATCHES, this.maxEntryBytes);
+    for (;;) {
+      if (this.entryOpen < 0 && !this.learnEntryBytes()) return this.scanGuessed();
+      const from = Math.max(chunkStart, this.regionStart + 1) - chunkStart;
+      const batchEnd = Math.min(this.held.end, this.regionStart + this.batchBytes) - chunkStart;
+      const floor = Math.max(0, this.regionStart - chunkStart);
+      let cut = this.findCut(chunk, batchEnd - 1, from - 1, floor);
+      if (cut < 0) cut = this.findCut(chunk, Math.max(from, batchEnd), Math.min(this.held.end, this.regionStart + limit) - chunkStart, floor);
+      if (cut < 0) break;
+      let entries: unknown[];
+      try {
+        entries = JSON.parse(this.held.text(this.regionStart, chunkStart + cut, true)) as unknown[];
+      } catch {
+        return this.scanGuessed();
+      }
+      this.regionStart = this.entryStart = chunkStart + cut + 1;
+      this.sawComma = true;
+      if (entries.length > 0) this.onBatch(this.name, entries);
+    }
+    return this.held.end - this.regionStart > limit ? this.scanGuessed() : false;
+  }
+
+  /** Reads the first entry's opening byte once it has come; false when that is not `{`, `[` or `"` (not guessed). */
+  private learnEntryBytes(): boolean {
+    const b = this.held.firstNonSpace(this.regionStart);
+    if (b < 0) return true;
+    this.entryOpen = b;
+    this.entryClose = b === OPEN_OBJECT ? CLOSE_OBJECT : b === OPEN_ARRAY ? CLOSE_ARRAY : b === QUOTE ? QUOTE : -1;
+    return this.entryClose >= 0;
+  }
+
+  /**
+   * The first comma from chunk[from] towards chunk[to] (excluded; backwards when to < from) with
+   * the entries' closing byte before it and their opening byte after (spaces aside), or -1.
+   */
+  private findCut(chunk: Buffer, from: number, to: number, floor: number): number {
+    if (this.entryOpen < 0) return -1;
+    const back = to < from;
+    for (let j = from; back ? j > to : j < to; j += back ? -1 : 1) {
+      j = back ? chunk.lastIndexOf(COMMA, j) : chunk.indexOf(COMMA, j);
+      if (j === -1 || (back ? j <= to : j >= to)) return -1;
+      let p = j - 1;
+      while (p >= floor && isSpace(chunk[p] as number)) p--;
+      if (p < floor || chunk[p] !== this.entryClose) continue;
+      let q = j + 1;
+      while (q < chunk.length && isSpace(chunk[q] as number)) q++;
+      if (chunk[q] === this.entryOpen) return j;
+    }
+    return -1;
+  }
+
+  /** Stops guessing in this array: scans its held bytes from the batch's start, as if it had never guessed. */
+  private scanGuessed(): true {
+    this.guessing = false;
+    this.entryStart = this.regionStart;
+    this.entryHasContent = false;
+    this.lastBoundary = -1;
+    this.scan(this.regionStart);
+    return true;
+  }
+
+  /** Scans the held bytes from `from` on, until they end, the value closes or guessing starts. */
+  private scan(from: number): void {
+    let at = this.held.start;
+    for (const part of this.held.parts) {
+      if (at + part.length > from && this.scanPart(part, Math.max(0, from - at), at)) return;
+      at += part.length;
+    }
+  }
+
+  /** True when the scan stops before the chunk's end (the value closed, or guessing started). */
+  private scanPart(chunk: Buffer, from: number, at: number): boolean {
+    this.at = at;
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       if (this.inString) {
         i = this.skipString(chunk, i);
-        if (i >= n) break;
         continue;
       }
       const b = chunk[i] as number;
       if (this.phase === "entries") this.onEntriesByte(b, i);
       else if (this.phase === "member") this.onMemberByte(b, i);
-      else this.onFrameByte(b, i);
-      if ((this.phase as Phase) === "done") break;
+      else {
+        this.onFrameByte(b, i);
+        if (this.guessing) return true;
+      }
+      if ((this.phase as Phase) === "done") return true;
     }
-    this.base += n;
-    this.checkEntrySize();
-    if (this.phase === "entries" && this.lastBoundary - this.regionStart >= this.batchBytes) this.flush(this.lastBoundary);
-    this.dropBefore(this.phase === "entries" || this.phase === "member" ? this.regionStart : this.phase === "key-string" ? this.keyStart : this.base);
+    return false;
   }
 
   /**
@@ -142,18 +260,6 @@ export class JsonBatchSplitter {
     }
   }
 
-  /** Ends the stream: a cut-off tail gives the whole entries before the cut. */
-  end(): void {
-    if (this.phase !== "entries") return;
-    const end = this.base;
-    try {
-      this.flush(end);
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      if (this.lastBoundary > this.regionStart) this.flush(this.lastBoundary);
-    }
-  }
-
   /** Bytes between entries of an array of entries. */
   private onEntriesByte(b: number, i: number): void {
     const entryDepth = this.shape === "array" ? 1 : 2;
@@ -166,7 +272,7 @@ export class JsonBatchSplitter {
     } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
       if (this.depth === entryDepth) {
         if (b !== CLOSE_ARRAY) throw new SyntaxError("a `}` closes an array");
-        const pos = this.base + i;
+        const pos = this.at + i;
         if (!this.entryHasContent && this.sawComma) throw new SyntaxError("an empty entry before `]`");
         this.depth--;
         this.flush(pos);
@@ -177,7 +283,7 @@ export class JsonBatchSplitter {
       this.depth--;
     } else if (b === COMMA && this.depth === entryDepth) {
       if (!this.entryHasContent) throw new SyntaxError("an empty entry before `,`");
-      this.lastBoundary = this.base + i;
+      this.lastBoundary = this.at + i;
       this.entryStart = this.lastBoundary + 1;
       this.entryHasContent = false;
       this.sawComma = true;
@@ -190,8 +296,8 @@ export class JsonBatchSplitter {
     else if (b === OPEN_ARRAY || b === OPEN_OBJECT) this.depth++;
     else if ((b === CLOSE_ARRAY || b === CLOSE_OBJECT) && this.depth > 1) this.depth--;
     else if ((b === COMMA || b === CLOSE_OBJECT) && this.depth === 1) {
-      const pos = this.base + i;
-      const value: unknown = JSON.parse(this.text(this.regionStart, pos));
+      const pos = this.at + i;
+      const value: unknown = JSON.parse(this.held.text(this.regionStart, pos, false));
       if (typeof value === "object" && value !== null) this.onBatch(this.name, Object.values(value));
       this.regionStart = pos + 1;
       if (b === COMMA) this.phase = "key";
@@ -205,7 +311,7 @@ export class JsonBatchSplitter {
   /** Bytes outside entries: the top bracket, member names, colons and commas. */
   private onFrameByte(b: number, i: number): void {
     if (isSpace(b)) return;
-    const pos = this.base + i;
+    const pos = this.at + i;
     switch (this.phase) {
       case "start":
         if (this.shape === "array" ? b !== OPEN_ARRAY : b !== OPEN_OBJECT) throw new SyntaxError(`unexpected ${JSON.stringify(String.fromCharCode(b))} at the start`);
@@ -259,7 +365,7 @@ export class JsonBatchSplitter {
   }
 
   private endKey(i: number): void {
-    this.name = JSON.parse(`"${this.text(this.keyStart, this.base + i)}"`) as string;
+    this.name = JSON.parse(`"${this.held.text(this.keyStart, this.at + i, false)}"`) as string;
     this.phase = "colon";
   }
 
@@ -270,46 +376,21 @@ export class JsonBatchSplitter {
     this.lastBoundary = -1;
     this.entryHasContent = false;
     this.sawComma = false;
+    this.guessing = this.mayGuess;
+    this.entryOpen = this.entryClose = -1;
   }
 
   /** Parses the entries in [regionStart, end) and hands them on. */
   private flush(end: number): void {
     if (end > this.regionStart) {
-      const text = this.text(this.regionStart, end);
-      if (/\S/.test(text)) {
-        const entries = JSON.parse(`[${text}]`) as unknown[];
-        if (entries.length > 0) this.onBatch(this.name, entries);
-      }
+      const entries = JSON.parse(this.held.text(this.regionStart, end, true)) as unknown[];
+      if (entries.length > 0) this.onBatch(this.name, entries);
     }
     this.regionStart = end + 1;
   }
 
-  /** The region's bytes as text (they begin and end on ASCII separators). */
-  private text(from: number, to: number): string {
-    const slices: Buffer[] = [];
-    let at = this.partsStart;
-    for (const part of this.parts) {
-      const s = Math.max(from, at);
-      const e = Math.min(to, at + part.length);
-      if (e > s) slices.push(part.subarray(s - at, e - at));
-      at += part.length;
-    }
-    return (slices.length === 1 ? (slices[0] as Buffer) : Buffer.concat(slices)).toString("utf8");
-  }
-
-  /** Forgets the bytes before `keep` (they have been parsed). */
-  private dropBefore(keep: number): void {
-    let drop = 0;
-    for (const part of this.parts) {
-      if (this.partsStart + part.length > keep) break;
-      this.partsStart += part.length;
-      drop++;
-    }
-    if (drop > 0) this.parts.splice(0, drop);
-  }
-
   private checkEntrySize(): void {
-    const from = this.phase === "entries" ? this.entryStart : this.phase === "member" ? this.regionStart : this.phase === "key-string" ? this.keyStart : this.base;
-    if (this.base - from > this.maxEntryBytes) throw new JsonEntryTooLargeError(this.maxEntryBytes);
+    const from = this.phase === "entries" ? this.entryStart : this.phase === "member" ? this.regionStart : this.phase === "key-string" ? this.keyStart : this.held.end;
+    if (this.held.end - from > this.maxEntryBytes) throw new JsonEntryTooLargeError(this.maxEntryBytes);
   }
 }

@@ -7,14 +7,21 @@
 export class StringDictionary {
   readonly values: string[] = [];
   private readonly index = new Map<string, number>();
+  // The last string interned: rows in file order often repeat it (who updated a user's entries),
+  // and comparing it costs less than hashing a string that was just parsed.
+  private last: string | undefined;
+  private lastCode = 0;
 
   intern(s: string): number {
+    if (s === this.last) return this.lastCode;
     let code = this.index.get(s);
     if (code === undefined) {
       code = this.values.length;
       this.values.push(s);
       this.index.set(s, code);
     }
+    this.last = s;
+    this.lastCode = code;
     return code;
   }
 
