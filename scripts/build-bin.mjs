@@ -16,7 +16,12 @@ const here = (p) => new URL(`../${p}`, import.meta.url).pathname;
 rmSync(here("dist/chunks"), { recursive: true, force: true });
 await build({
   // The query worker (a child process the server starts on the first clari_query) is its own entry.
-  entryPoints: { cli: here("dist/cli.js"), "query-worker": here("dist/exports/query/worker/worker-main.js") },
+  entryPoints: {
+    cli: here("dist/cli.js"),
+    "query-worker": here("dist/exports/query/worker/worker-main.js"),
+    // The forecast parse thread (a worker thread a forecast download starts) is another.
+    "parse-thread": here("dist/exports/read/parse-thread-main.js"),
+  },
   outdir: here("dist"),
   allowOverwrite: true,
   ...NODE_BUNDLE_OPTIONS,

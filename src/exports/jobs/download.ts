@@ -130,8 +130,8 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   } catch (error) {
     response.body.destroy();
     parsing?.fail(error);
-    const tooManyRows = [error, (error as { cause?: unknown }).cause].find((e) => (e as Error | undefined)?.name === "ForecastTooLargeError") as Error | undefined;
-    if (tooManyRows) throw new ExportJobError(jobId, `Export ${jobId} was not kept: ${tooManyRows.message}.`, "new-export");
+    const tooManyRows = tooManyRowsRefusal(jobId, error);
+    if (tooManyRows) throw tooManyRows;
     if (error instanceof DownloadTooLargeError || (error as { cause?: unknown }).cause instanceof DownloadTooLargeError) {
       throw new ExportJobError(jobId, `Export ${jobId} is ${new DownloadTooLargeError(limit).message}; nothing of it was kept.`, "ask-again");
     }
@@ -139,7 +139,14 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     throw error;
   }
   const stored = Date.now();
-  const damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
+  let damage: string | undefined;
+  try {
+    damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
+  } catch (error) {
+    deps.tables.forget(jobId);
+    await deps.store.discard(jobId);
+    throw tooManyRowsRefusal(jobId, error) ?? error;
+  }
   deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and stored in ${stored - started} ms${parsing ? `, normalised ${Date.now() - stored} ms after` : ""}`);
   if (damage) {
     deps.tables.forget(jobId);
@@ -151,6 +158,12 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     );
   }
   return entry;
+}
+
+/** The refusal of an export whose rows passed the memory cap (found during the download or at its end), if that is what `error` is. */
+function tooManyRowsRefusal(jobId: string, error: unknown): ExportJobError | undefined {
+  const tooManyRows = [error, (error as { cause?: unknown } | undefined)?.cause].find((e) => (e as Error | undefined)?.name === "ForecastTooLargeError") as Error | undefined;
+  return tooManyRows ? new ExportJobError(jobId, `Export ${jobId} was not kept: ${tooManyRows.message}.`, "new-export") : undefined;
 }
 
 /** Passes bytes through until more than `limit` have come, then fails the stream. */

@@ -1,5 +1,6 @@
 /**
- * A forecast download normalised as its (already scrubbed) bytes pass on to the store: the
+ * A forecast download normalised as its (already scrubbed) bytes pass on to the store (on a
+ * thread of its own, read/forecast-parse-thread.ts, where it is built): the
  * table is handed to the table cache, so neither the answer nor the background load into the
  * query engine parses the file again. The bytes the store writes are the same bytes.
  */
@@ -12,15 +13,19 @@ export interface ParseAlong {
   tap: Transform;
   /** The download failed: no table is kept. */
   fail(error: unknown): void;
-  /** The body has all come and is stored: the damage that keeps it from being kept (a parse error, a cut-off file), if any. */
+  /**
+   * The body has all come and is stored: the damage that keeps it from being kept (a parse error,
+   * a cut-off file), if any; throws a ForecastTooLargeError when its rows passed the memory cap.
+   */
   finish(): Promise<string | undefined>;
 }
 
 export async function parseAlong(jobId: string, deps: ExportDeps): Promise<ParseAlong> {
   // The parsers load on the first forecast download, not at start-up.
-  const { ForecastSink } = await import("../read/forecast-sink.js");
   const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
-  const sink = new ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
+  const { ForecastParseThread } = await import("../read/forecast-parse-thread.js");
+  // Parsed on a thread of its own where the built thread exists, else here.
+  const sink = ForecastParseThread.start({ queryMemoryMb: deps.config.queryMemoryMb }) ?? new (await import("../read/forecast-sink.js")).ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
   let parseError: Error | undefined;
   let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
   deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));
@@ -56,6 +61,9 @@ export async function parseAlong(jobId: string, deps: ExportDeps): Promise<Parse
           return undefined;
         }
       } catch (error) {
+        settle.reject(error);
+        // Too many rows, found once the last bytes were parsed (on the parse thread): refused, not damaged.
+        if (error instanceof ForecastTooLargeError) throw error;
         damage = (error as Error).message.slice(0, 200);
       }
       settle.reject(new Error(`export ${jobId} was damaged: ${damage}`));

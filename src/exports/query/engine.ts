@@ -64,8 +64,10 @@ export const CELL_BYTES = 4096;
 export const TOTAL_BYTES = 128 * 1024;
 /** mcp_calls holds at most this many rows (the newest). */
 export const CALLS_ROWS = 50_000;
-/** A stored export is loaded this long after it lands: its answer goes out first. */
+/** A stored export is loaded this long after it lands (and its summary is taken): its answer goes out first. */
 const LOAD_DELAY_MS = 10;
+/** The background load waits at most this long for a new forecast's summary (an answer may never ask for it). */
+const SUMMARY_WAIT_MS = 2000;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
 
@@ -120,8 +122,16 @@ export class QueryEngine {
   /** Takes in the store's change shortly (after the export's own answer has gone out). */
   private loadSoon(): void {
     if (this.loadTimer || this.closed) return;
-    this.loadTimer = setTimeout(() => {
+    this.loadTimer = setTimeout(async () => {
+      // A forecast whose rows came with its download: its answer summarises the same table, and
+      // goes out before the load takes the thread (a question asked meanwhile loads it at once).
+      const landing = this.options.store.list().filter((e) => e.kind === "forecast" && !this.loaded.has(e.jobId) && this.options.tables.holds(e.jobId));
+      if (landing.length > 0) {
+        await Promise.all(landing.map((e) => this.options.tables.summaryTaken(e.jobId, SUMMARY_WAIT_MS)));
+        await new Promise((resolve) => setTimeout(resolve, LOAD_DELAY_MS));
+      }
       this.loadTimer = undefined;
+      if (this.closed) return;
       this.refreshing = this.refreshing
         .catch(() => this.generation)
         .then(() => this.refresh())

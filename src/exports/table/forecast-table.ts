@@ -67,6 +67,30 @@ export class ForecastTable {
     this.changers.intern("");
   }
 
+  /**
+   * A table another thread built, as structured cloning delivered it (its own fields, typed
+   * arrays, Maps and shared references kept, the classes lost): the classes put back, nothing
+   * copied. Only a table made by this class, cloned whole, may be given.
+   */
+  static fromClone(clone: ForecastTable): ForecastTable {
+    const table = Object.setPrototypeOf(clone, ForecastTable.prototype) as ForecastTable;
+    for (const dictionary of [table.users, table.emails, table.crmUserIds, table.userIds, table.roles, table.periodLabels, table.periodIds, table.fields, table.dates, table.dataTypes, table.currencies, table.changers]) {
+      Object.setPrototypeOf(dictionary, StringDictionary.prototype);
+    }
+    Object.setPrototypeOf(table.people, PersonTuples.prototype);
+    Object.setPrototypeOf(table.periods, PairDictionary.prototype);
+    Object.setPrototypeOf(table.spans, PairDictionary.prototype);
+    Object.setPrototypeOf(table.cells, RowColumns.prototype);
+    return table;
+  }
+
+  /** The buffers of the row columns: moved, not copied, when the table is posted to another thread. */
+  get transferables(): ArrayBuffer[] {
+    const c = this.cells;
+    const arrays = [c.person, c.period, c.field, c.span, c.dataType, c.currency, c.week, c.value, c.changedBy, c.changedOn];
+    return [...new Set(arrays.flatMap((a) => (a && a.buffer instanceof ArrayBuffer ? [a.buffer] : [])))];
+  }
+
   /** Number of rows. */
   get length(): number {
     return this.cells.length;

@@ -18,6 +18,8 @@ export class TableCache {
   private readonly inEngine = new Set<string>();
   private readonly summaries = new Map<string, unknown>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Who waits for an export's summary to be taken (summaryTaken). */
+  private readonly summaryWaiters = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly store: ExportStore,
@@ -79,7 +81,27 @@ export class TableCache {
     return this.summaries.get(jobId) as T | undefined;
   }
 
+  /**
+   * Resolves once the export's summary has been taken (the answer that needed it is on its way),
+   * or after `ms`, or when the export is forgotten: the background load waits for it, so it never
+   * holds up the export's own answer.
+   */
+  summaryTaken(jobId: string, ms: number): Promise<void> {
+    if (this.summaries.has(jobId)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      const waiters = this.summaryWaiters.get(jobId) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.summaryWaiters.set(jobId, waiters);
+    });
+  }
+
   rememberSummary(jobId: string, summary: unknown): void {
+    this.wakeSummaryWaiters(jobId);
     if (!this.store.get(jobId)) return;
     this.summaries.set(jobId, summary);
     if (this.inEngine.has(jobId)) this.drop(jobId);
@@ -87,6 +109,7 @@ export class TableCache {
 
   /** Forget a table (its file was discarded). */
   forget(jobId: string): void {
+    this.wakeSummaryWaiters(jobId);
     this.drop(jobId);
     this.loading.delete(jobId);
     this.inEngine.delete(jobId);
@@ -111,6 +134,12 @@ export class TableCache {
     this.evict();
     this.lingerIfLoaded(jobId);
     return table;
+  }
+
+  private wakeSummaryWaiters(jobId: string): void {
+    const waiters = this.summaryWaiters.get(jobId);
+    this.summaryWaiters.delete(jobId);
+    for (const wake of waiters ?? []) wake();
   }
 
   private drop(jobId: string): void {

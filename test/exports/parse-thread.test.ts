@@ -1,0 +1,91 @@
+/**
+ * A forecast download is parsed on a worker thread (read/forecast-parse-thread.ts, the built
+ * thread script): every shape gives the fixture's true rows, fed in uneven chunks as a download
+ * feeds it, with who changed each row and the warnings; rows past the memory cap are refused with
+ * the flag named; bytes that are no forecast are reported, not crashed on; an aborted download
+ * ends the thread.
+ */
+import { describe, expect, it } from "vitest";
+import { ForecastParseThread } from "../../src/exports/read/forecast-parse-thread.js";
+import { ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
+import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
+import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
+import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
+import { expectedRows, withoutUserId, writeCsv, writeFlatArray, writeTables } from "./fixtures.js";
+
+function started(queryMemoryMb?: number): ForecastParseThread {
+  const thread = ForecastParseThread.start({ queryMemoryMb });
+  if (!thread) throw new Error("No built parse thread (dist/parse-thread.js): run npm run build first.");
+  return thread;
+}
+
+/** The bytes in chunks of 1, 2, ... 997 bytes, each awaited as the download's tap awaits it. */
+async function feed(thread: ForecastParseThread, text: string): Promise<void> {
+  const bytes = Buffer.from(text);
+  for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 7) % 997 || 1) {
+    thread.write(bytes.subarray(at, at + size));
+    await thread.ready();
+  }
+}
+
+const rowsOf = (t: ForecastTable) => [...t.rows()];
+const changesOf = (t: ForecastTable) => Array.from({ length: t.length }, (_, i) => [t.changedBy(i), t.changedOn(i)]);
+
+describe("the forecast parse thread", () => {
+  const truth = expectedRows();
+
+  it("gives the true rows of every shape, and the same table as parsing in-process", async () => {
+    for (const [shape, text, keepsUserIds] of [
+      ["tables", writeTables({ entriesFirst: true }), true],
+      ["flat_array", writeFlatArray(), false],
+      ["csv", writeCsv(), false],
+    ] as const) {
+      const thread = started(1024);
+      await feed(thread, text);
+      const table = await thread.finish();
+      expect(table.shape).toBe(shape);
+      expect(table.warnings).toEqual([]);
+      expect(keepsUserIds ? rowsOf(table) : withoutUserId(rowsOf(table))).toEqual(keepsUserIds ? truth : withoutUserId(truth));
+      const here = normaliseForecast(text);
+      expect(rowsOf(table)).toEqual(rowsOf(here));
+      expect(changesOf(table)).toEqual(changesOf(here));
+      // The table still works as one: its dictionaries intern and look up.
+      expect(table.fields.lookup(table.fields.get(0))).toBe(0);
+      expect(table.internDataType("forecast")).toBe(here.internDataType("forecast"));
+    }
+  });
+
+  it("refuses rows past the memory cap with the flag named, while the bytes still come or at their end", async () => {
+    const thread = started((10 * BYTES_PER_ROW) / (1024 * 1024));
+    const refused = await feed(thread, writeTables())
+      .then(() => thread.finish())
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ForecastTooLargeError);
+    expect((refused as Error).message).toMatch(/more than 10 rows, more than --query-memory-mb/);
+    expect(() => thread.write(Buffer.from("[]"))).toThrow(ForecastTooLargeError);
+  });
+
+  it("reports bytes that are not a forecast as unreadable", async () => {
+    const thread = started(1024);
+    await feed(thread, '{"entries": [{"userId": "u1", "fieldId": ');
+    thread.write(Buffer.from("}}}"));
+    await expect(thread.finish()).rejects.toThrow(/not valid JSON|cannot be read/);
+  });
+
+  it("a cut-off file gives its whole entries and says it was truncated", async () => {
+    const text = writeTables({ entriesFirst: true });
+    const thread = started(1024);
+    await feed(thread, text.slice(0, Math.floor(text.length / 2)));
+    const table = await thread.finish();
+    expect(table.length).toBeGreaterThan(0);
+    expect(table.length).toBeLessThan(truth.length);
+    expect(table.warnings.join(" ")).toMatch(/truncated/i);
+  });
+
+  it("an aborted download ends the thread: finishing then fails instead of waiting", async () => {
+    const thread = started(1024);
+    thread.write(Buffer.from("[1,"));
+    thread.abort();
+    await expect(thread.finish()).rejects.toThrow(/download failed/);
+  });
+});
