@@ -36,18 +36,29 @@ describe("npm package", () => {
     const dist = readdirSync(path.join(installed, "dist"), { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(installed, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"));
-    expect(dist.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)).sort()).toEqual(["dist/cli.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]);
+    // The query worker (a child process) and the forecast parse thread are entries of their own.
+    expect(dist.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)).sort()).toEqual(["dist/cli.js", "dist/parse-thread.js", "dist/query-worker.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]);
     expect(dist.filter((f) => f.startsWith("dist/chunks/")).length).toBeGreaterThan(0);
     const bin = path.join(work.dir, "node_modules", ".bin", "clari-mcp");
     const client = new Client({ name: "pack-check", version: "1.0.0" });
-    await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox", "--no-cache"], env: cleanEnv(), stderr: "ignore" }));
+    const transport = new StdioClientTransport({ command: bin, args: ["--sandbox", "--no-cache"], env: cleanEnv({ CLARI_MCP_LOG_LEVEL: "debug" }), stderr: "pipe" });
+    let stderr = "";
+    transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await client.connect(transport);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain("clari_export_forecast");
     // clari_query's engine: DuckDB's binding comes as an npm platform package, and the .mcpb
     // manifest declares the platforms whose binding a bundle built here carries.
     const result = await client.callTool({ name: "clari_query", arguments: { sql: "SELECT 42 AS answer" } });
     expect((result.structuredContent as { rows: unknown[][] }).rows).toEqual([[42]]);
+    // A forecast is parsed on the installed parse thread and asked about in the installed query worker.
+    const exported = await client.callTool({ name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 30 } });
+    expect((exported.structuredContent as { outcome?: string }).outcome).toBe("done");
+    const counted = await client.callTool({ name: "clari_query", arguments: { sql: "SELECT count(*) > 0 FROM forecast" } });
+    expect((counted.structuredContent as { rows: unknown[][] }).rows).toEqual([[true]]);
     await client.close();
+    expect(stderr).toMatch(/query tables: loaded forecast export/);
+    expect(stderr).not.toMatch(/no built (worker|thread) found/);
     const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as Record<string, unknown>;
     expect(pkg.mcpName).toBe("io.github.clari-mcp/clari-mcp");
     if (process.platform === "linux" && process.arch === "x64") {

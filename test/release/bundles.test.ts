@@ -124,7 +124,7 @@ describe("npm run bundle", () => {
         }));
         for (const name of DEV_ONLY) expect([...packages].filter((p) => p === name || p.startsWith(`${name}/`)), name).toEqual([]);
         const dist = files.filter((f) => f.startsWith("dist/"));
-        expect(dist.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)).sort()).toEqual(["dist/cli.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]);
+        expect(dist.filter((f) => !/^dist\/chunks\/[\w-]+\.js$/.test(f)).sort()).toEqual(["dist/cli.js", "dist/parse-thread.js", "dist/query-worker.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]);
         expect(readFileSync(path.join(dir, "icon.png")).subarray(1, 4).toString()).toBe("PNG");
         const staged = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
         expect(staged.type).toBe("module");

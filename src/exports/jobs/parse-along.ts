@@ -6,6 +6,8 @@
  */
 import { Transform } from "node:stream";
 import type { ExportDeps } from "../context.js";
+import type { ForecastParseThread } from "../read/forecast-parse-thread.js";
+import type { ForecastSink } from "../read/forecast-sink.js";
 import type { ForecastTable } from "../table/forecast-table.js";
 
 export interface ParseAlong {
@@ -25,7 +27,11 @@ export async function parseAlong(jobId: string, deps: ExportDeps): Promise<Parse
   const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
   const { ForecastParseThread } = await import("../read/forecast-parse-thread.js");
   // Parsed on a thread of its own where the built thread exists, else here.
-  const sink = ForecastParseThread.start({ queryMemoryMb: deps.config.queryMemoryMb }) ?? new (await import("../read/forecast-sink.js")).ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
+  let sink = ForecastParseThread.start({ queryMemoryMb: deps.config.queryMemoryMb }) as ForecastParseThread | ForecastSink | undefined;
+  if (!sink) {
+    deps.logger.debug("forecast parse thread: no built thread found; the download is parsed in process");
+    sink = new (await import("../read/forecast-sink.js")).ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
+  }
   let parseError: Error | undefined;
   let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
   deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));
