@@ -44,10 +44,10 @@ interface PackResult {
 }
 
 function expectRuntimeOnly(files: string[]): void {
-  expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/cli.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]));
+  expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/cli.js", "dist/query-worker.js", "dist/parse-thread.js", "dist/tools/listing.json", "dist/view/forecast-view.html"]));
   expect(files.some((f) => /^dist\/chunks\/sandbox-[\w-]+\.js$/.test(f))).toBe(true);
   // Only what runs: no sources, tests, maps, docs, tsc modules beside the bundle, or release files.
-  expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/cli\.js|dist\/chunks\/[\w-]+\.js|dist\/tools\/listing\.json|dist\/view\/forecast-view\.html)$/.test(f))).toEqual([]);
+  expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/(cli|query-worker|parse-thread)\.js|dist\/chunks\/[\w-]+\.js|dist\/tools\/listing\.json|dist\/view\/forecast-view\.html)$/.test(f))).toEqual([]);
 }
 
 describe("a fresh, unbuilt clone", () => {

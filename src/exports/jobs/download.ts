@@ -109,7 +109,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   const csv = /csv/i.test(response.contentType) || /csv/i.test(String(info.fileType ?? ""));
   const completedAt = info.endTime ?? Date.now();
   // A forecast is normalised as it streams in (after the scrub), so nothing reads the file back.
-  const parsing = kind === "forecast" ? await parseAlong(jobId, deps) : undefined;
+  const parsing = kind === "forecast" ? await parseAlong(jobId, deps, response.contentLength) : undefined;
   let entry: StoredExport;
   try {
     entry = await deps.store.save(
