@@ -65,6 +65,17 @@ describe("the forecast parse thread", () => {
     expect(() => thread.write(Buffer.from("[]"))).toThrow(ForecastTooLargeError);
   });
 
+  it("refuses rows past the cap that only the end of the stream brings (the last entry parsed at the end)", async () => {
+    // Eleven entries of one value each, the cap at ten rows: the first write's cut takes ten, the end the eleventh.
+    const entries = Array.from({ length: 11 }, (_, i) => ({ userId: `u${i}`, fieldId: "f", timePeriodId: "2026_Q4", timeFrameId: "w1", forecastValue: i }));
+    const thread = started((10 * BYTES_PER_ROW) / (1024 * 1024));
+    thread.write(Buffer.from(JSON.stringify({ entries })));
+    await thread.ready();
+    const refused = await thread.finish().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ForecastTooLargeError);
+    expect((refused as Error).message).toMatch(/more than 10 rows/);
+  });
+
   it("reports bytes that are not a forecast as unreadable", async () => {
     const thread = started(1024);
     await feed(thread, '{"entries": [{"userId": "u1", "fieldId": ');

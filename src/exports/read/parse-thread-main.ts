@@ -16,6 +16,12 @@ let failed = false;
 // Messages are handled one after another: a CSV parser may ask the next bytes to wait.
 let turn = Promise.resolve();
 
+/** Rows past the memory cap are a refusal (the download stops); anything else makes the bytes unreadable. */
+function postFailure(error: unknown): void {
+  if (error instanceof ForecastTooLargeError) post({ type: "too-large", maxRows: error.maxRows, queryMemoryMb: error.queryMemoryMb });
+  else post({ type: "failed", message: (error as Error).message });
+}
+
 async function handle(message: ToParseThread): Promise<void> {
   if (message.type === "bytes") {
     if (!failed) {
@@ -24,8 +30,7 @@ async function handle(message: ToParseThread): Promise<void> {
         await sink.ready();
       } catch (error) {
         failed = true;
-        if (error instanceof ForecastTooLargeError) post({ type: "too-large", maxRows: error.maxRows, queryMemoryMb: error.queryMemoryMb });
-        else post({ type: "failed", message: (error as Error).message });
+        postFailure(error);
       }
     }
     post({ type: "taken", bytes: message.bytes.byteLength });
@@ -36,7 +41,8 @@ async function handle(message: ToParseThread): Promise<void> {
     const table = await sink.finish();
     post({ type: "table", table }, table.transferables);
   } catch (error) {
-    post({ type: "failed", message: (error as Error).message });
+    // The last rows, parsed at the end, may be the ones past the cap: a refusal there too, not damage.
+    postFailure(error);
   }
 }
 

@@ -89,13 +89,20 @@ export class TableCache {
   summaryTaken(jobId: string, ms: number): Promise<void> {
     if (this.summaries.has(jobId)) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      timer.unref();
       const waiters = this.summaryWaiters.get(jobId) ?? [];
-      waiters.push(() => {
+      const wake = (): void => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      const timer = setTimeout(() => {
+        // Timed out: this waiter goes (the list is not kept for an export never summarised).
+        const left = (this.summaryWaiters.get(jobId) ?? []).filter((w) => w !== wake);
+        if (left.length > 0) this.summaryWaiters.set(jobId, left);
+        else this.summaryWaiters.delete(jobId);
+        resolve();
+      }, ms);
+      timer.unref();
+      waiters.push(wake);
       this.summaryWaiters.set(jobId, waiters);
     });
   }

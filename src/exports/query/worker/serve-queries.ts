@@ -49,8 +49,14 @@ function keepTrace(traces: Map<string, Sources>, sql: string, sources: Sources):
 export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string; onIdle?: () => void }): QueryService {
   const generations = new Map<number, Generation>();
   const running = new Map<number, DuckDBConnection>();
-  /** Traces running beside their query, by the query's id. */
-  const tracing = new Map<number, DuckDBConnection>();
+  /** Traces running beside their query, by the query's id: stopped with it, even before their connection is open. */
+  const tracing = new Map<number, { con: DuckDBConnection | undefined; stopped: boolean }>();
+  const stopTrace = (id: number): void => {
+    const beside = tracing.get(id);
+    if (!beside) return;
+    beside.stopped = true;
+    beside.con?.interrupt();
+  };
   let newest = 0;
 
   const closeIdle = (): void => {
@@ -94,16 +100,16 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
 
   /** A trace on a connection of its own, interrupted with its query (by id). */
   async function traceBeside(generation: Generation, id: number, sql: string, budget: number): Promise<Sources | undefined> {
-    let con: DuckDBConnection | undefined;
+    const beside: { con: DuckDBConnection | undefined; stopped: boolean } = { con: undefined, stopped: false };
+    tracing.set(id, beside);
     try {
-      con = await generation.instance.connect();
-      tracing.set(id, con);
-      return await trace(generation, con, sql, budget);
+      const con = (beside.con = await generation.instance.connect());
+      return beside.stopped ? undefined : await trace(generation, con, sql, budget);
     } catch {
       return undefined;
     } finally {
       tracing.delete(id);
-      con?.closeSync();
+      beside.con?.closeSync();
     }
   }
 
@@ -132,11 +138,13 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       const beside = !kept && !message.calls && mayTrace(message.sql) ? traceBeside(generation, message.id, message.sql, budget()) : undefined;
       let result;
       try {
-        result = await runBounded(prepared, message.bounds);
-      } catch (error) {
-        tracing.get(message.id)?.interrupt();
-        await beside;
-        throw error;
+        result = await runBounded(prepared, message.bounds).catch(async (error: unknown) => {
+          stopTrace(message.id);
+          await beside;
+          // The trace shared the memory bound: a query that ran out of memory beside it runs again alone.
+          if (!beside || failure(error).kind !== "memory") throw error;
+          return runBounded(prepared, message.bounds);
+        });
       } finally {
         prepared.destroySync();
       }
@@ -162,11 +170,12 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       else if (message.type === "query") void query(message);
       else {
         running.get(message.id)?.interrupt();
-        tracing.get(message.id)?.interrupt();
+        stopTrace(message.id);
       }
     },
     close() {
-      for (const con of [...running.values(), ...tracing.values()]) con.interrupt();
+      for (const con of running.values()) con.interrupt();
+      for (const id of tracing.keys()) stopTrace(id);
       for (const g of generations.values()) g.instance.closeSync();
       generations.clear();
     },
