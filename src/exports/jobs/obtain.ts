@@ -221,10 +221,12 @@ interface WaitOptions extends Told {
 /** Wait on a known export job; on DONE bring its file into the store. */
 export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDeps, call: CallContext): Promise<ExportOutcome> {
   const { notes, resumed } = options;
-  // Its rows will be asked about: the engine gets ready while Clari builds the file.
-  deps.query.warmUp();
   const leave = await joinWaiters(deps, jobId, options.key);
   try {
+    // Its rows will be asked about: the engine gets ready while Clari builds the file. Started once
+    // the first status check is timed (loading DuckDB holds the thread ~0.5 s: started before the
+    // waiter was recorded, it put that check ~0.3 s late).
+    setImmediate(() => deps.query.warmUp());
     const wait = await pollUntilEnd(jobId, options, deps, call);
     if (wait.outcome === "aborted") {
       // A server shutting down aborts every call: that is no cancellation; the job stays journalled.
