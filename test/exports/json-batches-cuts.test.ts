@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { JsonBatchSplitter } from "../../src/exports/read/json-batches.js";
+import { Rng } from "../../src/sandbox/random.js";
 
 type Named = Array<[string | undefined, unknown]>;
 type Chunking = (length: number) => number[];
@@ -46,23 +47,13 @@ const cycling: Chunking = (n) => {
   return sizes;
 };
 
-/** Small deterministic PRNG (mulberry32), so every run checks the same documents. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Strings that look like structure once written as JSON: fake entry boundaries, quotes after backslash runs, multi-byte text. */
 const LOOKALIKES = ["},{", "}, {", '"},{"', "\\", "\\\\", '\\"', '\\\\"},{', "]", "[{", "},\n {", "Zoë 東京 😀", "\u2028", "a/b", ""];
 
 function generator(seed: number) {
-  const random = rng(seed);
+  // The sandbox's seeded generator, so every run checks the same documents.
+  const rng = new Rng(seed);
+  const random = (): number => rng.next();
   const int = (n: number): number => Math.floor(random() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const str = (): string => (random() < 0.5 ? pick(LOOKALIKES) : `${pick(LOOKALIKES)}x${int(100)}${pick(LOOKALIKES)}`);

@@ -139,18 +139,21 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     throw error;
   }
   const stored = Date.now();
+  // Neither a refused nor a damaged download is kept.
+  const discard = async (): Promise<void> => {
+    deps.tables.forget(jobId);
+    await deps.store.discard(jobId);
+  };
   let damage: string | undefined;
   try {
     damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
   } catch (error) {
-    deps.tables.forget(jobId);
-    await deps.store.discard(jobId);
+    await discard();
     throw tooManyRowsRefusal(jobId, error) ?? error;
   }
   deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and stored in ${stored - started} ms${parsing ? `, normalised ${Date.now() - stored} ms after` : ""}`);
   if (damage) {
-    deps.tables.forget(jobId);
-    await deps.store.discard(jobId);
+    await discard();
     throw new ClariResponseError(
       "GET /export/jobs/{jobId}/results",
       200,

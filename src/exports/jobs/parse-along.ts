@@ -34,12 +34,11 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
   const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
   const { ForecastParseThread } = await import("../read/forecast-parse-thread.js");
   // A large body is parsed on a thread of its own where the built thread exists, else here.
+  const options = { queryMemoryMb: deps.config.queryMemoryMb };
   const large = declaredBytes === undefined || declaredBytes >= THREAD_MIN_BYTES;
-  let sink = large ? (ForecastParseThread.start({ queryMemoryMb: deps.config.queryMemoryMb }) as ForecastParseThread | ForecastSink | undefined) : undefined;
-  if (!sink) {
-    if (large) deps.logger.debug("forecast parse thread: no built thread found; the download is parsed in process");
-    sink = new (await import("../read/forecast-sink.js")).ForecastSink({ queryMemoryMb: deps.config.queryMemoryMb });
-  }
+  const thread = large ? ForecastParseThread.start(options) : undefined;
+  if (large && !thread) deps.logger.debug("forecast parse thread: no built thread found; the download is parsed in process");
+  const sink: ForecastParseThread | ForecastSink = thread ?? new (await import("../read/forecast-sink.js")).ForecastSink(options);
   let parseError: Error | undefined;
   let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
   deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));

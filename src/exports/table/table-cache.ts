@@ -5,6 +5,7 @@
  * from the stored file in one streaming pass and kept only a short while after its last use.
  * Bounded by a row budget, least recently used first out; summaries (small) are kept per export.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { ExportStore } from "../store/store.js";
 import type { ForecastTable } from "./forecast-table.js";
 
@@ -18,8 +19,8 @@ export class TableCache {
   private readonly inEngine = new Set<string>();
   private readonly summaries = new Map<string, unknown>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Who waits for an export's summary to be taken (summaryTaken). */
-  private readonly summaryWaiters = new Map<string, Array<() => void>>();
+  /** Opened once an export's summary is taken (or the export is forgotten): what summaryTaken waits on. */
+  private readonly summaryGates = new Map<string, { taken: Promise<void>; open: () => void }>();
 
   constructor(
     private readonly store: ExportStore,
@@ -29,7 +30,7 @@ export class TableCache {
   ) {
     // An export leaving the store (expired, discarded) takes its table and summary with it.
     store.onChange(() => {
-      for (const jobId of new Set([...this.tables.keys(), ...this.summaries.keys(), ...this.inEngine])) if (!store.get(jobId)) this.forget(jobId);
+      for (const jobId of new Set([...this.tables.keys(), ...this.summaries.keys(), ...this.inEngine, ...this.summaryGates.keys()])) if (!store.get(jobId)) this.forget(jobId);
     });
   }
 
@@ -88,27 +89,17 @@ export class TableCache {
    */
   summaryTaken(jobId: string, ms: number): Promise<void> {
     if (this.summaries.has(jobId)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiters = this.summaryWaiters.get(jobId) ?? [];
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        // Timed out: this waiter goes (the list is not kept for an export never summarised).
-        const left = (this.summaryWaiters.get(jobId) ?? []).filter((w) => w !== wake);
-        if (left.length > 0) this.summaryWaiters.set(jobId, left);
-        else this.summaryWaiters.delete(jobId);
-        resolve();
-      }, ms);
-      timer.unref();
-      waiters.push(wake);
-      this.summaryWaiters.set(jobId, waiters);
-    });
+    let gate = this.summaryGates.get(jobId);
+    if (!gate) {
+      let open!: () => void;
+      const taken = new Promise<void>((resolve) => (open = resolve));
+      this.summaryGates.set(jobId, (gate = { taken, open }));
+    }
+    return Promise.race([gate.taken, delay(ms, undefined, { ref: false })]);
   }
 
   rememberSummary(jobId: string, summary: unknown): void {
-    this.wakeSummaryWaiters(jobId);
+    this.openSummaryGate(jobId);
     if (!this.store.get(jobId)) return;
     this.summaries.set(jobId, summary);
     if (this.inEngine.has(jobId)) this.drop(jobId);
@@ -116,7 +107,7 @@ export class TableCache {
 
   /** Forget a table (its file was discarded). */
   forget(jobId: string): void {
-    this.wakeSummaryWaiters(jobId);
+    this.openSummaryGate(jobId);
     this.drop(jobId);
     this.loading.delete(jobId);
     this.inEngine.delete(jobId);
@@ -143,10 +134,9 @@ export class TableCache {
     return table;
   }
 
-  private wakeSummaryWaiters(jobId: string): void {
-    const waiters = this.summaryWaiters.get(jobId);
-    this.summaryWaiters.delete(jobId);
-    for (const wake of waiters ?? []) wake();
+  private openSummaryGate(jobId: string): void {
+    this.summaryGates.get(jobId)?.open();
+    this.summaryGates.delete(jobId);
   }
 
   private drop(jobId: string): void {
