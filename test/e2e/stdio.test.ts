@@ -1,6 +1,7 @@
 /**
  * The built binary over stdio, driven by the SDK's Client: a forecast question end to end,
- * stdout carrying protocol only, a missing key failing fast and clearly.
+ * stdout carrying protocol only (also while a large forecast is parsed on its thread), a missing
+ * key failing fast and clearly.
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,4 +72,33 @@ describe("stdout discipline and start-up errors", () => {
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty("jsonrpc", "2.0");
   });
+
+  it("writes only JSON-RPC to stdout while a large forecast is parsed on its thread and queried", async () => {
+    // 1,500 users make a file of about 20 MB: past the size a download is parsed on the thread.
+    const child = spawn(process.execPath, [CLI, "--sandbox", "--no-cache", "--sandbox-users", "1500", "--sandbox-job-ms", "200", "--log-level", "debug"], { env: cleanEnv() });
+    let stdout = "";
+    let log = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (log += c.toString()));
+    const send = (msg: object) => child.stdin.write(`${JSON.stringify(msg)}\n`);
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "clari_export_forecast", arguments: { forecastId: "net_bookings", waitSeconds: 55 } } });
+    const until = async (text: string): Promise<void> => {
+      const deadline = Date.now() + 90_000;
+      while (!stdout.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until('"id":2');
+    send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "clari_query", arguments: { sql: "SELECT count(*) AS n FROM forecast" } } });
+    await until('"id":3');
+    child.stdin.end();
+    await new Promise((resolve) => child.on("close", resolve));
+    const messages = stdout.trim().split("\n").map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: { structuredContent?: { rows?: unknown[][] } } });
+    for (const message of messages) expect(message).toHaveProperty("jsonrpc", "2.0");
+    const counted = messages.find((m) => m.id === 3)?.result?.structuredContent?.rows?.[0]?.[0];
+    expect(Number(counted)).toBeGreaterThan(0);
+    // Parsed on the thread: the download was large enough, and the thread was found.
+    expect(log).toMatch(/export \w+: \d{8,} bytes downloaded/);
+    expect(log).not.toMatch(/no built thread found/);
+  }, 120_000);
 });
