@@ -33,6 +33,17 @@ async function runSandboxOnly(config: Config, logger: Logger): Promise<void> {
   process.on("SIGTERM", () => void stop());
 }
 
+/**
+ * How long after the server is ready the HTTP stack is loaded: late enough that a client's
+ * handshake and first tools/list are answered first (start-up time is what it waits for), early
+ * enough that the first tool call, seconds later in a chat, does not load it (~100 ms).
+ */
+const PREPARE_AFTER_MS = 500;
+
+function prepareWhenIdle(prepare: () => Promise<void>): void {
+  setTimeout(() => void prepare(), PREPARE_AFTER_MS).unref();
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -58,10 +69,12 @@ async function main(): Promise<void> {
   if (config.transport === "stdio") {
     const [{ runStdio }, runtime] = await Promise.all([import("./transports/stdio.js"), createRuntime(config, logger)]);
     await runStdio(runtime.deps, () => runtime.close());
+    prepareWhenIdle(() => runtime.deps.client.prepare());
     return;
   }
   const [{ startHttp }, runtime] = await Promise.all([import("./transports/http.js"), createRuntime(config, logger)]);
   const http = await startHttp(runtime.deps, config);
+  prepareWhenIdle(() => runtime.deps.client.prepare());
   const stop = async (): Promise<void> => {
     await http.close();
     await runtime.close();

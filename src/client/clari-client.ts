@@ -109,6 +109,11 @@ export class ClariClient {
     return this.http.close();
   }
 
+  /** Loads the HTTP stack ahead of the first call (no request is sent). */
+  prepare(): Promise<void> {
+    return this.http.prepare();
+  }
+
   private async call<S extends z.ZodType>(schema: S, req: HttpRequest): Promise<z.output<S>> {
     const { data } = await this.http.json(req);
     const parsed = schema.safeParse(data);

@@ -238,3 +238,35 @@ describe("response shapes", () => {
     await bare.close();
   });
 });
+
+describe("prepare", () => {
+  it("loads the HTTP stack without opening a connection, and the first call then works", async () => {
+    const { createServer } = await import("node:net");
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const port = (listener.address() as { port: number }).port;
+    const idle = new ClariClient({ v4BaseUrl: `http://127.0.0.1:${port}/v4`, v2BaseUrl: `http://127.0.0.1:${port}/v2`, apiKey: "sandbox" });
+    try {
+      await idle.prepare();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(connections).toBe(0);
+    } finally {
+      await idle.close();
+      listener.close();
+    }
+    const requests = sandbox.stats().requests;
+    const fresh = await startClariClient(sandbox);
+    try {
+      await fresh.prepare();
+      expect(sandbox.stats().requests).toBe(requests);
+      expect((await fresh.getLimits()).monthlyQuota).toBe(1000);
+      expect(sandbox.stats().requests).toBe(requests + 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
