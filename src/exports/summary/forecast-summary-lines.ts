@@ -2,6 +2,9 @@
 import type { ForecastSummary } from "./summary-schemas.js";
 import type { Summarised } from "./summarised.js";
 
+/** Grouped numbers with 0 or 2 decimals: made once (a formatter costs far more to make than to use). */
+const FORMATS = [0, 2].map((digits) => new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
 /**
  * Money as a person would quote it from the report: exact, grouped, with cents only when there are
  * any ($3,647,967.43, $20,330,000). A rounded $3.6M could hide a doubled sum or a missed quota.
@@ -9,8 +12,7 @@ import type { Summarised } from "./summarised.js";
 export function quotedMoney(n: number, currency: string | null): string {
   const prefix = !currency || currency === "USD" || currency === "$" ? "$" : /^[A-Z]{3}$/.test(currency) ? `${currency} ` : currency;
   const cents = Math.round(Math.abs(n) * 100);
-  const digits = cents % 100 === 0 ? 0 : 2;
-  const text = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(cents / 100);
+  const text = (FORMATS[cents % 100 === 0 ? 0 : 1] as Intl.NumberFormat).format(cents / 100);
   return `${n < 0 && cents > 0 ? "-" : ""}${prefix}${text}`;
 }
 

@@ -22,31 +22,52 @@ export interface HygieneSummary {
   latestSettling: boolean;
 }
 
-/** Hygiene in the period holding the newest week; null when the table has no dated weeks. */
+/**
+ * Hygiene in the period holding the newest week; null when the table has no dated weeks. The
+ * passes over the rows compare codes only; week starts (text) are compared once per span code.
+ */
 export function hygieneSummary(table: ForecastTable, takenAt: number): HygieneSummary | null {
   const c = table.columns;
+  const n = table.length;
   const startOf = Array.from({ length: table.spanCount }, (_, span) => table.spanStart(span));
-  // The period of the newest week start, and its weeks (start -> week number).
-  let period = -1;
-  let newest = "";
-  for (let i = 0; i < table.length; i++) {
-    const start = startOf[c.span[i] as number] as string;
-    if (start > newest) [newest, period] = [start, c.period[i] as number];
+  // The period of the newest week start: that of the first row with it.
+  const firstRow = new Int32Array(startOf.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const span = c.span[i] as number;
+    if ((firstRow[span] as number) < 0) firstRow[span] = i;
   }
-  if (period < 0) return null;
-  const weeks = new Map<string, number>();
-  for (let i = 0; i < table.length; i++) if (c.period[i] === period) weeks.set(startOf[c.span[i] as number] as string, c.week[i] as number);
+  let newest = "";
+  let newestRow = -1;
+  firstRow.forEach((row, span) => {
+    const start = startOf[span] as string;
+    if (row >= 0 && (start > newest || (start === newest && start !== "" && row < newestRow))) [newest, newestRow] = [start, row];
+  });
+  if (newestRow < 0) return null;
+  const period = c.period[newestRow] as number;
+  // Its weeks (start -> the week number of the last row with that start), and the fields flagged updated in it.
+  const updatedType = table.dataTypes.values.indexOf("forecast_updated");
+  const lastRow = new Int32Array(startOf.length).fill(-1);
+  const flaggedField = new Uint8Array(table.fields.size);
+  for (let i = 0; i < n; i++) {
+    if (c.period[i] !== period) continue;
+    lastRow[c.span[i] as number] = i;
+    if (c.dataType[i] === updatedType) flaggedField[c.field[i] as number] = 1;
+  }
+  const weekRow = new Map<string, number>();
+  lastRow.forEach((row, span) => {
+    const start = startOf[span] as string;
+    if (row >= 0 && row > (weekRow.get(start) ?? -1)) weekRow.set(start, row);
+  });
+  const weeks = new Map([...weekRow].map(([start, row]) => [start, c.week[row] as number]));
   const starts = [...weeks.keys()].filter((s) => s !== "");
   const start = starts[hygieneWeek(starts, takenAt)] as string;
-  const updatedType = table.dataTypes.values.indexOf("forecast_updated");
-  const flagged = new Set<number>();
-  for (let i = 0; i < table.length; i++) if (c.dataType[i] === updatedType && c.period[i] === period) flagged.add(c.field[i] as number);
   const commit = table.fields.values.indexOf("Commit");
-  const field = flagged.has(commit) ? commit : flagged.size > 0 ? Math.min(...flagged) : -1;
+  const field = commit >= 0 && flaggedField[commit] ? commit : flaggedField.indexOf(1);
+  const inWeek = Uint8Array.from(startOf, (s) => (s === start ? 1 : 0));
   const seen = new Map<string, boolean>();
   if (field >= 0) {
-    for (let i = 0; i < table.length; i++) {
-      if (c.dataType[i] !== updatedType || c.period[i] !== period || c.field[i] !== field || startOf[c.span[i] as number] !== start) continue;
+    for (let i = 0; i < n; i++) {
+      if (c.dataType[i] !== updatedType || c.period[i] !== period || c.field[i] !== field || !inWeek[c.span[i] as number]) continue;
       const who = personKey(table.person(c.person[i] as number));
       const v = c.value[i] as number;
       if (!Number.isNaN(v)) seen.set(who, (seen.get(who) ?? false) || v !== 0);
