@@ -80,13 +80,39 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
 
   async function open(generation: number, file: string): Promise<void> {
     try {
-      generations.set(generation, { instance: await openReader(file, options.memoryMb, options.threads), running: 0, traces: new Map() });
+      const opened: Generation = { instance: await openReader(file, options.memoryMb, options.threads), running: 0, traces: new Map() };
+      generations.set(generation, opened);
       newest = Math.max(newest, generation);
       closeIdle();
       send({ type: "opened", generation });
+      readFactsAhead(opened);
     } catch (error) {
       send({ type: "opened", generation, error: options.scrub((error as Error).message) });
     }
+  }
+
+  /**
+   * The generation's facts are read as soon as it opens, on a connection of their own, so the
+   * first query's trace does not wait for them (it runs beside that query, or right after it).
+   */
+  function readFactsAhead(generation: Generation): void {
+    generation.running++;
+    generation.facts = (async () => {
+      const con = await generation.instance.connect();
+      try {
+        return await generationFacts(con);
+      } finally {
+        con.closeSync();
+      }
+    })();
+    generation.facts
+      .catch(() => {
+        generation.facts = undefined; // read again by the first traced query
+      })
+      .finally(() => {
+        generation.running--;
+        closeIdle();
+      });
   }
 
   /** The generation's facts (read once), then what `sql` read; undefined when the facts could not be read. */
