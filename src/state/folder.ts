@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { INDEX_FILE, readIndex, writeIndex } from "./index-file.js";
 import { folderLock, type StoreLock } from "./lock.js";
@@ -17,6 +18,9 @@ import { countedBudgets } from "./budget-counts.js";
 import { folderAudit } from "./audit-trail.js";
 
 export const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The longest a closing folder backend waits for its lock to be let go. */
+const CLOSE_WAIT_MS = 2000;
 
 /** Opens (creating) a store folder and everything in it. */
 export async function openFolderBackend(dir: string, warn: (message: string) => void): Promise<StateBackend> {
@@ -39,7 +43,9 @@ export function folderBackendOn(dir: string, lock: StoreLock): StateBackend {
     tasks: folderTasks(path.join(dir, "tasks"), lock),
     budgets: countedBudgets(folderRecords(path.join(dir, "budgets")), journal),
     audit: folderAudit(path.join(dir, "audit")),
-    close: async () => undefined,
+    // A process that exits while taking the lock leaves its folder behind, and the next start
+    // waits for it to go stale (5 s): closing waits until the lock is let go (at most 2 s).
+    close: () => Promise.race([lock.idle(), delay(CLOSE_WAIT_MS, undefined, { ref: false })]),
   };
 }
 

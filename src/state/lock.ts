@@ -12,6 +12,8 @@ import lockfile from "proper-lockfile";
 
 export interface StoreLock {
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Resolves once every run asked for so far has ended (the lock is let go): a closing process waits for it. */
+  idle(): Promise<void>;
 }
 
 /** How long a lock whose holder stopped refreshing it is respected. */
@@ -26,6 +28,7 @@ export function processLock(): StoreLock {
       chain = result.catch(() => undefined);
       return result;
     },
+    idle: () => chain.then(() => undefined),
   };
 }
 
@@ -51,5 +54,6 @@ export function folderLock(dir: string, onCompromised: (error: Error) => void): 
         }
       });
     },
+    idle: () => inProcess.idle(),
   };
 }

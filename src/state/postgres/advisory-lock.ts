@@ -46,5 +46,6 @@ export function advisoryLock(pool: pg.Pool, scope: string, warn: (message: strin
         }
       });
     },
+    idle: () => inProcess.idle(),
   };
 }
