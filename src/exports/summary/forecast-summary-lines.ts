@@ -2,8 +2,11 @@
 import type { ForecastSummary } from "./summary-schemas.js";
 import type { Summarised } from "./summarised.js";
 
-/** Grouped numbers with 0 or 2 decimals: made once (a formatter costs far more to make than to use). */
-const FORMATS = [0, 2].map((digits) => new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+/**
+ * Grouped numbers with 0 or 2 decimals: made once, on first use (a formatter costs far more to
+ * make than to use, ~10 ms for the first: not at start-up).
+ */
+let formats: Intl.NumberFormat[] | undefined;
 
 /**
  * Money as a person would quote it from the report: exact, grouped, with cents only when there are
@@ -12,7 +15,8 @@ const FORMATS = [0, 2].map((digits) => new Intl.NumberFormat("en-US", { minimumF
 export function quotedMoney(n: number, currency: string | null): string {
   const prefix = !currency || currency === "USD" || currency === "$" ? "$" : /^[A-Z]{3}$/.test(currency) ? `${currency} ` : currency;
   const cents = Math.round(Math.abs(n) * 100);
-  const text = (FORMATS[cents % 100 === 0 ? 0 : 1] as Intl.NumberFormat).format(cents / 100);
+  formats ??= [0, 2].map((digits) => new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  const text = (formats[cents % 100 === 0 ? 0 : 1] as Intl.NumberFormat).format(cents / 100);
   return `${n < 0 && cents > 0 ? "-" : ""}${prefix}${text}`;
 }
 
