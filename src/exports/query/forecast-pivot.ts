@@ -50,12 +50,26 @@ function groupRows(table: ForecastTable): { groupOf: Int32Array; firstRow: Int32
   const groupOf = new Int32Array(n);
   const first: number[] = [];
   if (exact) {
-    const groups = new KeyGroups(n);
     const [periods, fields, spans] = radix as [number, number, number, number];
-    for (let i = 0; i < n; i++) {
-      const key = ((((c.person[i] as number) * periods + (c.period[i] as number)) * fields + (c.field[i] as number)) * spans + (c.span[i] as number)) * weeks + (c.week[i] as number) + 1;
-      const g = groups.groupOf(key);
-      if (g === first.length) first.push(i);
+    const keyOf = (i: number): number =>
+      ((((c.person[i] as number) * periods + (c.period[i] as number)) * fields + (c.field[i] as number)) * spans + (c.span[i] as number)) * weeks + (c.week[i] as number) + 1;
+    // An entry's data types are rows side by side, with one key. Every key first shows where the
+    // key changes from the row before, so the changes bound the groups: the hash table is sized by
+    // them (at 5M rows about half the rows, and half the memory), and only a change is looked up.
+    let changes = 0;
+    for (let i = 0, last = -1; i < n; i++) {
+      const key = keyOf(i);
+      if (key !== last) changes++;
+      last = key;
+    }
+    const groups = new KeyGroups(changes);
+    for (let i = 0, last = -1, g = -1; i < n; i++) {
+      const key = keyOf(i);
+      if (key !== last) {
+        g = groups.groupOf(key);
+        if (g === first.length) first.push(i);
+        last = key;
+      }
       groupOf[i] = g;
     }
     return { groupOf, firstRow: Int32Array.from(first), count: first.length };

@@ -1,0 +1,68 @@
+/**
+ * The pivot (one row per person, period, field, week and span, data types side by side) does not
+ * depend on the order of the export's rows: its grouping looks up a key only where it changes from
+ * the row before and sizes its hash table by those changes, which must hold however the rows come.
+ * A sandbox export's entries in their own order, shuffled, and sorted so that one key's rows lie
+ * far apart give the same pivoted rows (compared by name, as each order numbers its codes anew).
+ */
+import { describe, expect, it } from "vitest";
+import { pivotForecast } from "../../src/exports/query/forecast-pivot.js";
+import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
+import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { Rng } from "../../src/sandbox/random.js";
+
+const HEADERS = { apikey: "sandbox", "content-type": "application/json" };
+
+async function sandboxExport(): Promise<{ entries: Record<string, unknown>[] } & Record<string, unknown>> {
+  const sandbox = await startSandbox({ users: 40, jobDurationMs: 10 });
+  try {
+    const body = { includeHistorical: true, typesToExport: ["forecast", "quota", "forecast_updated", "adjustment"] };
+    const queued = await fetch(`${sandbox.v4Url}/export/forecast/net_bookings`, { method: "POST", headers: HEADERS, body: JSON.stringify(body) });
+    const { jobId } = (await queued.json()) as { jobId: string };
+    for (;;) {
+      const answer = (await (await fetch(`${sandbox.v4Url}/export/jobs/${jobId}`, { headers: HEADERS })).json()) as { job?: { status: string }; status?: string };
+      if (String((answer.job ?? answer).status).startsWith("DONE")) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return (await (await fetch(`${sandbox.v4Url}/export/jobs/${jobId}/results`, { headers: HEADERS })).json()) as { entries: Record<string, unknown>[] };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** Every pivoted row by name (person, period, field, week start, week), sorted. */
+function pivotedByName(table: ForecastTable): string[] {
+  const rows: string[] = [];
+  for (const f of pivotForecast(table, 97)) {
+    for (let k = 0; k < f.length; k++) {
+      const numbers = [f.week, f.isLatest, f.value, f.adjustment, f.updated, f.updatedOn, f.adjustedOn, f.crmTotal, f.crmClosed].map((c) => c[k]);
+      const who = (code: number) => (Number.isNaN(code) ? null : table.changers.get(code));
+      rows.push(JSON.stringify([table.person(f.person[k] as number).userId, table.periodId(f.period[k] as number), table.fields.get(f.field[k] as number), table.spanStart(f.span[k] as number), ...numbers, who(f.updatedBy[k] as number), who(f.adjustedBy[k] as number)]));
+    }
+  }
+  return rows.sort();
+}
+
+describe("the forecast pivot", () => {
+  it("gives the same rows whatever the order of the export's entries", async () => {
+    const doc = await sandboxExport();
+    const rng = new Rng(7);
+    const shuffled = [...doc.entries];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    // By field first: a person's entries for one field and week lie a whole field's rows apart.
+    const byField = [...doc.entries].sort((a, b) => String(a.fieldId).localeCompare(String(b.fieldId)) || String(a.userId).localeCompare(String(b.userId)));
+    const own = pivotedByName(normaliseForecast(JSON.stringify(doc)));
+    expect(own.length).toBeGreaterThan(1000);
+    expect(pivotedByName(normaliseForecast(JSON.stringify({ ...doc, entries: shuffled })))).toEqual(own);
+    expect(pivotedByName(normaliseForecast(JSON.stringify({ ...doc, entries: byField })))).toEqual(own);
+    // Each entry split in two (its value and its update flag as two entries, far apart): the pivot puts them together again.
+    const values = doc.entries.map((e) => ({ ...e, isUpdated: undefined, updatedBy: undefined, updatedOn: undefined }));
+    const flags = doc.entries.filter((e) => e.isUpdated !== undefined).map((e) => ({ ...e, forecastValue: undefined, quotaValue: undefined, adjustmentValue: undefined }));
+    const split = pivotedByName(normaliseForecast(JSON.stringify({ ...doc, entries: [...values, ...flags] })));
+    expect(split).toEqual(own);
+  });
+});
