@@ -6,7 +6,7 @@
  * ends the thread.
  */
 import { describe, expect, it } from "vitest";
-import { ForecastParseThread } from "../../src/exports/read/forecast-parse-thread.js";
+import { ForecastParseThread, ParseThreadLost } from "../../src/exports/read/forecast-parse-thread.js";
 import { ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
 import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
@@ -98,5 +98,16 @@ describe("the forecast parse thread", () => {
     thread.write(Buffer.from("[1,"));
     thread.abort();
     await expect(thread.finish()).rejects.toThrow(/download failed/);
+  });
+
+  it("a thread that dies says so (ParseThreadLost, not a verdict on the bytes): its caller parses the stored file instead", async () => {
+    const thread = started(1024);
+    const text = writeTables({ entriesFirst: true });
+    await feed(thread, text.slice(0, 1000));
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const lost = await thread.finish().catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(ParseThreadLost);
+    expect((lost as Error).message).toMatch(/parse thread ended/);
+    await expect(thread.ready()).resolves.toBeUndefined();
   });
 });

@@ -2,13 +2,16 @@
  * A forecast download normalised as its (already scrubbed) bytes pass on to the store (on a
  * thread of its own, read/forecast-parse-thread.ts, where it is built): the
  * table is handed to the table cache, so neither the answer nor the background load into the
- * query engine parses the file again. The bytes the store writes are the same bytes.
+ * query engine parses the file again. The bytes the store writes are the same bytes. Should the
+ * thread die before its table is ready, the stored file is parsed in process instead: the
+ * download is not lost to a failure that says nothing about its bytes.
  */
 import { Transform } from "node:stream";
 import type { ExportDeps } from "../context.js";
 import type { ForecastParseThread } from "../read/forecast-parse-thread.js";
 import type { ForecastSink } from "../read/forecast-sink.js";
 import type { ForecastTable } from "../table/forecast-table.js";
+import { readStoredForecast } from "../table/read-stored.js";
 
 export interface ParseAlong {
   /** Passes every chunk on unchanged, feeding it to the normaliser first. */
@@ -32,7 +35,7 @@ const THREAD_MIN_BYTES = 8 << 20;
 export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?: number): Promise<ParseAlong> {
   // The parsers load on the first forecast download, not at start-up.
   const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
-  const { ForecastParseThread } = await import("../read/forecast-parse-thread.js");
+  const { ForecastParseThread, ParseThreadLost } = await import("../read/forecast-parse-thread.js");
   // A large body is parsed on a thread of its own where the built thread exists, else here.
   const options = { queryMemoryMb: deps.config.queryMemoryMb };
   const large = declaredBytes === undefined || declaredBytes >= THREAD_MIN_BYTES;
@@ -67,7 +70,11 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
       let damage: string | undefined;
       try {
         if (parseError) throw parseError;
-        const table = await sink.finish();
+        const table = await sink.finish().catch(async (error: unknown) => {
+          if (!(error instanceof ParseThreadLost)) throw error;
+          deps.logger.warn(`export ${jobId}: ${error.message}; its stored file is parsed in process instead`);
+          return readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb);
+        });
         damage = table.warnings.find((w) => /truncated/i.test(w));
         if (!damage) {
           settle.resolve(table);

@@ -4,7 +4,9 @@
  * come rather than when a single thread has done both. The same ForecastSink runs there
  * (parse-thread-main.ts); the finished table comes back with its columns moved, not copied.
  * Where no built thread script exists (the sources under test without a build), it returns
- * undefined and the caller parses in-process.
+ * undefined and the caller parses in-process. A thread that dies (an error in it, its exit)
+ * fails with ParseThreadLost: the bytes were not found unreadable, and the caller parses the
+ * stored file in process instead.
  */
 import { Worker } from "node:worker_threads";
 import { firstExisting } from "../../package-file.js";
@@ -17,6 +19,11 @@ const THREAD_PATHS = ["./parse-thread-main.js", "./parse-thread.js", "../parse-t
 /** Bytes posted and not yet parsed, at most: past this the download waits (its memory stays bounded). */
 const MAX_IN_FLIGHT = 8 << 20;
 
+/** The thread died before its table was ready (not a verdict on the bytes). */
+export class ParseThreadLost extends Error {
+  override readonly name = "ParseThreadLost";
+}
+
 export class ForecastParseThread {
   private inFlight = 0;
   private failure: Error | undefined;
@@ -28,8 +35,8 @@ export class ForecastParseThread {
     this.done = new Promise<ForecastTable>((resolve, reject) => (this.table = { resolve, reject }));
     this.done.catch(() => undefined);
     worker.on("message", (message: FromParseThread) => this.onMessage(message));
-    worker.on("error", (error) => this.fail(new Error(`the parse thread failed: ${error.message}`)));
-    worker.on("exit", (code) => this.fail(new Error(`the parse thread ended (exit code ${code}) before the table was ready`)));
+    worker.on("error", (error) => this.fail(new ParseThreadLost(`the parse thread failed: ${error.message}`)));
+    worker.on("exit", (code) => this.fail(new ParseThreadLost(`the parse thread ended (exit code ${code}) before the table was ready`)));
     // The thread writes nothing; its stdout is never the server's (in stdio mode that is the protocol).
     worker.stdout.resume();
     worker.stderr.resume();

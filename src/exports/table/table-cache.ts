@@ -8,6 +8,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { ExportStore } from "../store/store.js";
 import type { ForecastTable } from "./forecast-table.js";
+import { readStoredForecast } from "./read-stored.js";
 
 /** How long a table the engine already holds is kept after its last use (pages read in a row reuse it). */
 const LINGER_MS = 30_000;
@@ -120,11 +121,7 @@ export class TableCache {
   }
 
   private async load(jobId: string): Promise<ForecastTable> {
-    // The parsers (csv-parse, the JSON reader) load on first use, not at start-up.
-    const { normaliseForecast, normaliseForecastFile } = await import("../read/normalise-forecast.js");
-    const localPath = await this.store.localPath(jobId);
-    const table = localPath ? await normaliseForecastFile(localPath, { queryMemoryMb: this.queryMemoryMb }) : normaliseForecast(await this.store.read(jobId));
-    return this.keep(jobId, table);
+    return this.keep(jobId, await readStoredForecast(this.store, jobId, this.queryMemoryMb));
   }
 
   private keep(jobId: string, table: ForecastTable): ForecastTable {
