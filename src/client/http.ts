@@ -75,6 +75,7 @@ export class HttpClient {
   private readonly limiter: RateLimiter;
   private readonly callTimeoutMs: number;
   private baseUrlsReady: Promise<void> | undefined;
+  private closed = false;
   /** Clari's clock, learned from every answer's Date header (job times are Clari's). */
   readonly clock = new ClariClock();
 
@@ -106,6 +107,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.ownsDispatcher && this.dispatcher) await (await this.dispatcher).close();
   }
 
@@ -114,6 +116,8 @@ export class HttpClient {
    * calls it once it is idle after start-up, so the first call does not pay ~100 ms of loading.
    */
   prepare(): Promise<void> {
+    // Once closed, nothing is made again (the server may be shutting down when the timer fires).
+    if (this.closed) return Promise.resolve();
     return this.getDispatcher().then(
       () => undefined,
       () => undefined,

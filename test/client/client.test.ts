@@ -250,14 +250,23 @@ describe("prepare", () => {
     await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
     const port = (listener.address() as { port: number }).port;
     const idle = new ClariClient({ v4BaseUrl: `http://127.0.0.1:${port}/v4`, v2BaseUrl: `http://127.0.0.1:${port}/v2`, apiKey: "sandbox" });
+    const dispatcherOf = (client: ClariClient) => (client.http as unknown as { dispatcher?: Promise<unknown> }).dispatcher;
     try {
+      expect(dispatcherOf(idle)).toBeUndefined();
       await idle.prepare();
+      // Made now, not by the first call; and nothing was sent.
+      expect(await dispatcherOf(idle)).toBeDefined();
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(connections).toBe(0);
     } finally {
       await idle.close();
       listener.close();
     }
+    // A client closed before its prepare fires (a server stopped within half a second) makes nothing again.
+    const closed = new ClariClient({ v4BaseUrl: `http://127.0.0.1:${port}/v4`, v2BaseUrl: `http://127.0.0.1:${port}/v2`, apiKey: "sandbox" });
+    await closed.close();
+    await closed.prepare();
+    expect(dispatcherOf(closed)).toBeUndefined();
     const requests = sandbox.stats().requests;
     const fresh = await startClariClient(sandbox);
     try {

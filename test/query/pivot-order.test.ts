@@ -4,6 +4,7 @@
  * the row before and sizes its hash table by those changes, which must hold however the rows come.
  * A sandbox export's entries in their own order, shuffled, and sorted so that one key's rows lie
  * far apart give the same pivoted rows (compared by name, as each order numbers its codes anew).
+ * Weeks below -1 (a flat export may say "Week -2") are keys of their own too.
  */
 import { describe, expect, it } from "vitest";
 import { pivotForecast } from "../../src/exports/query/forecast-pivot.js";
@@ -11,6 +12,7 @@ import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js"
 import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import { Rng } from "../../src/sandbox/random.js";
+import { SPEC_HEADER } from "../exports/fixtures.js";
 
 const HEADERS = { apikey: "sandbox", "content-type": "application/json" };
 
@@ -64,5 +66,42 @@ describe("the forecast pivot", () => {
     const flags = doc.entries.filter((e) => e.isUpdated !== undefined).map((e) => ({ ...e, forecastValue: undefined, quotaValue: undefined, adjustmentValue: undefined }));
     const split = pivotedByName(normaliseForecast(JSON.stringify({ ...doc, entries: [...values, ...flags] })));
     expect(split).toEqual(own);
+  });
+
+  it("keeps weeks below -1 apart, each its own row with its own values", () => {
+    const rng = new Rng(11);
+    const rows: string[][] = [];
+    const expected = new Map<string, number>();
+    for (const user of ["Ann", "Bo", "Cy"]) {
+      for (const field of ["Commit", "Best Case"]) {
+        for (const week of [-3, -2, -1, 1, 2]) {
+          const day = String(10 + week).padStart(2, "0");
+          const value = Math.round(rng.next() * 1e6) / 100;
+          // The week's value, then a lower one for the same key: the pivot keeps the larger.
+          for (const v of [value, value / 2]) {
+            rows.push([user, `${user.toLowerCase()}@example.com`, "", "Rep", "Manager", "Q4 2026", field, week === -1 ? "" : `Week ${week}`, `11/${day}/2026`, `11/${day}/2026`, "Forecast Value", `$${v.toFixed(2)}`]);
+          }
+          // The pivot writes a week below 1 as NULL: its week start tells the rows apart.
+          expected.set(`${user}|${field}|${week < 0 ? -1 : week}|2026-11-${day}`, value);
+        }
+      }
+    }
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+    }
+    // A "Week -2" row first: its codes are all 0, so its key is the lowest there is.
+    rows.unshift(...rows.splice(rows.findIndex((r) => r[7] === "Week -2"), 1));
+    const csv = [SPEC_HEADER, ...rows].map((r) => r.map((c) => `"${c}"`).join(",")).join("\r\n");
+    const table = normaliseForecast(csv);
+    expect(table.length).toBe(rows.length);
+    const got = new Map<string, number>();
+    for (const f of pivotForecast(table)) {
+      for (let k = 0; k < f.length; k++) {
+        const week = Number.isNaN(f.week[k]) ? -1 : (f.week[k] as number);
+        got.set(`${table.person(f.person[k] as number).user}|${table.fields.get(f.field[k] as number)}|${week}|${table.spanStart(f.span[k] as number)}`, Math.round((f.value[k] as number) * 100) / 100);
+      }
+    }
+    expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...expected].sort()));
   });
 });

@@ -42,9 +42,14 @@ const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNa
 function groupRows(table: ForecastTable): { groupOf: Int32Array; firstRow: Int32Array; count: number } {
   const c = table.columns;
   const n = table.length;
+  // Weeks are -1 when unknown; a flat export's "Week -2" would be lower still: keys count from the lowest.
   let maxWeek = 0;
-  for (const week of c.week) if (week > maxWeek) maxWeek = week;
-  const weeks = maxWeek + 2;
+  let minWeek = -1;
+  for (const week of c.week) {
+    if (week > maxWeek) maxWeek = week;
+    else if (week < minWeek) minWeek = week;
+  }
+  const weeks = maxWeek - minWeek + 1;
   const radix = [table.periodCount, table.fields.values.length, table.spanCount, weeks].map((x) => Math.max(1, x));
   const exact = radix.reduce((a, b) => a * b, Math.max(1, table.personCount)) < Number.MAX_SAFE_INTEGER;
   const groupOf = new Int32Array(n);
@@ -52,18 +57,19 @@ function groupRows(table: ForecastTable): { groupOf: Int32Array; firstRow: Int32
   if (exact) {
     const [periods, fields, spans] = radix as [number, number, number, number];
     const keyOf = (i: number): number =>
-      ((((c.person[i] as number) * periods + (c.period[i] as number)) * fields + (c.field[i] as number)) * spans + (c.span[i] as number)) * weeks + (c.week[i] as number) + 1;
+      ((((c.person[i] as number) * periods + (c.period[i] as number)) * fields + (c.field[i] as number)) * spans + (c.span[i] as number)) * weeks + (c.week[i] as number) - minWeek;
     // An entry's data types are rows side by side, with one key. Every key first shows where the
     // key changes from the row before, so the changes bound the groups: the hash table is sized by
     // them (at 5M rows about half the rows, and half the memory), and only a change is looked up.
+    // `last` starts as NaN, which equals no key.
     let changes = 0;
-    for (let i = 0, last = -1; i < n; i++) {
+    for (let i = 0, last = Number.NaN; i < n; i++) {
       const key = keyOf(i);
       if (key !== last) changes++;
       last = key;
     }
     const groups = new KeyGroups(changes);
-    for (let i = 0, last = -1, g = -1; i < n; i++) {
+    for (let i = 0, last = Number.NaN, g = -1; i < n; i++) {
       const key = keyOf(i);
       if (key !== last) {
         g = groups.groupOf(key);

@@ -17,7 +17,7 @@ import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 interface Generation {
   instance: DuckDBInstance;
   running: number;
-  /** Read on the first traced query (a generation never changes). */
+  /** Read as the generation opens (readFactsAhead), else by the first traced query (a generation never changes). */
   facts?: Promise<GenerationFacts>;
   /** Whole traces by SQL text: the same query over the same generation reads the same rows. */
   traces: Map<string, Sources>;
@@ -48,6 +48,8 @@ function keepTrace(traces: Map<string, Sources>, sql: string, sources: Sources):
 
 export function serveQueries(send: (message: FromWorker) => void, options: { memoryMb: number; threads: number; scrub: (text: string) => string; onIdle?: () => void }): QueryService {
   const generations = new Map<number, Generation>();
+  /** Generations being opened or open (the server may ask twice: once as it starts this worker, once itself). */
+  const opening = new Map<number, Promise<string | undefined>>();
   const running = new Map<number, DuckDBConnection>();
   /** Traces running beside their query, by the query's id: stopped with it, even before their connection is open. */
   const tracing = new Map<number, { con: DuckDBConnection | undefined; stopped: boolean }>();
@@ -64,6 +66,7 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       if (n < newest && g.running === 0) {
         g.instance.closeSync();
         generations.delete(n);
+        opening.delete(n);
       }
     }
   };
@@ -78,16 +81,24 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     return { kind: "failed", message };
   };
 
-  async function open(generation: number, file: string): Promise<void> {
+  function open(generation: number, file: string): void {
+    let done = opening.get(generation);
+    if (!done) opening.set(generation, (done = openGeneration(generation, file)));
+    void done.then((error) => send(error === undefined ? { type: "opened", generation } : { type: "opened", generation, error }));
+  }
+
+  /** Opens a generation once; resolves with the error's message when it could not be (it may then be asked again). */
+  async function openGeneration(generation: number, file: string): Promise<string | undefined> {
     try {
       const opened: Generation = { instance: await openReader(file, options.memoryMb, options.threads), running: 0, traces: new Map() };
       generations.set(generation, opened);
       newest = Math.max(newest, generation);
       closeIdle();
-      send({ type: "opened", generation });
       readFactsAhead(opened);
+      return undefined;
     } catch (error) {
-      send({ type: "opened", generation, error: options.scrub((error as Error).message) });
+      opening.delete(generation);
+      return options.scrub((error as Error).message);
     }
   }
 
@@ -115,13 +126,18 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       });
   }
 
-  /** The generation's facts (read once), then what `sql` read; undefined when the facts could not be read. */
-  async function trace(generation: Generation, con: DuckDBConnection, sql: string, budget: number): Promise<Sources | undefined> {
+  /**
+   * The generation's facts (read once), then what `sql` read, within what is left of `budget` ms
+   * once they are in; undefined when the facts could not be read, or the query was stopped while
+   * they were read (on a connection of their own, which its interrupt does not reach).
+   */
+  async function trace(generation: Generation, con: DuckDBConnection, sql: string, budget: number, stopped: () => boolean = () => false): Promise<Sources | undefined> {
+    const started = Date.now();
     const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
       generation.facts = undefined; // read again by the next query (this one may have been interrupted)
       return undefined;
     });
-    return facts ? traceSources(con, sql, budget, facts) : undefined;
+    return facts && !stopped() ? traceSources(con, sql, budget - (Date.now() - started), facts) : undefined;
   }
 
   /** A trace on a connection of its own, interrupted with its query (by id). */
@@ -130,7 +146,7 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     tracing.set(id, beside);
     try {
       const con = (beside.con = await generation.instance.connect());
-      return beside.stopped ? undefined : await trace(generation, con, sql, budget);
+      return beside.stopped ? undefined : await trace(generation, con, sql, budget, () => beside.stopped);
     } catch {
       return undefined;
     } finally {
@@ -192,7 +208,7 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
 
   return {
     handle(message) {
-      if (message.type === "open") void open(message.generation, message.file);
+      if (message.type === "open") open(message.generation, message.file);
       else if (message.type === "query") void query(message);
       else {
         running.get(message.id)?.interrupt();
