@@ -102,24 +102,29 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
     }
   }
 
+  /** The generation's facts, read once (on `con`, unless a read is under way); undefined when they could not be read, which the next asker tries again. */
+  function factsOf(generation: Generation, con: DuckDBConnection): Promise<GenerationFacts | undefined> {
+    return (generation.facts ??= generationFacts(con)).catch(() => {
+      generation.facts = undefined;
+      return undefined;
+    });
+  }
+
   /**
    * The generation's facts are read as soon as it opens, on a connection of their own, so the
    * first query's trace does not wait for them (it runs beside that query, or right after it).
    */
   function readFactsAhead(generation: Generation): void {
     generation.running++;
-    generation.facts = (async () => {
+    void (async () => {
       const con = await generation.instance.connect();
       try {
-        return await generationFacts(con);
+        await factsOf(generation, con);
       } finally {
         con.closeSync();
       }
-    })();
-    generation.facts
-      .catch(() => {
-        generation.facts = undefined; // read again by the first traced query
-      })
+    })()
+      .catch(() => undefined)
       .finally(() => {
         generation.running--;
         closeIdle();
@@ -127,16 +132,13 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
   }
 
   /**
-   * The generation's facts (read once), then what `sql` read, within what is left of `budget` ms
-   * once they are in; undefined when the facts could not be read, or the query was stopped while
-   * they were read (on a connection of their own, which its interrupt does not reach).
+   * What `sql` read, within what is left of `budget` ms once the generation's facts are in;
+   * undefined when they could not be read, or the query was stopped while they were read (perhaps
+   * on another connection, which its interrupt does not reach).
    */
   async function trace(generation: Generation, con: DuckDBConnection, sql: string, budget: number, stopped: () => boolean = () => false): Promise<Sources | undefined> {
     const started = Date.now();
-    const facts = await (generation.facts ??= generationFacts(con)).catch(() => {
-      generation.facts = undefined; // read again by the next query (this one may have been interrupted)
-      return undefined;
-    });
+    const facts = await factsOf(generation, con);
     return facts && !stopped() ? traceSources(con, sql, budget - (Date.now() - started), facts) : undefined;
   }
 
