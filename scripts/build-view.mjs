@@ -8,17 +8,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { ENGLISH_ZOD_LOCALES } from "./esbuild-node-options.mjs";
 
 const here = (p) => new URL(`../${p}`, import.meta.url);
 
-/** zod/v4 re-exports every locale; the view needs only the default English one, which zod's config loads itself. */
-const noLocales = {
-  name: "no-zod-locales",
-  setup(b) {
-    b.onResolve({ filter: /locales\/index\.js$/ }, (args) => (args.importer.includes(`${"zod"}`) ? { path: "zod-locales", namespace: "stub" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export {};", loader: "js" }));
-  },
-};
 
 const result = await build({
   entryPoints: [here("view/forecast-view.ts").pathname],
@@ -29,7 +22,7 @@ const result = await build({
   target: ["es2022"],
   write: false,
   legalComments: "none",
-  plugins: [noLocales],
+  plugins: [ENGLISH_ZOD_LOCALES],
   logLevel: "warning",
 });
 const script = result.outputFiles[0].text.replace(/<\/(script)/gi, "<\\/$1");

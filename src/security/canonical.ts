@@ -9,7 +9,18 @@
  * match came from. `canonicalText` is the fast way (native replaces, no positions), used to see
  * whether there is anything to find; `canonicalize` gives the same text with the positions.
  */
-import { decodeHTML } from "entities";
+import { createRequire } from "node:module";
+
+type DecodeHtml = (text: string) => string;
+let decodeHtml: DecodeHtml | undefined;
+/**
+ * `entities` (its decoding tables take ~10 ms to build) is loaded when an HTML entity is first
+ * decoded, not at start: redaction must stay synchronous, so it is required, not imported.
+ */
+function decodeHTML(text: string): string {
+  decodeHtml ??= (createRequire(import.meta.url)("entities") as { decodeHTML: DecodeHtml }).decodeHTML;
+  return decodeHtml(text);
+}
 
 /** The most original characters one character of a match may come from (the caller checks it: an escape inside an escape). */
 export const MAX_SPAN = 128;

@@ -7,7 +7,6 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { JSONParser } from "@streamparser/json";
 import { z } from "zod";
 import { redactDeep } from "../security/redact-deep.js";
 
@@ -56,7 +55,7 @@ export async function readIndex(dir: string): Promise<IndexRead> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { entries: [] };
     throw error;
   }
-  const { entries, problem } = parseIndex(bytes);
+  const { entries, problem } = await parseIndex(bytes);
   if (!problem) return { entries };
   const movedTo = path.join(dir, `${INDEX_FILE}.bad-${Date.now()}-${randomBytes(3).toString("hex")}`);
   await rename(file, movedTo);
@@ -64,7 +63,7 @@ export async function readIndex(dir: string): Promise<IndexRead> {
 }
 
 /** An index's bytes, schema-checked: its valid entries, and what was wrong when anything was (whole entries are salvaged). */
-export function parseIndex(bytes: Buffer): { entries: StoredExport[]; problem?: string } {
+export async function parseIndex(bytes: Buffer): Promise<{ entries: StoredExport[]; problem?: string }> {
   let problem: string | undefined;
   let candidates: unknown[] = [];
   try {
@@ -73,7 +72,7 @@ export function parseIndex(bytes: Buffer): { entries: StoredExport[]; problem?: 
     else problem = `not an index (${parsed.error.issues[0]?.message ?? "wrong shape"})`;
   } catch (error) {
     problem = `unreadable JSON (${(error as Error).message.slice(0, 120)})`;
-    candidates = salvageEntries(bytes);
+    candidates = await salvageEntries(bytes);
   }
   const entries: StoredExport[] = [];
   let invalid = 0;
@@ -92,8 +91,9 @@ export function indexText(entries: StoredExport[]): string {
   return JSON.stringify(redactDeep({ version: 2, exports: entries }));
 }
 
-/** Every whole entry of a cut-short index, read with a streaming parser up to where it breaks. */
-function salvageEntries(bytes: Buffer): unknown[] {
+/** Every whole entry of a cut-short index, read with a streaming parser up to where it breaks (loaded only then: not at start). */
+async function salvageEntries(bytes: Buffer): Promise<unknown[]> {
+  const { JSONParser } = await import("@streamparser/json");
   const found: unknown[] = [];
   const parser = new JSONParser({ paths: ["$.exports.*"], keepStack: false });
   parser.onValue = ({ value }) => found.push(value);

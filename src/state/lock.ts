@@ -4,11 +4,11 @@
  * is taken under it, after re-reading them, so two processes can never both decide to queue.
  * It is held for file reads and writes only, never across a call to Clari.
  * proper-lockfile does the cross-process part (an atomic mkdir, kept fresh while held, taken
- * over once stale, so a process killed while holding it blocks the others for seconds, not forever).
+ * over once stale, so a process killed while holding it blocks the others for seconds, not forever),
+ * loaded on the first lock taken: it patches fs (graceful-fs), which a start need not wait for.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 
 export interface StoreLock {
   run<T>(fn: () => Promise<T>): Promise<T>;
@@ -39,6 +39,7 @@ export function folderLock(dir: string, onCompromised: (error: Error) => void): 
     run<T>(fn: () => Promise<T>): Promise<T> {
       return inProcess.run(async () => {
         await mkdir(dir, { recursive: true, mode: 0o700 });
+        const { default: lockfile } = await import("proper-lockfile");
         const release = await lockfile.lock(target, {
           realpath: false,
           lockfilePath: path.join(dir, "store.lock"),

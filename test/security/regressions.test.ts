@@ -71,7 +71,8 @@ describe("regression: secrets in successful answers", () => {
       const key = String(req.headers.apikey ?? "");
       res.writeHead(200, { "content-type": "application/json" });
       if (req.url === "/v4/export/jobs") res.end(JSON.stringify({ jobs: [{ jobId: "echo200", status: "DONE", title: `apikey: ${key}`, module: "FORECAST" }] }));
-      else res.end(JSON.stringify({ job: { jobId: "echo200", status: "STARTED", title: `Export for ${key}` } }));
+      // Also as HTML character references: decoding them loads `entities` in the bundled binary on first use.
+      else res.end(JSON.stringify({ job: { jobId: "echo200", status: "STARTED", title: `Export for ${key}`, module: [...key].map((c) => `&#${c.charCodeAt(0)};`).join("") } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
@@ -80,6 +81,8 @@ describe("regression: secrets in successful answers", () => {
       const replies = [await bin.tool("clari_get_export_job", { jobId: "echo200" }), await bin.tool("clari_list_export_jobs"), await bin.request("resources/read", { uri: "clari://exports" })];
       expect(replies[0]!.result?.isError).toBeFalsy();
       for (const reply of replies) expect(JSON.stringify(reply)).not.toContain(KEY);
+      expect(JSON.stringify(replies[0])).toContain("[redacted]");
+      expect(JSON.stringify(replies[0])).not.toContain("&#115;&#107;");
     } finally {
       await bin.close();
       server.close();

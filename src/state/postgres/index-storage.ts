@@ -17,7 +17,7 @@ export function pgIndex(pool: pg.Pool, q: Query, scope: string): IndexStorage {
     async read() {
       const row = (await q("SELECT body FROM clari_mcp_index WHERE scope = $1", [scope])).rows[0];
       if (!row) return { entries: [] };
-      const { entries, problem } = parseIndex(Buffer.from(String(row.body), "utf8"));
+      const { entries, problem } = await parseIndex(Buffer.from(String(row.body), "utf8"));
       if (!problem) return { entries };
       const id = await transaction(pool, async (t) => {
         const aside = await t("INSERT INTO clari_mcp_index_aside (scope, body, problem, set_aside_at) SELECT scope, body, $2, $3 FROM clari_mcp_index WHERE scope = $1 RETURNING id", [scope, problem, Date.now()]);
