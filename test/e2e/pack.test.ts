@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +60,9 @@ describe("npm package", () => {
     await client.close();
     expect(stderr).toMatch(/query tables: loaded forecast export/);
     expect(stderr).not.toMatch(/no built (worker|thread) found/);
+    // Redaction requires `entities` from the chunks on the first HTML entity (src/security/canonical.ts): it resolves from the install.
+    const fromChunks = createRequire(path.join(installed, "dist", "chunks", "any.js"));
+    expect((fromChunks("entities") as { decodeHTML: (s: string) => string }).decodeHTML("&#107;&amp;")).toBe("k&");
     const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")) as Record<string, unknown>;
     expect(pkg.mcpName).toBe("io.github.clari-mcp/clari-mcp");
     if (process.platform === "linux" && process.arch === "x64") {
