@@ -5,7 +5,8 @@
  * the export call (queue, wait, download, store), the first question after it (the server loads
  * a landed export into the engine in the background; the question waits for what is left of
  * that), repeated questions (p50 of N), and the peak RSS (VmHWM from /proc) of the server process
- * and, apart, of the query worker it starts (a child process that runs callers' SQL). The same
+ * and, apart, of the query worker it starts (a child process that runs callers' SQL); in rounds,
+ * each against its own bare client, the median round reported (peak RSS: the highest). The same
  * question is asked of whichever query tool the binary lists: `clari_query` (SQL) or the engine
  * it replaced (`clari_query_export`); the replaced engine's figures were measured with this
  * script before it left and are kept in query-baseline.json. A smoke run (CLARI_BENCH_SMOKE=1)
@@ -106,9 +107,16 @@ export async function bareClientMs(sandbox, request) {
 
 const EXPORT_REQUEST = { forecastId: "net_bookings", includeHistorical: true, typesToExport: ["forecast", "quota", "forecast_updated", "adjustment"] };
 
-export async function measure() {
-  const sandbox = await startSandbox({ users: USERS, jobDurationMs: 500, rateLimitPerSecond: 100_000, monthlyQuota: 100_000 });
-  const cacheDir = path.join(TMP, "cache-query");
+/**
+ * Rounds of (bare client, then a new server on an empty store: export, first question, repeats),
+ * one after another: the machine's speed drifts by tens of percent within minutes, so each
+ * round's ratios are taken within that round and the median round is reported.
+ */
+const ROUNDS = sized(3, 1);
+
+/** One round: the floor, then a server of its own (an empty store, so the first question loads this export alone). */
+async function measureRound(sandbox, round_) {
+  const cacheDir = path.join(TMP, `cache-query-${round_}`);
   rmSync(cacheDir, { recursive: true, force: true });
   const env = cleanEnv({ CLARI_API_KEY: "sandbox", CLARI_BASE_URL: sandbox.v4Url, CLARI_INGEST_BASE_URL: sandbox.v2Url });
   const session = await connectStdio({ args: [CLI, "--cache-dir", cacheDir], env });
@@ -125,21 +133,47 @@ export async function measure() {
     const first = await call(session.client, engine, question);
     const repeated = [];
     for (let i = 0; i < REPEATS; i++) repeated.push((await call(session.client, engine, question)).ms);
-    const rows = first.result.structuredContent?.rows?.length ?? 0;
     return {
       engine,
-      users: USERS,
-      exportMs: round(exported.ms, 0),
-      firstQueryMs: round(first.ms, 0),
-      firstAnswerMs: round(exported.ms + first.ms, 0),
-      bareClientMs: round(bareMs, 0),
-      repeatedP50Ms: round(median(repeated), 1),
+      bareMs,
+      exportMs: exported.ms,
+      firstMs: first.ms,
+      repeatedP50Ms: median(repeated),
       peakRssMB: peakRssMB(pid),
       workerPeakRssMB: childrenPeakRssMB(pid),
-      answerRows: rows,
+      answerRows: first.result.structuredContent?.rows?.length ?? 0,
     };
   } finally {
     await session.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+export async function measure() {
+  const sandbox = await startSandbox({ users: USERS, jobDurationMs: 500, rateLimitPerSecond: 100_000, monthlyQuota: 100_000 });
+  try {
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await measureRound(sandbox, r));
+    // The round whose export + first answer vs its bare client is the median: its figures are reported together.
+    const byRatio = [...rounds].sort((a, b) => (a.exportMs + a.firstMs) / a.bareMs - (b.exportMs + b.firstMs) / b.bareMs);
+    const mid = byRatio[Math.floor(byRatio.length / 2)];
+    return {
+      engine: mid.engine,
+      users: USERS,
+      rounds: rounds.length,
+      exportMs: round(mid.exportMs, 0),
+      firstQueryMs: round(mid.firstMs, 0),
+      firstAnswerMs: round(mid.exportMs + mid.firstMs, 0),
+      bareClientMs: round(mid.bareMs, 0),
+      repeatedP50Ms: round(mid.repeatedP50Ms, 1),
+      // First vs repeat, each round within itself: the median of the rounds.
+      firstVsRepeat: round(median(rounds.map((r) => r.firstMs / Math.max(r.repeatedP50Ms, 1))), 2),
+      peakRssMB: Math.max(...rounds.map((r) => r.peakRssMB)),
+      workerPeakRssMB: Math.max(...rounds.map((r) => r.workerPeakRssMB)),
+      answerRows: mid.answerRows,
+      samples: rounds.map((r) => ({ bareMs: round(r.bareMs, 0), exportMs: round(r.exportMs, 0), firstMs: round(r.firstMs, 0), repeatedP50Ms: round(r.repeatedP50Ms, 1) })),
+    };
+  } finally {
     await sandbox.close();
   }
 }
@@ -168,7 +202,7 @@ export async function run() {
     ),
     figure(
       "query_first_vs_bare",
-      `Query, ${USERS} users: export + first answer vs a bare client that polls to DONE on the same schedule and downloads the same file (${now.bareClientMs} ms)`,
+      `Query, ${USERS} users: export + first answer vs a bare client that polls to DONE on the same schedule and downloads the same file (${now.bareClientMs} ms), the median of ${now.rounds} rounds`,
       `${now.firstAnswerMs} (${round(now.firstAnswerMs / now.bareClientMs, 2)}x)`,
       "ms",
       "<= 1.3x",
@@ -176,11 +210,11 @@ export async function run() {
     ),
     figure(
       "query_first_vs_repeat",
-      `Query, ${USERS} users: first question after the export vs a repeat (p50 ${now.repeatedP50Ms} ms)`,
-      `${now.firstQueryMs} (${round(now.firstQueryMs / Math.max(now.repeatedP50Ms, 1), 2)}x)`,
+      `Query, ${USERS} users: first question after the export vs a repeat (p50 ${now.repeatedP50Ms} ms), the median of ${now.rounds} rounds' ratios`,
+      `${now.firstQueryMs} (${now.firstVsRepeat}x)`,
       "ms",
       "<= 3x",
-      now.firstQueryMs <= 3 * Math.max(now.repeatedP50Ms, 1),
+      now.firstVsRepeat <= 3,
     ),
     figure("query_repeat_p50", `Query, ${USERS} users: repeated question p50 (N=${REPEATS}), ${label}${before ? ` vs ${before.repeatedP50Ms} ms` : ""}`, now.repeatedP50Ms, "ms", "< 100 ms", now.repeatedP50Ms < 100),
     figure(
