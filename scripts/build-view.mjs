@@ -12,7 +12,6 @@ import { ENGLISH_ZOD_LOCALES } from "./esbuild-node-options.mjs";
 
 const here = (p) => new URL(`../${p}`, import.meta.url);
 
-
 const result = await build({
   entryPoints: [here("view/forecast-view.ts").pathname],
   bundle: true,
