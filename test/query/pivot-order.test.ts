@@ -4,7 +4,8 @@
  * the row before and sizes its hash table by those changes, which must hold however the rows come.
  * A sandbox export's entries in their own order, shuffled, and sorted so that one key's rows lie
  * far apart give the same pivoted rows (compared by name, as each order numbers its codes anew).
- * Weeks below -1 (a flat export may say "Week -2") are keys of their own too.
+ * Weeks below -1 (a flat export may say "Week -2") are keys of their own too. A key space too large
+ * for the bitset that proves no key recurs is grouped by hashing, with the same rows either way.
  */
 import { describe, expect, it } from "vitest";
 import { pivotForecast } from "../../src/exports/query/forecast-pivot.js";
@@ -103,5 +104,44 @@ describe("the forecast pivot", () => {
       }
     }
     expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...expected].sort()));
+  });
+
+  it("groups a key space too large for its bitset by hashing, whether the keys recur or not", () => {
+    // 800 people x 150 week starts x weeks 1..1500: 180M possible keys, past the 2^27 a bitset covers.
+    const rows: string[][] = [];
+    const expected = new Map<string, number>();
+    const people = Array.from({ length: 800 }, (_, p) => `User ${p}`);
+    const dayOf = (p: number): Date => new Date(Date.UTC(2026, 0, 5) + (p % 150) * 86_400_000);
+    const mdy = (d: Date): string => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}`;
+    const firsts: string[][] = [];
+    const seconds: string[][] = [];
+    people.forEach((user, p) => {
+      const week = p === 0 ? 1500 : (p % 150) + 1;
+      const start = dayOf(p);
+      const row = (v: number) => [user, `u${p}@example.com`, "", "Rep", "Manager", "Q4 2026", "Commit", `Week ${week}`, mdy(start), mdy(start), "Forecast Value", `$${v.toFixed(2)}`];
+      const value = (p + 1) * 10;
+      // Two values for one key: the pivot keeps the larger.
+      firsts.push(row(value));
+      seconds.push(row(value / 4));
+      expected.set(`${user}|${week}|${start.toISOString().slice(0, 10)}`, value);
+    });
+    const pivoted = (order: string[][]): Record<string, number> => {
+      const csv = [SPEC_HEADER, ...order].map((r) => r.map((c) => `"${c}"`).join(",")).join("\r\n");
+      const table = normaliseForecast(csv);
+      expect(table.length).toBe(order.length);
+      expect(table.personCount * table.spanCount * 1501).toBeGreaterThan(2 ** 27);
+      const got = new Map<string, number>();
+      for (const f of pivotForecast(table, 61)) {
+        for (let k = 0; k < f.length; k++) {
+          got.set(`${table.person(f.person[k] as number).user}|${f.week[k]}|${table.spanStart(f.span[k] as number)}`, f.value[k] as number);
+        }
+      }
+      return Object.fromEntries([...got].sort());
+    };
+    const want = Object.fromEntries([...expected].sort());
+    // Each key's rows side by side (runs), then each key's second row far from its first (a key recurs).
+    rows.push(...firsts.flatMap((r, i) => [r, seconds[i]!]));
+    expect(pivoted(rows)).toEqual(want);
+    expect(pivoted([...firsts, ...seconds])).toEqual(want);
   });
 });

@@ -154,9 +154,12 @@ export async function loadForecast(con: DuckDBConnection, entry: StoredExport, t
   const chunks = function* (): Generator<NumericChunk> {
     for (const f of pivotForecast(table)) {
       exportNo ??= new Float64Array(f.person.length).fill(no);
-      for (let k = 0; k < f.length; k++) {
+      for (let k = 0, last = -1; k < f.length; k++) {
         const week = Number.isNaN(f.week[k]) ? -1 : (f.week[k] as number);
         const key = ((f.period[k] as number) * table.spanCount + (f.span[k] as number)) * 4096 + Math.min(4095, week + 1);
+        // Rows of one week come together: only a change of week is looked up.
+        if (key === last) continue;
+        last = key;
         if (!weeks.has(key)) weeks.set(key, { period: f.period[k] as number, span: f.span[k] as number, week, isLatest: f.isLatest[k] === 1 });
       }
       yield { length: f.length, columns: [exportNo, ...FACT_COLUMNS.map(([, , of]) => of(f))] };
