@@ -38,13 +38,18 @@ const KINDS: ReadonlySet<string> = new Set(["forecast", "quota", "adjustment", "
 /** The larger of two, NULL (NaN) losing to any number: SQL's max(). */
 const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
 
-/** A key space this small (16 MB of bits) is checked for recurring keys with a bitset, not hashed. */
+/**
+ * A key space this small (16 MB of bits) is checked for recurring keys with a bitset, not hashed,
+ * unless it is large for the rows (zeroing 8 bytes of bits per row costs about what hashing does).
+ */
 const BITSET_KEYS = 2 ** 27;
+const BITSET_KEYS_PER_ROW = 64;
 
 /**
  * Where each run of one key starts, when no key recurs after its run (else undefined): one pass,
  * each key marked in a bitset of the whole key space, which stays in cache where a hash table of
- * the keys would not (looking keys up cost ~190 ns each, most of the pivot's grouping).
+ * the keys would not (looking keys up cost ~190 ns each, most of the pivot's grouping). A key
+ * that recurs late wastes the pass (~10% of grouping that table); exports keep a key together.
  */
 function uniqueRuns(n: number, keyOf: (i: number) => number, space: number): Int32Array | undefined {
   const seen = new Uint8Array(Math.ceil(space / 8));
@@ -52,6 +57,8 @@ function uniqueRuns(n: number, keyOf: (i: number) => number, space: number): Int
   for (let i = 0, last = -1; i < n; i++) {
     const key = keyOf(i);
     if (key === last) continue;
+    // A key past the space (a code out of its dictionary's range) is left to the hash table.
+    if (key >= space) return undefined;
     const byte = Math.floor(key / 8);
     const bit = 1 << (key % 8);
     if ((seen[byte] as number) & bit) return undefined;
@@ -88,7 +95,7 @@ function groupRows(table: ForecastTable): { groupOf: Int32Array | undefined; fir
     const { person, period, field, span, week } = c;
     const keyOf = (i: number): number =>
       ((((person[i] as number) * periods + (period[i] as number)) * fields + (field[i] as number)) * spans + (span[i] as number)) * weeks + (week[i] as number) - minWeek;
-    const runs = space <= BITSET_KEYS ? uniqueRuns(n, keyOf, space) : undefined;
+    const runs = space <= Math.min(BITSET_KEYS, BITSET_KEYS_PER_ROW * Math.max(n, 1024)) ? uniqueRuns(n, keyOf, space) : undefined;
     if (runs) return { groupOf: undefined, firstRow: runs, count: runs.length };
     // An entry's data types are rows side by side, with one key. Every key first shows where the
     // key changes from the row before, so the changes bound the groups: the hash table is sized by
