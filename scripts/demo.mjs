@@ -58,11 +58,13 @@ const managers = await client.callTool({
 });
 console.log(indent(textOf(managers)));
 
-step(4, "Who has not updated their call this week?");
+// The hygiene week: the latest week that began at least two days before the export (early in a
+// week its calls are still coming in), the week the export's summary counts too.
+step(4, "Who has not updated their Commit call in the hygiene week?");
 const stale = await client.callTool({
   name: "clari_query",
   arguments: {
-    sql: `SELECT DISTINCT p.name, p.role, p.manager_name FROM forecast f JOIN people p USING (export_id, user_id) WHERE f.export_id = '${jobId}' AND f.is_latest_week AND NOT f.updated ORDER BY p.manager_name`,
+    sql: "SELECT name, role, manager_name FROM hygiene('net_bookings') WHERE NOT updated ORDER BY manager_name, name",
     limit: 8,
   },
 });

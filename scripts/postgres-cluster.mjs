@@ -76,7 +76,7 @@ export async function startPostgres() {
   if (!bin) {
     throw new Error(
       "Postgres tests need a Postgres server (initdb, pg_ctl): none found in /usr/lib/postgresql/*/bin or on PATH. " +
-        "Install it (Debian: apt-get install postgresql; .ci/run does this) or set CLARI_TEST_PG_BIN.",
+        "Install it (Debian: apt-get install postgresql; scripts/test-prerequisites.sh does this) or set CLARI_TEST_PG_BIN.",
     );
   }
   const owner = await ownerOfCluster();

@@ -95,8 +95,9 @@ Usage:
 Options:
   --sandbox                 use the in-process simulated Clari (also CLARI_MCP_SANDBOX=true)
   --transport stdio|http    MCP transport (default stdio)
-  --host H --port N         HTTP bind address (default 127.0.0.1:3000)
-  --http-token T            bearer token required on HTTP (required to bind a non-loopback host)
+  --host H --port N         HTTP bind address (default 127.0.0.1:3000; \`clari-mcp sandbox\`: 4010)
+  --http-token T            bearer token required on HTTP (a token or sign-in is required to bind
+                            a non-loopback host)
   --http-tokens-file FILE   named bearer tokens, one name:token per line (logs show the name);
                            name[read,export]:token grants only those permissions
   --oauth-issuer URL        accept access tokens from this OAuth authorization server (sign-in
@@ -114,7 +115,7 @@ Options:
   --allowed-origins a,b     extra Origin values accepted over HTTP
   --toolsets a,b            ${TOOLSETS.join(", ")} (default: all)
   --tools a,b               expose only these tools
-  --read-only               hide every tool that changes anything
+  --read-only               hide the tools that change Clari data (cancel, ingest writes)
   --cache-dir DIR           export store folder (default: the user's cache dir)
   --no-cache                keep exports in memory only
   --state postgres://...    keep the store, journal, locks and tasks in Postgres (shared by

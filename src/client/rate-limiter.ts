@@ -1,6 +1,6 @@
 /**
  * A client-side rate limiter (Clari documents 100 requests/s per token): at most `perSecond`
- * requests start in any rolling second, the same window a server counts in, so bursts wait here
+ * requests start in any rolling window of slightly over a second (WINDOW_MS), so bursts wait here
  * instead of drawing 429s. Waiters are served in order; an aborted waiter leaves the queue.
  */
 interface Waiter {

@@ -94,7 +94,10 @@ describe("README's install snippets", () => {
 
   it("keeps the two quick-start commands true", () => {
     expect(readme).toContain("npm ci && npm run demo");
-    expect(readme).toContain("npm ci && npm test");
+    expect(readme).toContain("scripts/test-prerequisites.sh && npm ci && npm test");
+    // CI runs the same steps (README's test command, with lint before the suite).
+    const ci = readFileSync(new URL("../../.ci/run", import.meta.url), "utf8");
+    expect(ci.match(/^(scripts\/test-prerequisites\.sh|npm ci|npm test)\b/gm)).toEqual(["scripts/test-prerequisites.sh", "npm ci", "npm test"]);
     expect(pkg.scripts.demo).toBeDefined();
     expect(pkg.scripts.pretest).toBe("npm run build");
   });
