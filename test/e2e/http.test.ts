@@ -45,6 +45,29 @@ describe("HTTP transport", () => {
     expect(health.status).toBe(200);
   });
 
+  it("keeps an idle keep-alive connection open longer than a load balancer keeps its own", async () => {
+    // A balancer (AWS ALB: 60 s idle) reuses its pooled connection after a pause; a server that
+    // closed it first (Node's default: 5 s) resets the request sent on it, a 502 to the client.
+    const { url } = await startServer([]);
+    const { Agent, get } = await import("node:http");
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const health = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = get(url.replace(/\/mcp$/, "/healthz"), { agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+      });
+    try {
+      expect(await health()).toEqual({ status: 200, reused: false });
+      await new Promise((r) => setTimeout(r, 6500));
+      expect(await health()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
+
   it("refuses a forged Host or a foreign Origin with 403", async () => {
     const { url } = await startServer([]);
     const { request } = await import("node:http");
