@@ -245,7 +245,7 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
       write(head);
       for (let i = 0; i < count && !res.destroyed; i++) {
         write(entry);
-        if (res.writableNeedDrain) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+        if (res.writableNeedDrain) await drainOrClose(res);
       }
       if (!res.destroyed) {
         write(tail);
@@ -337,4 +337,16 @@ export async function startFakeClari(faults: Partial<Faults> = {}): Promise<Fake
     },
   };
   return fake;
+}
+
+/** Resolves when `res` drains or closes, taking both listeners off (one left per wait piled up on a long body). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done).once("close", done);
+  });
 }
