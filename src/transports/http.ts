@@ -22,7 +22,7 @@ import { createLegacySessions } from "./legacy-sessions.js";
 import { SCOPES } from "../config/scopes.js";
 import { METADATA_PATH } from "../config/oauth.js";
 
-/** How long an idle keep-alive connection is kept open: longer than load balancers keep theirs. */
+/** How long an idle keep-alive connection is kept open: longer than nginx's and AWS ALB's default 60 s. */
 export const KEEP_ALIVE_MS = 65_000;
 
 export interface HttpHandle {
@@ -118,11 +118,10 @@ export async function startHttp(deps: Deps, config: Config): Promise<HttpHandle>
     })();
   });
   httpServer.requestTimeout = 120_000;
-  // An idle keep-alive connection outlives a load balancer's (AWS ALB's idle timeout is 60 s): at
-  // Node's default 5 s the server closed connections the balancer still held, and the request
-  // it then sent on one was reset (a 502 to the client; seen behind the replicas' proxy).
+  // An idle keep-alive connection outlives a load balancer's (nginx's and AWS ALB's default is 60 s):
+  // at Node's default 5 s the server closed connections the balancer still held, and the request it
+  // then sent on one was reset (a 502 to the client; seen behind the replicas' proxy).
   httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
-  httpServer.headersTimeout = KEEP_ALIVE_MS + 1000;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
