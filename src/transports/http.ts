@@ -23,7 +23,7 @@ import { SCOPES } from "../config/scopes.js";
 import { METADATA_PATH } from "../config/oauth.js";
 
 /** How long an idle keep-alive connection is kept open: longer than nginx's and AWS ALB's default 60 s. */
-export const KEEP_ALIVE_MS = 65_000;
+const KEEP_ALIVE_MS = 65_000;
 
 export interface HttpHandle {
   url: string;
