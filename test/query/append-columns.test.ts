@@ -4,6 +4,9 @@
  * a chunk without NULLs after one with them), and the typed-array grouping numbers keys as a Map
  * would, keys past 2^32 included.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { appendNumericChunks } from "../../src/exports/query/append.js";
@@ -45,6 +48,45 @@ describe("appendNumericChunks", () => {
     } finally {
       con.closeSync();
       instance.closeSync();
+    }
+  });
+
+  it("keeps every row across row groups, each checkpointed while the next is drawn", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "append-groups-"));
+    const instance = await DuckDBInstance.create(path.join(dir, "t.duckdb"), { threads: "1" });
+    const con = await instance.connect();
+    try {
+      await con.run("CREATE TABLE t (i INTEGER, d DOUBLE)");
+      // Two whole row groups (122,880 rows each) and 3 rows more, in chunks of up to 2048 rows.
+      const total = 2 * 122_880 + 3;
+      let drawn = 0;
+      const chunks = (function* () {
+        for (let start = 0; start < total; start += 2048) {
+          const length = Math.min(2048, total - start);
+          drawn += length;
+          yield {
+            length,
+            columns: [
+              Float64Array.from({ length }, (_, k) => start + k),
+              column(length, (k) => (start + k) % 1000 === 0, (k) => (start + k) / 4),
+            ],
+          };
+        }
+      })();
+      expect(await appendNumericChunks(con, "t", ["INTEGER", "DOUBLE"], chunks)).toBe(total);
+      expect(drawn).toBe(total);
+      let sum = 0;
+      let nulls = 0;
+      for (let i = 0; i < total; i++) {
+        if (i % 1000 === 0) nulls++;
+        else sum += i / 4;
+      }
+      const [row] = (await con.runAndReadAll("SELECT count(*)::INTEGER, count(DISTINCT i)::INTEGER, max(i), count(d)::INTEGER, sum(d) FROM t")).getRows();
+      expect(row).toEqual([total, total, total - 1, total - nulls, sum]);
+    } finally {
+      con.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
