@@ -69,8 +69,8 @@ const SECTIONS: Record<string, { figures: (string | [RegExp, number])[]; numbers
     numbers: [...["single", "two"].flatMap((s) => ["throughput", "p50", "p99", "errors", "calls"].map((k) => `${s}.${k}`)), "two.servedPerReplica.*"],
   },
   query: {
-    figures: ["query_export_ms", "query_first_ms", "query_first_answer_ms", "query_first_vs_bare", "query_first_vs_repeat", "query_repeat_p50", "query_peak_rss", "query_worker_peak_rss"],
-    numbers: ["exportMs", "firstQueryMs", "firstAnswerMs", "bareClientMs", "repeatedP50Ms", "peakRssMB", "workerPeakRssMB", "answerRows", "users"].map((k) => `now.${k}`),
+    figures: ["query_export_ms", "query_first_ms", "query_first_answer_ms", "query_first_vs_bare", "query_first_vs_repeat", "query_server_cpu", "query_repeat_p50", "query_peak_rss", "query_worker_peak_rss"],
+    numbers: ["exportMs", "firstQueryMs", "firstAnswerMs", "bareClientMs", "bareBodyMs", "serverCpuMs", "repeatedP50Ms", "peakRssMB", "workerPeakRssMB", "answerRows", "users"].map((k) => `now.${k}`),
   },
   queryLarge: {
     figures: ["query_5m_first_ms", "query_5m_peak_rss", "query_5m_worker_peak_rss", "query_5m_restart_ms"],
