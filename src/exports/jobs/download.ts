@@ -6,13 +6,14 @@
  * is never kept.
  */
 import { Transform, type Readable } from "node:stream";
-import { ClariResponseError } from "../../client/errors.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { ClariResponseError, type ClariApiError } from "../../client/errors.js";
 import { redactDeep } from "../../security/redact-deep.js";
 import { createRedactingTransform } from "../../security/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
 import type { ExportDeps } from "../context.js";
 import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";
-import { DownloadTooLargeError, ExportJobError } from "./errors.js";
+import { DownloadTooLargeError, ExportJobError, isResultsGone } from "./errors.js";
 import { parseAlong } from "./parse-along.js";
 import { KIND_OF_MODULE } from "./reconcile.js";
 
@@ -99,7 +100,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   }
   const kind: ExportKind = record?.kind ?? KIND_OF_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
   const started = Date.now();
-  const response = await deps.client.getExportResults(jobId, { signal });
+  const response = await resultsOf(jobId, deps, signal);
   const limit = deps.config.maxDownloadMb * 1024 * 1024;
   const declared = response.contentLength ?? 0;
   if (declared > limit) {
@@ -161,6 +162,30 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     );
   }
   return entry;
+}
+
+/** A wait before asking a second time for results Clari said are gone: its job table may be catching up. */
+const GONE_RECHECK_MS = 1000;
+
+/**
+ * The results response. Results Clari says are gone (the job unknown, or 410) after it said DONE
+ * are asked for once more; gone twice, the job can never be fetched, and only a new export helps
+ * (the caller takes it out of the journal, so the next ask queues one).
+ */
+async function resultsOf(jobId: string, deps: ExportDeps, signal: AbortSignal) {
+  try {
+    return await deps.client.getExportResults(jobId, { signal });
+  } catch (error) {
+    if (!isResultsGone(error)) throw error;
+    await delay(GONE_RECHECK_MS, undefined, { signal });
+    try {
+      return await deps.client.getExportResults(jobId, { signal });
+    } catch (again) {
+      if (!isResultsGone(again)) throw again;
+      const status = (again as ClariApiError).status;
+      throw new ExportJobError(jobId, `Clari said export ${jobId} is DONE, but its results are gone (HTTP ${status}, twice): it can never be downloaded, so it was taken out of the journal. Ask again to queue a new export (this spends quota).`, "new-export", again);
+    }
+  }
 }
 
 /** The refusal of an export whose rows passed the memory cap (found during the download or at its end), if that is what `error` is. */

@@ -3,7 +3,19 @@
  * data, the next step (wait again, fetch again, or a new export), so that no failure can lose a
  * jobId: the tools' wording (tools/kit/describe-error.ts) turns `next` into the exact call to make.
  */
+import { ClariApiError } from "../../client/errors.js";
+
 export type NextStep = "wait" | "ask-again" | "new-export";
+
+/** Clari says it does not know the job (404 job_not_found or invalid_jobid). */
+export function isJobNotFound(error: unknown): boolean {
+  return error instanceof ClariApiError && error.status === 404 && /not_found|invalid_jobid/i.test(error.code);
+}
+
+/** A results request Clari answered as gone: the job unknown (404) or its file no longer there (410). */
+export function isResultsGone(error: unknown): boolean {
+  return isJobNotFound(error) || (error instanceof ClariApiError && error.status === 410);
+}
 
 export class ExportJobError extends Error {
   override readonly name = "ExportJobError";

@@ -17,7 +17,7 @@ import type { CallContext, ExportDeps } from "../context.js";
 import type { ExportKind, StoredExport } from "../store/store.js";
 import { downloadExport } from "./download.js";
 import { budgetExhausted, spendOf } from "./budget.js";
-import { BudgetExhaustedError, ExportJobError, faultText, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
+import { BudgetExhaustedError, ExportJobError, faultText, isJobNotFound, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, SELF, type JournalRecord } from "./journal.js";
 import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
 import { reconcileIntent } from "./reconcile.js";
@@ -302,10 +302,6 @@ export async function waitWithProgress(kind: JobKind, jobId: string, waitSeconds
       void call.progress({ progress: p.attempts, message: `Clari job ${jobId}: ${p.status} after ${seconds}s` });
     },
   });
-}
-
-function isJobNotFound(error: unknown): boolean {
-  return error instanceof ClariApiError && error.status === 404 && /not_found|invalid_jobid/i.test(error.code);
 }
 
 /** A refusal Clari answered (4xx, 429) or a request that provably never left: no job can exist. */

@@ -11,6 +11,7 @@ import type { ExportDeps } from "../context.js";
 import type { ForecastParseThread } from "../read/forecast-parse-thread.js";
 import type { ForecastSink } from "../read/forecast-sink.js";
 import type { ForecastTable } from "../table/forecast-table.js";
+import { damageOf } from "../read/damage.js";
 import { readStoredForecast } from "../table/read-stored.js";
 
 export interface ParseAlong {
@@ -75,7 +76,7 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
           deps.logger.warn(`export ${jobId}: ${error.message}; its stored file is parsed in process instead`);
           return readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb);
         });
-        damage = table.warnings.find((w) => /truncated/i.test(w));
+        damage = damageOf(table);
         if (!damage) {
           settle.resolve(table);
           return undefined;

@@ -2,6 +2,7 @@
 
 import type { ForecastTable } from "../table/forecast-table.js";
 import { COLUMN_KEYS, DEFAULT_INDEX, FORECAST_COLUMNS, mapHeader } from "./flat-columns.js";
+import { NOT_AN_EXPORT } from "./damage.js";
 import { FlatRowWriter } from "./flat-row-writer.js";
 
 /** csv-parse options shared by the in-memory and streaming CSV readers. */
@@ -32,7 +33,7 @@ export class CsvRecordSink {
         this.width = Math.max(...COLUMN_KEYS.map((k) => index[k])) + 1;
         return;
       }
-      this.table.warn("No header row found: assumed the standard 12 columns in the spec's order.");
+      this.table.warn(NOT_AN_EXPORT.noHeader);
       this.writer = new FlatRowWriter(this.table, DEFAULT_INDEX);
       this.width = FORECAST_COLUMNS.length;
     }
@@ -51,7 +52,7 @@ export class CsvRecordSink {
       this.table.warn("The export file ended inside a quoted value (truncated?): the last, incomplete row was ignored.");
     }
     if (this.shortRows === 1 && this.lastWasShort) {
-      this.table.warn("Ignored a trailing partial row (fewer columns than the header).");
+      this.table.warn(NOT_AN_EXPORT.csvCutRow);
     } else if (this.shortRows > 0) {
       this.table.warn(`Ignored ${this.shortRows} row(s) with fewer columns than the header.`);
     }

@@ -6,6 +6,7 @@
 
 import type { ForecastTable } from "../table/forecast-table.js";
 import { COLUMN_KEYS, DEFAULT_INDEX, FORECAST_COLUMNS, headerKey, isDataTypeCell, mapHeader, OBJECT_INDEX, type Cell, type ColumnKey } from "./flat-columns.js";
+import { NOT_AN_EXPORT } from "./damage.js";
 import { FlatRowWriter } from "./flat-row-writer.js";
 import { JsonBatchSplitter } from "./json-batches.js";
 
@@ -59,6 +60,8 @@ export class FlatArrayReader {
       this.table.warn(`Skipped ${this.skippedTokens} value(s) in the flat array that did not line up with a 12-column row.`);
     }
     if (this.nestedSkipped) this.table.warn("Ignored nested values deeper than a row.");
+    // An empty array has no header row either: Clari's flat export always starts with one.
+    if (!this.writer) this.table.warn(NOT_AN_EXPORT.noHeader);
     this.writer?.finish();
   }
 
@@ -101,7 +104,7 @@ export class FlatArrayReader {
           this.headerDone = true;
           return;
         }
-        this.table.warn("No header row found: assumed the standard 12 columns in the spec's order.");
+        this.table.warn(NOT_AN_EXPORT.noHeader);
         this.writer = new FlatRowWriter(this.table, DEFAULT_INDEX);
         this.headerDone = true;
       }
@@ -148,7 +151,7 @@ export class FlatArrayReader {
       this.pos += n;
       this.writer = new FlatRowWriter(this.table, index);
     } else if (this.buf.length > this.pos) {
-      this.table.warn("No header row found: assumed the standard 12 columns in the spec's order.");
+      this.table.warn(NOT_AN_EXPORT.noHeader);
       this.width = FORECAST_COLUMNS.length;
       this.writer = new FlatRowWriter(this.table, DEFAULT_INDEX);
     }

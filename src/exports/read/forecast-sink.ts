@@ -12,6 +12,7 @@ import { CsvRecordSink, CSV_OPTIONS } from "./csv-sink.js";
 import { FlatArrayReader } from "./flat-array-reader.js";
 import { TablesReader } from "./forecast-tables.js";
 import { detectForecastShape, ForecastTooLargeError, handleCsvError, wrapJsonError } from "./forecast-shape.js";
+import { NOT_AN_EXPORT } from "./damage.js";
 import { rowBudget } from "./row-budget.js";
 
 export interface SinkOptions {
@@ -58,7 +59,7 @@ export class ForecastSink {
     if (!this.started) {
       const head = Buffer.concat(this.head);
       if (detectForecastShape(head) === "empty") {
-        this.table.warn("The export is empty.");
+        this.table.warn(NOT_AN_EXPORT.empty);
         return this.table;
       }
       this.start(head);

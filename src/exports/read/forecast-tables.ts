@@ -7,6 +7,7 @@
  */
 
 import type { ForecastTable } from "../table/forecast-table.js";
+import { NOT_AN_EXPORT } from "./damage.js";
 import { JsonBatchSplitter } from "./json-batches.js";
 import { parseClariValue, parseTimePeriodLabel, toIsoDate } from "./values.js";
 
@@ -122,8 +123,9 @@ export class TablesReader {
 
   /** Takes parsed items of the member `name` (entries, users, ...), in file order. */
   accept(name: string | undefined, values: unknown[]): void {
-    if (name === undefined || values.length === 0) return;
+    if (name === undefined) return;
     this.sawTables.add(name);
+    if (values.length === 0) return;
     if (name === "entries") {
       for (const value of values) if (isObject(value as Json)) this.onEntry(value as JsonObject);
       return;
@@ -249,7 +251,7 @@ export class TablesReader {
         "The export file ended early (truncated?): rows read before the cut are kept; names may be missing for tables that came after it.",
       );
     }
-    if (!this.sawTables.has("entries")) this.table.warn("The export has no entries table.");
+    if (!this.sawTables.has("entries")) this.table.warn(NOT_AN_EXPORT.noEntries);
     if (this.invalidValues > 0) {
       this.table.warn(`${this.invalidValues} entry value(s) could not be read as a number or a boolean and were read as empty.`);
     }

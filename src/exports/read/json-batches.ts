@@ -382,10 +382,9 @@ export class JsonBatchSplitter {
 
   /** Parses the entries in [regionStart, end) and hands them on. */
   private flush(end: number): void {
-    if (end > this.regionStart) {
-      const entries = JSON.parse(this.held.text(this.regionStart, end, true)) as unknown[];
-      if (entries.length > 0) this.onBatch(this.name, entries);
-    }
+    const entries = end > this.regionStart ? (JSON.parse(this.held.text(this.regionStart, end, true)) as unknown[]) : [];
+    // An empty batch still names its member: an export's empty entries table is a table.
+    this.onBatch(this.name, entries);
     this.regionStart = end + 1;
   }
 

@@ -16,6 +16,7 @@ import { ForecastTable } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
 import { ForecastSink } from "./forecast-sink.js";
 import { detectForecastShape, handleCsvError, wrapJsonError } from "./forecast-shape.js";
+import { NOT_AN_EXPORT } from "./damage.js";
 
 export { ForecastTable } from "../table/forecast-table.js";
 export { detectForecastShape, ForecastParseError, ForecastTooLargeError } from "./forecast-shape.js";
@@ -47,7 +48,7 @@ export function normaliseForecast(input: Buffer | Uint8Array | string): Forecast
   const head = typeof input === "string" ? input.slice(0, 4096) : input.subarray(0, 4096);
   const shape = detectForecastShape(head);
   if (shape === "empty") {
-    table.warn("The export is empty.");
+    table.warn(NOT_AN_EXPORT.empty);
     return table;
   }
   if (shape === "csv") {
