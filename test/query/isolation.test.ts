@@ -216,6 +216,12 @@ describe("clari_query shared by callers", () => {
       "SELECT * FROM pragma_database_list",
       "SELECT * FROM main.duckdb_settings",
       "SELECT * FROM duckdb_logs",
+      // DuckDB's PostgreSQL and SQLite look-alike views over the same functions (pg_settings shows the reader's paths).
+      "SELECT name, setting FROM pg_catalog.pg_settings",
+      "SELECT * FROM pg_settings WHERE name = 'allowed_paths'",
+      "SELECT * FROM system.pg_catalog.pg_database",
+      "SELECT * FROM sqlite_master",
+      "SELECT * FROM (SELECT * FROM pg_catalog.pg_proc) p",
       "EXPLAIN ANALYZE SELECT 1",
       "WITH x AS (SELECT * FROM enable_logging()) SELECT * FROM x",
       "SELECT (SELECT count(*) FROM disable_logging())",
@@ -231,6 +237,8 @@ describe("clari_query shared by callers", () => {
     expect(ok.rows).toEqual([[20]]);
     const described = await h.deps.query.query("SELECT count(*) FROM duckdb_columns WHERE table_name = 'people'", 1, { caller: "a" });
     expect(Number(described.rows[0]![0])).toBeGreaterThan(5);
+    const listed = await h.deps.query.query("SELECT count(*) FROM information_schema.columns WHERE table_name = 'people'", 1, { caller: "a" });
+    expect(Number(listed.rows[0]![0])).toBeGreaterThan(5);
   }, 60_000);
 
   it("measures nested values before converting them, so a struct bomb neither blocks nor crashes the worker", async () => {

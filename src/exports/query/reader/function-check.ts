@@ -2,7 +2,8 @@
  * What DuckDB's READ_ONLY mode and locked configuration do not cover: table functions that
  * change the shared reader itself (enable_logging, whose log another caller could then read;
  * enable_profiling, the parser override) or show the server's paths and settings
- * (duckdb_databases, duckdb_settings, current_setting, whether called or named as a view), and
+ * (duckdb_databases, duckdb_settings, current_setting, whether called or named as a view, and the
+ * pg_catalog and sqlite look-alike views built on them), and
  * query() that runs SQL built from text. The caller's SQL is parsed by DuckDB (json_serialize_sql) and every function it names is
  * checked: table functions against the short list a question needs, scalar functions against the
  * few that reach outside the query. Only a SELECT (or an EXPLAIN of one) can pass.
@@ -25,12 +26,18 @@ const SCALAR_DENIED = /^(current_setting|query|query_table|json_execute_serializ
 interface Named {
   tables: string[];
   scalars: string[];
-  /** Tables and views named in FROM (DuckDB's system views answer without parentheses too). */
-  relations: string[];
+  /** Tables and views named in FROM (DuckDB's system views answer without parentheses too), with their schema. */
+  relations: Array<{ schema: string; name: string }>;
 }
 
 /** A system view or table function named without parentheses: allowed only when its function is. */
 const SYSTEM_RELATION = /^(duckdb_|pragma_)/;
+/**
+ * DuckDB's PostgreSQL and SQLite look-alike views, built on the same functions (pg_settings on
+ * duckdb_settings shows every setting, the reader's file paths among them): refused, by name or
+ * by schema, as the search path finds them unqualified too.
+ */
+const COMPAT_RELATION = /^(pg_|sqlite_)/;
 
 function collect(node: unknown, out: Named): void {
   if (Array.isArray(node)) {
@@ -47,7 +54,9 @@ function collect(node: unknown, out: Named): void {
     for (const [key, value] of Object.entries(record)) if (key !== "function") collect(value, out);
     return;
   }
-  if (record.type === "BASE_TABLE" && typeof record.table_name === "string") out.relations.push(record.table_name.toLowerCase());
+  if (record.type === "BASE_TABLE" && typeof record.table_name === "string") {
+    out.relations.push({ schema: String(record.schema_name ?? "").toLowerCase(), name: record.table_name.toLowerCase() });
+  }
   if (typeof record.function_name === "string") out.scalars.push(record.function_name.toLowerCase());
   for (const value of Object.values(record)) collect(value, out);
 }
@@ -68,8 +77,10 @@ export async function checkFunctions(con: DuckDBConnection, sql: string): Promis
   if ((parsed.statements?.length ?? 0) !== 1) throw refusal("send exactly one statement");
   const named: Named = { tables: [], scalars: [], relations: [] };
   collect(parsed.statements, named);
-  const table = named.tables.find((name) => !TABLE_FUNCTIONS.has(name)) ?? named.relations.find((name) => SYSTEM_RELATION.test(name) && !TABLE_FUNCTIONS.has(name));
+  const table = named.tables.find((name) => !TABLE_FUNCTIONS.has(name)) ?? named.relations.find(({ name }) => SYSTEM_RELATION.test(name) && !TABLE_FUNCTIONS.has(name))?.name;
   if (table) throw refusal(`the table function ${table}() is not available`);
+  const compat = named.relations.find(({ schema, name }) => schema === "pg_catalog" || COMPAT_RELATION.test(name));
+  if (compat) throw refusal(`the system view ${compat.name} is not available (it describes the server); the tables are in clari://schema`);
   const scalar = named.scalars.find((name) => SCALAR_DENIED.test(name));
   if (scalar) throw refusal(`the function ${scalar}() is not available`);
 }
