@@ -170,11 +170,16 @@ export async function cancelJobTask(taskId: string, deps: Deps, owner: string): 
   const { handle, record } = await lookUp(taskId, deps, owner);
   if (record && TERMINAL.has(record.status)) return {};
   let statusMessage = "Cancelled by the client.";
-  if (handle.kind === "export") {
-    // Every other caller counts: blocking calls here and in other processes, and other tasks.
-    const { cancelConfirmed, othersWaiting } = await cancelUnlessWaited(deps, handle.jobId, taskId);
-    statusMessage +=
-      othersWaiting > 0
+  if (handle.kind === "export" && handle.tool === waitForJobTool.name) {
+    // clari_wait_for_job never cancels its job, as a task or not (clari_cancel_export_job does, with its permission).
+    statusMessage += ` Clari job ${handle.jobId} keeps running: a task of clari_wait_for_job only stops waiting.`;
+  } else if (handle.kind === "export") {
+    // Only the caller who queued the job cancels it, and only when nobody else waits: blocking
+    // calls here and in other processes, and other tasks.
+    const { cancelConfirmed, othersWaiting, queuedByAnother } = await cancelUnlessWaited(deps, handle.jobId, taskId, owner);
+    statusMessage += queuedByAnother
+      ? ` Clari job ${handle.jobId} keeps running: another caller queued it.`
+      : othersWaiting > 0
         ? ` Clari job ${handle.jobId} keeps running: ${othersWaiting} other caller(s) or task(s) wait on it.`
         : cancelConfirmed
           ? ` Clari job ${handle.jobId} was cancelled.`

@@ -36,8 +36,21 @@ const recordSchema = z.object({
   waiters: z.record(z.string(), ownerSchema.extend({ count: z.number().int() })).optional(),
   /** Whose export budget paid for the POST, and in which period: given back if nothing was queued. */
   budget: z.object({ holder: z.string(), window: z.string() }).optional(),
+  /**
+   * Who queued it: a named token or signed-in person ("" for stdio's one user). Only they cancel
+   * the job by abandoning a call or a task; a caller who joined it only stops waiting.
+   */
+  queuedBy: z.string().optional(),
 });
 export type JournalRecord = z.output<typeof recordSchema>;
+
+/**
+ * The caller queued the job of `record` (records from before `queuedBy` was kept: only stdio's
+ * one user, the only caller there is, counts as having queued them).
+ */
+export function queuedByCaller(record: JournalRecord | undefined, caller: string): boolean {
+  return record?.queuedBy !== undefined ? record.queuedBy === caller : caller === "";
+}
 
 /** This process, as it appears in records it writes. */
 export const SELF: Owner = { token: randomUUID(), pid: process.pid, host: hostname() };

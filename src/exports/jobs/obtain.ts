@@ -18,7 +18,7 @@ import type { ExportKind, StoredExport } from "../store/store.js";
 import { downloadExport } from "./download.js";
 import { budgetExhausted, spendOf } from "./budget.js";
 import { BudgetExhaustedError, ExportJobError, faultText, isJobNotFound, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
-import { isAlive, SELF, type JournalRecord } from "./journal.js";
+import { isAlive, queuedByCaller, SELF, type JournalRecord } from "./journal.js";
 import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
 import { reconcileIntent } from "./reconcile.js";
 import { canonical, requestKey } from "./request-key.js";
@@ -44,7 +44,7 @@ export type ExportOutcome = Told &
     | { outcome: "done"; jobId: string; entry: StoredExport; wait: WaitResult; resumed: boolean }
     | { outcome: "running"; jobId: string; wait: WaitResult; resumed: boolean; downloading?: boolean }
     | { outcome: "failed"; jobId: string; wait: WaitResult }
-    | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean; othersWaiting: number }
+    | { outcome: "cancelled"; jobId: string; wait: WaitResult; cancelConfirmed: boolean; othersWaiting: number; queuedByAnother?: boolean }
   );
 
 /** Queue POSTs in flight in this process, per store and request key: an identical request joins it. */
@@ -151,7 +151,8 @@ async function decide(req: ExportRequest, key: string, request: Record<string, u
   }
   const now = Date.now();
   const spend = spendOf(call.budget, now);
-  const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: now, owner: SELF, ...(spend ? { budget: { holder: spend.holder, window: spend.window } } : {}) };
+  const budget = spend ? { budget: { holder: spend.holder, window: spend.window } } : {};
+  const intent: JournalRecord = { requestKey: key, kind: req.kind, request, state: "intent", intentAt: now, owner: SELF, queuedBy: call.caller ?? "", ...budget };
   // No POST without a durable intent: were this process to die mid-POST, the intent is what finds the job again.
   // The caller's budget is spent with it (one transaction), so replicas can never both take the last unit.
   const recorded = await (spend ? deps.journal.putSpending(intent, spend) : deps.journal.put(intent).then(() => 0)).catch((error: unknown) => {
@@ -238,6 +239,8 @@ export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDe
         // Who else waits cannot be known: the job is left running rather than taken from them.
         return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting: 0, notes };
       }
+      // A caller who joined a job another queued only stops waiting: the job is theirs, and so is the budget it spent.
+      if (resumed && !queuedByCaller(record, call.caller ?? "")) return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting: 0, queuedByAnother: true, notes };
       const othersWaiting = await otherWaiters(deps, jobId, record);
       if (othersWaiting > 0) return { outcome: "cancelled", jobId, wait, cancelConfirmed: false, othersWaiting, notes };
       const cancelConfirmed = await cancelQuietly(jobId, deps);
@@ -312,12 +315,18 @@ function mayHaveQueued(error: unknown): boolean {
 }
 
 /**
- * Cancel a job on behalf of one who no longer waits (a cancelled task, named in `exceptTask`),
- * under the rule a cancelled call follows: only when nobody else waits on it, here, in another
- * process or as another task.
+ * Cancel a job on behalf of one who no longer waits (a cancelled task, named in `exceptTask`, of
+ * `caller`), under the rule a cancelled call follows: only when that caller queued it and nobody
+ * else waits on it, here, in another process or as another task.
  */
-export async function cancelUnlessWaited(deps: ExportDeps, jobId: string, exceptTask?: string): Promise<{ cancelConfirmed: boolean; othersWaiting: number }> {
+export async function cancelUnlessWaited(
+  deps: ExportDeps,
+  jobId: string,
+  exceptTask: string | undefined,
+  caller: string,
+): Promise<{ cancelConfirmed: boolean; othersWaiting: number; queuedByAnother?: boolean }> {
   const record = await deps.journal.findJob(jobId);
+  if (!queuedByCaller(record, caller)) return { cancelConfirmed: false, othersWaiting: 0, queuedByAnother: true };
   const othersWaiting = await allWaiters(deps, jobId, record, exceptTask);
   if (othersWaiting > 0) return { cancelConfirmed: false, othersWaiting };
   const cancelConfirmed = await cancelQuietly(jobId, deps);

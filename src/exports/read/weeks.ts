@@ -14,7 +14,7 @@ function dayStart(iso: string): number {
   return Date.parse(iso.slice(0, 10));
 }
 
-/** The week began less than SETTLING_DAYS before `takenAt` (epoch ms): its updates are not in yet. */
+/** The week began less than SETTLING_DAYS before `takenAt` (epoch ms): its updates may not all be in yet. */
 export function isSettling(weekStart: string, takenAt: number): boolean {
   const start = dayStart(weekStart);
   return Number.isFinite(start) && takenAt - start < SETTLING_DAYS * DAY_MS;
@@ -61,7 +61,7 @@ export interface SettlingWeeks {
 /** Says the latest week had only just begun when the data was taken, and which week a hygiene question should use. */
 export function settlingWarning(w: SettlingWeeks, takenAt: number): string {
   const week = `week ${w.latestWeek ?? "?"}${w.timePeriod ? ` of ${w.timePeriod}` : ""} (from ${w.latestWeekStart})`;
-  const head = `The latest week, ${week}, had begun ${sinceStart(w.latestWeekStart ?? "", takenAt)} before ${w.source} was taken: its updates and adjustments are not in yet.`;
+  const head = `The latest week, ${week}, had begun ${sinceStart(w.latestWeekStart ?? "", takenAt)} before ${w.source} was taken: its updates and adjustments may not all be in yet.`;
   if (w.hygieneWeekStart && w.hygieneWeekStart !== w.latestWeekStart) {
     return `${head} For hygiene (who updated, adjustments) use week ${w.hygieneWeek ?? "?"} (from ${w.hygieneWeekStart}): forecast_weeks.for_hygiene, hygiene()'s default.`;
   }
