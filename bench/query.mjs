@@ -251,7 +251,7 @@ export async function run() {
     ),
     figure(
       "query_server_cpu",
-      `Query, ${USERS} users: CPU the server spent (all its threads and its query worker) from the export call to the first answer; the bare client's body took ${now.bareBodyMs} ms from its headers to its last byte (the sandbox builds the whole file first), so the server's parsing, loading and answering come after the bytes, not beside a slow transfer`,
+      `Query, ${USERS} users: CPU the server spent (all its threads and its query worker) from the export call to the first answer; the bare client's body took ${now.bareBodyMs} ms from its response headers to its last byte`,
       now.serverCpuMs,
       "ms",
       "",

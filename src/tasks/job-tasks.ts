@@ -4,7 +4,8 @@
  * waiting, and answers with a task when the job is still running. `tasks/get` looks at the job
  * once (the same step clari_wait_for_job takes) and, when it has ended, gives the tool's own
  * final answer; `tasks/cancel` cancels the Clari job under the rule a cancelled call follows
- * (only when nobody else waits on it). A working task is itself a waiter on its job for its whole
+ * (only when the task's owner queued it and nobody else waits on it; a task of
+ * clari_wait_for_job never cancels). A working task is itself a waiter on its job for its whole
  * life (its record counts, in any process), so a blocking call of the same export that is
  * cancelled leaves the job to the task. Task ids carry their job (task-id.ts) and the records
  * (deps.tasks) live in the shared state, so any replica and a restarted server can answer.
@@ -163,8 +164,9 @@ async function save(deps: Deps, taskId: string, handle: TaskHandle, record: Task
 
 /**
  * tasks/cancel: the task ends as cancelled; its Clari export job is cancelled (freeing the
- * quota it holds) unless another task, call or process still waits on it. Ingest jobs cannot
- * be cancelled in Clari; the task still ends.
+ * quota it holds) when the task's owner queued it, the task is not clari_wait_for_job's, and no
+ * other task, call or process still waits on it. Ingest jobs cannot be cancelled in Clari; the
+ * task still ends.
  */
 export async function cancelJobTask(taskId: string, deps: Deps, owner: string): Promise<Record<string, never>> {
   const { handle, record } = await lookUp(taskId, deps, owner);
@@ -178,7 +180,7 @@ export async function cancelJobTask(taskId: string, deps: Deps, owner: string): 
     // calls here and in other processes, and other tasks.
     const { cancelConfirmed, othersWaiting, queuedByAnother } = await cancelUnlessWaited(deps, handle.jobId, taskId, owner);
     statusMessage += queuedByAnother
-      ? ` Clari job ${handle.jobId} keeps running: another caller queued it.`
+      ? ` Clari job ${handle.jobId} keeps running: another caller queued it (or its journal record does not say who did).`
       : othersWaiting > 0
         ? ` Clari job ${handle.jobId} keeps running: ${othersWaiting} other caller(s) or task(s) wait on it.`
         : cancelConfirmed

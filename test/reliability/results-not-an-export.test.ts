@@ -2,7 +2,8 @@
  * Results that are not a whole export are never kept. A DONE job whose results answer 200 with
  * something else (Clari's error object, `{}`, `[]`, an empty body, a proxy's HTML page) or with
  * a CSV cut inside its last row: the answer is an error naming the jobId, nothing is stored, and
- * the next ask fetches the results again, with no new job. Results Clari says are gone (404
+ * the next ask fetches the results again, with no new job; no export at all a second time, and
+ * the job leaves the journal, so the ask after queues a new one. Results Clari says are gone (404
  * job_not_found, 410) after DONE are asked for once more; gone twice, the job leaves the journal
  * and the next ask queues a new export, where before every ask resumed the dead job.
  */
@@ -55,7 +56,7 @@ const NOT_EXPORTS: Record<string, [contentType: string, body: string, reason: Re
 
 describe.sequential("results that are not a whole export", () => {
   for (const [name, [contentType, body, reason]] of Object.entries(NOT_EXPORTS)) {
-    it(`${name} is refused, not stored, and fetched again on the next ask (no new job)`, async () => {
+    it(`${name} is refused and not stored; fetched again on the next ask, and given up the second time`, async () => {
       fake = await startFakeClari({
         jobMs: 300,
         hook: (request, _req, res) => {
@@ -70,11 +71,15 @@ describe.sequential("results that are not a whole export", () => {
       const jobId = fake.jobs()[0]!.jobId;
       expectRefused(first, jobId, reason);
       expect(first.answer?.text).toMatch(/not kept/);
+      expect(resultsGets()).toBe(1);
       const second = await server.call(EXPORT_TOOL, forecastArgs(20));
-      expectRefused(second, jobId, reason);
+      expectRefused(second, jobId, /twice with no export at all.*Ask again to queue a new export/s);
       expect(resultsGets()).toBe(2);
       expect(fake.posts()).toHaveLength(1);
       expect(await exportsStored(server)).toContain("| 0 |");
+      // The job left the journal: the next ask queues a new one.
+      await server.call(EXPORT_TOOL, forecastArgs(20));
+      expect(fake.posts()).toHaveLength(2);
     });
   }
 

@@ -12,8 +12,10 @@ import { redactDeep } from "../../security/redact-deep.js";
 import { createRedactingTransform } from "../../security/redact-stream.js";
 import type { ExportJob } from "../../client/schemas.js";
 import type { ExportDeps } from "../context.js";
+import type { Damage } from "../read/damage.js";
 import { EXPORT_LIFETIME_MS, type ExportKind, type StoredExport } from "../store/store.js";
 import { DownloadTooLargeError, ExportJobError, isResultsGone } from "./errors.js";
+import { forget } from "./forget.js";
 import { parseAlong } from "./parse-along.js";
 import { KIND_OF_MODULE } from "./reconcile.js";
 
@@ -100,7 +102,10 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   }
   const kind: ExportKind = record?.kind ?? KIND_OF_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
   const started = Date.now();
-  const response = await resultsOf(jobId, deps, signal);
+  const response = await resultsOf(jobId, deps, signal).catch(async (error: unknown) => {
+    if (error instanceof ExportJobError && error.next === "new-export") await forget(deps, jobId, record?.requestKey);
+    throw error;
+  });
   const limit = deps.config.maxDownloadMb * 1024 * 1024;
   const declared = response.contentLength ?? 0;
   if (declared > limit) {
@@ -145,7 +150,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     deps.tables.forget(jobId);
     await deps.store.discard(jobId);
   };
-  let damage: string | undefined;
+  let damage: Damage | undefined;
   try {
     damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
   } catch (error) {
@@ -155,13 +160,35 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and stored in ${stored - started} ms${parsing ? `, normalised ${Date.now() - stored} ms after` : ""}`);
   if (damage) {
     await discard();
+    if (damage.notAnExport && noExportAgain(deps, jobId)) {
+      await forget(deps, jobId, record?.requestKey);
+      throw new ExportJobError(
+        jobId,
+        `Clari answered the results of export ${jobId} twice with no export at all (${damage.why}); nothing was kept, and the job was taken out of the journal. Ask again to queue a new export (this spends quota).`,
+        "new-export",
+      );
+    }
     throw new ClariResponseError(
       "GET /export/jobs/{jobId}/results",
       200,
-      `The download of export ${jobId} was damaged (${damage}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
+      `The download of export ${jobId} was damaged (${damage.why}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
     );
   }
+  noExports.get(deps.store)?.delete(jobId);
   return entry;
+}
+
+/** Jobs whose results came back as no export at all, per store: the second time, the job is given up. */
+const noExports = new WeakMap<object, Map<string, number>>();
+
+/** Counts one more answer of no export for the job; true from the second on. */
+function noExportAgain(deps: ExportDeps, jobId: string): boolean {
+  let counts = noExports.get(deps.store);
+  if (!counts) noExports.set(deps.store, (counts = new Map()));
+  const count = (counts.get(jobId) ?? 0) + 1;
+  if (count >= 2) counts.delete(jobId);
+  else counts.set(jobId, count);
+  return count >= 2;
 }
 
 /** A wait before asking a second time for results Clari said are gone: its job table may be catching up. */
@@ -177,7 +204,9 @@ async function resultsOf(jobId: string, deps: ExportDeps, signal: AbortSignal) {
     return await deps.client.getExportResults(jobId, { signal });
   } catch (error) {
     if (!isResultsGone(error)) throw error;
-    await delay(GONE_RECHECK_MS, undefined, { signal });
+    await delay(GONE_RECHECK_MS, undefined, { signal }).catch(() => {
+      throw new ExportJobError(jobId, `The download of export ${jobId} stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}. Ask again: the job is DONE.`, "ask-again");
+    });
     try {
       return await deps.client.getExportResults(jobId, { signal });
     } catch (again) {
@@ -225,12 +254,12 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
 }
 
 /** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-async function findDamage(entry: StoredExport, deps: ExportDeps): Promise<string | undefined> {
+async function findDamage(entry: StoredExport, deps: ExportDeps): Promise<Damage | undefined> {
   try {
     JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
     return undefined;
   } catch (error) {
-    return (error as Error).message.slice(0, 200);
+    return { why: (error as Error).message.slice(0, 200), notAnExport: false };
   }
 }
 

@@ -19,6 +19,7 @@ import { downloadExport } from "./download.js";
 import { budgetExhausted, spendOf } from "./budget.js";
 import { BudgetExhaustedError, ExportJobError, faultText, isJobNotFound, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, queuedByCaller, SELF, type JournalRecord } from "./journal.js";
+import { forget } from "./forget.js";
 import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
 import { reconcileIntent } from "./reconcile.js";
 import { canonical, requestKey } from "./request-key.js";
@@ -340,16 +341,6 @@ export async function forgetJob(deps: ExportDeps, jobId: string): Promise<void> 
 }
 
 /** Take a job's record out of the journal (its end is confirmed); a record that cannot be removed now is removed at the next confirmed end. */
-async function forget(deps: ExportDeps, jobId: string, key: string | undefined): Promise<void> {
-  dropKept(deps, jobId);
-  await deps.store.lock
-    .run(async () => {
-      const record = key ? await deps.journal.get(key) : await deps.journal.findJob(jobId);
-      if (record && record.jobId === jobId) await deps.journal.remove(record.requestKey);
-    })
-    .catch((error: unknown) => deps.logger.warn(`could not take job ${jobId} out of the journal: ${faultText(error)}`));
-}
-
 async function removeIfSame(deps: ExportDeps, intent: JournalRecord): Promise<void> {
   const record = await deps.journal.get(intent.requestKey);
   if (record && record.state === "intent" && record.intentAt === intent.intentAt && record.owner.token === intent.owner.token) await deps.journal.remove(intent.requestKey);

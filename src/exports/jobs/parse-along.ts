@@ -11,7 +11,7 @@ import type { ExportDeps } from "../context.js";
 import type { ForecastParseThread } from "../read/forecast-parse-thread.js";
 import type { ForecastSink } from "../read/forecast-sink.js";
 import type { ForecastTable } from "../table/forecast-table.js";
-import { damageOf } from "../read/damage.js";
+import { damageOf, type Damage } from "../read/damage.js";
 import { readStoredForecast } from "../table/read-stored.js";
 
 export interface ParseAlong {
@@ -23,7 +23,7 @@ export interface ParseAlong {
    * The body has all come and is stored: the damage that keeps it from being kept (a parse error,
    * a cut-off file), if any; throws a ForecastTooLargeError when its rows passed the memory cap.
    */
-  finish(): Promise<string | undefined>;
+  finish(): Promise<Damage | undefined>;
 }
 
 /**
@@ -68,7 +68,7 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
       settle.reject(error);
     },
     async finish() {
-      let damage: string | undefined;
+      let damage: Damage | undefined;
       try {
         if (parseError) throw parseError;
         const table = await sink.finish().catch(async (error: unknown) => {
@@ -85,9 +85,9 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
         settle.reject(error);
         // Too many rows, found once the last bytes were parsed (on the parse thread): refused, not damaged.
         if (error instanceof ForecastTooLargeError) throw error;
-        damage = (error as Error).message.slice(0, 200);
+        damage = { why: (error as Error).message.slice(0, 200), notAnExport: false };
       }
-      settle.reject(new Error(`export ${jobId} was damaged: ${damage}`));
+      settle.reject(new Error(`export ${jobId} was damaged: ${damage.why}`));
       return damage;
     },
   };

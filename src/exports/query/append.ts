@@ -145,9 +145,10 @@ class NumericColumn {
  * Appends numeric chunks (each at most 2048 rows) into a table of exactly those INTEGER/DOUBLE
  * columns. Values are copied into the chunk's vectors a column at a time (a setItem per value
  * cost ~0.5 µs: a quarter of loading a 5,000-user export). A CHECKPOINT after each row group
- * compresses it, so at most one row group is held uncompressed while a large export loads; the
- * checkpoint runs on DuckDB's thread while the next row group is drawn from `chunks` (at 5M rows
- * the pivot waited ~1 s on checkpoints before).
+ * compresses it, so at most one row group is held uncompressed in DuckDB while a large export
+ * loads, and one more (~11 MB for the forecast's 17 columns) in the data chunks being filled:
+ * the checkpoint runs on DuckDB's thread while the next row group is drawn from `chunks` (at 5M
+ * rows the pivot waited ~1 s on checkpoints before).
  */
 export async function appendNumericChunks(con: DuckDBConnection, table: string, types: readonly ("INTEGER" | "DOUBLE")[], chunks: Iterable<NumericChunk>): Promise<number> {
   const vectorTypes = types.map((t) => (t === "INTEGER" ? INTEGER : DOUBLE));

@@ -46,12 +46,16 @@ export class CsvRecordSink {
     this.writer.write(record, 0);
   }
 
-  /** `truncated`: the parser stopped inside an unclosed quote at the end of the file. */
-  end(truncated: boolean): void {
+  /**
+   * `truncated`: the parser stopped inside an unclosed quote at the end of the file.
+   * `endsWithLineBreak`: the body's last byte ends a line (a short last row then is one as
+   * written, not a row cut off mid-way).
+   */
+  end(truncated: boolean, endsWithLineBreak: boolean): void {
     if (truncated) {
       this.table.warn("The export file ended inside a quoted value (truncated?): the last, incomplete row was ignored.");
     }
-    if (this.shortRows === 1 && this.lastWasShort) {
+    if (this.shortRows === 1 && this.lastWasShort && !endsWithLineBreak) {
       this.table.warn(NOT_AN_EXPORT.csvCutRow);
     } else if (this.shortRows > 0) {
       this.table.warn(`Ignored ${this.shortRows} row(s) with fewer columns than the header.`);

@@ -14,13 +14,22 @@ export const NOT_AN_EXPORT = {
  * header row and no rows, as an error object or a proxy's HTML page give). Such a download is
  * never kept, so asking again fetches it again instead of answering from it for 30 days.
  */
-export function damageOf(table: { readonly warnings: readonly string[]; readonly length: number }): string | undefined {
+export function damageOf(table: { readonly warnings: readonly string[]; readonly length: number }): Damage | undefined {
   const { warnings } = table;
   const truncated = warnings.find((w) => /truncated/i.test(w));
-  if (truncated) return truncated;
-  if (warnings.includes(NOT_AN_EXPORT.csvCutRow)) return "the file ends inside its last row (cut short?)";
-  if (warnings.includes(NOT_AN_EXPORT.empty)) return "the body was empty";
-  if (warnings.includes(NOT_AN_EXPORT.noEntries)) return "the body is not a forecast export: it has no entries table";
-  if (table.length === 0 && warnings.includes(NOT_AN_EXPORT.noHeader)) return "the body is not a forecast export: no header row and no rows";
+  if (truncated) return { why: truncated, notAnExport: false };
+  if (warnings.includes(NOT_AN_EXPORT.empty)) return { why: "the body was empty", notAnExport: true };
+  if (warnings.includes(NOT_AN_EXPORT.noEntries)) return { why: "the body is not a forecast export: it has no entries table", notAnExport: true };
+  if (table.length === 0 && warnings.includes(NOT_AN_EXPORT.noHeader)) return { why: "the body is not a forecast export: no header row and no rows", notAnExport: true };
+  if (warnings.includes(NOT_AN_EXPORT.csvCutRow)) return { why: "the file ends inside its last row (cut short?)", notAnExport: false };
   return undefined;
+}
+
+/**
+ * Why a body is not kept. `notAnExport`: nothing of an export was in it (fetching the same job
+ * again may give the same); else it was cut short (a transfer that fetching again may mend).
+ */
+export interface Damage {
+  why: string;
+  notAnExport: boolean;
 }

@@ -75,7 +75,7 @@ export class ForecastSink {
       parser.end();
       const error = await done;
       const truncated = error === undefined ? false : handleCsvError(error);
-      this.csvSink?.end(truncated);
+      this.csvSink?.end(truncated, this.lastByte === 0x0a || this.lastByte === 0x0d);
     }
     this.checkRows();
     this.table.compact();
@@ -94,6 +94,8 @@ export class ForecastSink {
   }
 
   private csvSink: CsvRecordSink | undefined;
+  /** The CSV body's last byte so far: a short last row after a line break is no cut. */
+  private lastByte: number | undefined;
 
   private start(head: Buffer): void {
     this.started = true;
@@ -119,6 +121,7 @@ export class ForecastSink {
       if (this.json && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
     if (this.csv) {
+      if (bytes.length > 0) this.lastByte = bytes[bytes.length - 1];
       if (!this.csv.parser.destroyed) this.csv.parser.write(bytes);
       this.checkRows();
       return;

@@ -65,7 +65,8 @@ export function normaliseForecast(input: Buffer | Uint8Array | string): Forecast
     } catch (err) {
       truncated = handleCsvError(err);
     }
-    sink.end(truncated);
+    const last = typeof input === "string" ? input.charCodeAt(input.length - 1) : input[input.byteLength - 1];
+    sink.end(truncated, last === 0x0a || last === 0x0d);
     table.compact();
     return table;
   }

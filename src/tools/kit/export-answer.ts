@@ -83,7 +83,7 @@ export async function answerExport(
   }
   if (outcome.outcome === "cancelled") {
     const fate = outcome.queuedByAnother
-      ? "the Clari job goes on: another caller queued it (it keeps its quota; only they, or clari_cancel_export_job, stop it)"
+      ? "the Clari job goes on: another caller queued it, or its journal record does not say who did (only they, or clari_cancel_export_job, stop it)"
       : outcome.othersWaiting > 0
         ? `the Clari job goes on, since ${outcome.othersWaiting} other caller(s) still wait on it`
         : outcome.cancelConfirmed
