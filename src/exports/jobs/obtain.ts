@@ -20,7 +20,7 @@ import { budgetExhausted, spendOf } from "./budget.js";
 import { BudgetExhaustedError, ExportJobError, faultText, isJobNotFound, NotQueuedError, UnconfirmedQueueError } from "./errors.js";
 import { isAlive, queuedByCaller, SELF, type JournalRecord } from "./journal.js";
 import { forget } from "./forget.js";
-import { dropKept, keptJob, notRecorded, recordJob } from "./kept.js";
+import { keptJob, notRecorded, recordJob } from "./kept.js";
 import { reconcileIntent } from "./reconcile.js";
 import { canonical, requestKey } from "./request-key.js";
 import { allWaiters, joinWaiters, otherWaiters } from "./waiters.js";
