@@ -51,7 +51,7 @@ describe("appendNumericChunks", () => {
     }
   });
 
-  it("keeps every row across row groups, each checkpointed while the next is drawn", async () => {
+  it("keeps every row across row groups, each checkpointed as it fills", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "append-groups-"));
     const instance = await DuckDBInstance.create(path.join(dir, "t.duckdb"), { threads: "1" });
     const con = await instance.connect();
