@@ -51,7 +51,13 @@ export async function downloadExport(jobId: string, job: ExportJob | undefined, 
     const created: SharedDownload = {
       controller,
       waiters: 0,
-      result: fetchIntoStore(jobId, job, deps, AbortSignal.any([controller.signal, AbortSignal.timeout(deps.config.downloadTimeoutSeconds * 1000)])).finally(() => map.delete(jobId)),
+      result: fetchIntoStore(jobId, job, deps, AbortSignal.any([controller.signal, AbortSignal.timeout(deps.config.downloadTimeoutSeconds * 1000)]))
+        .catch(async (error: unknown) => {
+          // A job that can never be downloaded leaves the journal, whichever tool or resource asked: the next ask queues a new one.
+          if (error instanceof ExportJobError && error.next === "new-export") await forget(deps, jobId, undefined);
+          throw error;
+        })
+        .finally(() => map.delete(jobId)),
     };
     created.result.catch(() => undefined);
     inProgress.set(jobId, created);
@@ -102,10 +108,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   }
   const kind: ExportKind = record?.kind ?? KIND_OF_MODULE[String(info.module ?? "").toUpperCase()] ?? "forecast";
   const started = Date.now();
-  const response = await resultsOf(jobId, deps, signal).catch(async (error: unknown) => {
-    if (error instanceof ExportJobError && error.next === "new-export") await forget(deps, jobId, record?.requestKey);
-    throw error;
-  });
+  const response = await resultsOf(jobId, deps, signal);
   const limit = deps.config.maxDownloadMb * 1024 * 1024;
   const declared = response.contentLength ?? 0;
   if (declared > limit) {
@@ -161,7 +164,6 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   if (damage) {
     await discard();
     if (damage.notAnExport && noExportAgain(deps, jobId)) {
-      await forget(deps, jobId, record?.requestKey);
       throw new ExportJobError(
         jobId,
         `Clari answered the results of export ${jobId} twice with no export at all (${damage.why}); nothing was kept, and the job was taken out of the journal. Ask again to queue a new export (this spends quota).`,
@@ -197,7 +199,7 @@ const GONE_RECHECK_MS = 1000;
 /**
  * The results response. Results Clari says are gone (the job unknown, or 410) after it said DONE
  * are asked for once more; gone twice, the job can never be fetched, and only a new export helps
- * (the caller takes it out of the journal, so the next ask queues one).
+ * (downloadExport takes it out of the journal, so the next ask queues one).
  */
 async function resultsOf(jobId: string, deps: ExportDeps, signal: AbortSignal) {
   try {

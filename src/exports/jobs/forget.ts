@@ -3,7 +3,11 @@ import type { ExportDeps } from "../context.js";
 import { faultText } from "./errors.js";
 import { dropKept } from "./kept.js";
 
-/** `key`: the request's journal key when known, else the record is found by its jobId. A failure is logged, not thrown. */
+/**
+ * Takes a job's record out of the journal (its end is confirmed); a record that cannot be removed
+ * now is removed at the next confirmed end. `key`: the request's journal key when known, else the
+ * record is found by its jobId. A failure is logged, not thrown.
+ */
 export async function forget(deps: ExportDeps, jobId: string, key: string | undefined): Promise<void> {
   dropKept(deps, jobId);
   await deps.store.lock

@@ -256,8 +256,8 @@ export async function waitOn(jobId: string, options: WaitOptions, deps: ExportDe
     const job = wait.job as ExportJob;
     if (job.expiredTime !== undefined && job.expiredTime <= Date.now()) await forget(deps, jobId, options.key);
     // A short wait that ran out on the last poll still gets a moment for the file itself.
-    const entry = await downloadExport(jobId, job, deps, { signal: call.signal, until: Math.max(options.until, Date.now() + DOWNLOAD_GRACE_MS) }).catch(async (error: unknown) => {
-      if (error instanceof ExportJobError && error.next === "new-export") await forget(deps, jobId, options.key);
+    // A download that says a new export is needed has taken the job out of the journal already.
+    const entry = await downloadExport(jobId, job, deps, { signal: call.signal, until: Math.max(options.until, Date.now() + DOWNLOAD_GRACE_MS) }).catch((error: unknown) => {
       throw error instanceof ExportJobError ? error : new ExportJobError(jobId, `Export ${jobId} is DONE but fetching it failed: ${(error as Error).message}`, "ask-again", error);
     });
     if (!entry) return { outcome: "running", jobId, wait, resumed, downloading: true, notes };
@@ -340,7 +340,7 @@ export async function forgetJob(deps: ExportDeps, jobId: string): Promise<void> 
   await forget(deps, jobId, undefined);
 }
 
-/** Take a job's record out of the journal (its end is confirmed); a record that cannot be removed now is removed at the next confirmed end. */
+/** Removes the intent just written, unless another request has replaced it meanwhile. */
 async function removeIfSame(deps: ExportDeps, intent: JournalRecord): Promise<void> {
   const record = await deps.journal.get(intent.requestKey);
   if (record && record.state === "intent" && record.intentAt === intent.intentAt && record.owner.token === intent.owner.token) await deps.journal.remove(intent.requestKey);
