@@ -32,6 +32,11 @@ const ROUNDS = 3;
  */
 export const INTRODUCERS = /[%\\&]/;
 
+/** INTRODUCERS.test(text) by three native searches: the regex scan was a tenth of scrubbing an export. */
+export function hasIntroducer(text: string): boolean {
+  return text.includes("%") || text.includes("\\") || text.includes("&");
+}
+
 export interface Canonical {
   text: string;
   /** For each canonical character, the original [start, end) it came from. */
@@ -170,7 +175,7 @@ export function canonicalTexts(text: string, decoding: Exclude<Decoding, "none">
   let u = text;
   const texts = [strip(u)];
   const tokens = decoding === "keep-letters" ? TOKENS_BUT_LETTERS : TOKENS;
-  for (let round = 0; round < ROUNDS && INTRODUCERS.test(u); round++) {
+  for (let round = 0; round < ROUNDS && hasIntroducer(u); round++) {
     const decoded = u.replace(tokens, decodeString);
     if (decoded === u) break;
     u = decoded;
@@ -196,7 +201,7 @@ export function canonicalize(text: string, depth: number, decoding: Decoding = "
     steps.push(step);
     t = step.text;
   };
-  for (let round = 0; decoding !== "none" && round < Math.min(depth, ROUNDS) && INTRODUCERS.test(t); round++) {
+  for (let round = 0; decoding !== "none" && round < Math.min(depth, ROUNDS) && hasIntroducer(t); round++) {
     const decoded = decodeStep(t, decoding === "keep-letters" ? TOKENS_BUT_LETTERS : TOKENS);
     if (decoded.text === t) break;
     push(decoded);

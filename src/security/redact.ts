@@ -13,7 +13,7 @@
  * (without its spaces, ordinary text would match them). redactSecrets runs the stages in order;
  * the streaming transform (redact-stream.ts) runs the very same stages, so both agree.
  */
-import { canonicalize, canonicalText, canonicalTexts, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
+import { canonicalize, canonicalText, canonicalTexts, hasIntroducer, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
 
 export const MARKER = "[redacted]";
 /** Encoded variants shorter than this are skipped (too likely to hit ordinary text). */
@@ -234,7 +234,7 @@ function canonicalStage(folded: string[], exact: string[]): RedactionStage | und
       const found = next(canonicalize(text, depth, decoding), 0);
       if (found && (!best || found[0] < best[0] || (found[0] === best[0] && found[1] > best[1]))) best = [found[0], found[1]];
     };
-    if (!INTRODUCERS.test(text)) {
+    if (!hasIntroducer(text)) {
       if (anyMatch(canonicalText(text, "none"))) consider(0, "all");
       return best;
     }
