@@ -26,17 +26,11 @@ export interface ParseAlong {
   finish(): Promise<Damage | undefined>;
 }
 
-/**
- * A body declared smaller than this is parsed in process: starting a thread (~0.1 s) costs more
- * than parsing it (about 10 ms per MB) beside the scrub saves.
- */
-const THREAD_MIN_BYTES = 8 << 20;
-
 /** `declaredBytes`: the body's Content-Length, when Clari sent one. */
 export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?: number): Promise<ParseAlong> {
   // The parsers load on the first forecast download, not at start-up.
   const { ForecastTooLargeError } = await import("../read/forecast-shape.js");
-  const { ForecastParseThread, ParseThreadLost } = await import("../read/forecast-parse-thread.js");
+  const { ForecastParseThread, ParseThreadLost, THREAD_MIN_BYTES } = await import("../read/forecast-parse-thread.js");
   // A large body is parsed on a thread of its own where the built thread exists, else here.
   const options = { queryMemoryMb: deps.config.queryMemoryMb };
   const large = declaredBytes === undefined || declaredBytes >= THREAD_MIN_BYTES;
@@ -74,7 +68,7 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
         const table = await sink.finish().catch(async (error: unknown) => {
           if (!(error instanceof ParseThreadLost)) throw error;
           deps.logger.warn(`export ${jobId}: ${error.message}; its stored file is parsed in process instead`);
-          return readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb);
+          return readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb, { onThread: false });
         });
         damage = damageOf(table);
         if (!damage) {

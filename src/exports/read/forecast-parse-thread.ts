@@ -1,7 +1,8 @@
 /**
- * A forecast download normalised on a worker thread, so the server's own thread only scrubs and
- * stores the bytes while another core parses them: the download ends about when its bytes have
- * come rather than when a single thread has done both. The same ForecastSink runs there
+ * A forecast download (or a stored file read again) normalised on a worker thread, so the
+ * server's own thread only scrubs and stores the bytes while another core parses them: the
+ * download ends about when its bytes have come rather than when a single thread has done both,
+ * and other callers are answered meanwhile. The same ForecastSink runs there
  * (parse-thread-main.ts); the finished table comes back with its columns moved, not copied.
  * Where no built thread script exists (the sources under test without a build), it returns
  * undefined and the caller parses in-process. A thread that dies (an error in it, its exit)
@@ -16,6 +17,11 @@ import type { FromParseThread, ToParseThread } from "./parse-thread-protocol.js"
 
 /** tsc's dist/ layout, the bundled thread beside dist/cli.js (seen from dist/ or dist/chunks/), or the build from the sources. */
 const THREAD_PATHS = ["./parse-thread-main.js", "./parse-thread.js", "../parse-thread.js", "../../../dist/parse-thread.js"];
+/**
+ * Bytes below this are parsed in process: starting a thread (~0.1 s) costs more than parsing them
+ * (about 10 ms per MB) saves.
+ */
+export const THREAD_MIN_BYTES = 8 << 20;
 /** Bytes posted and not yet parsed, at most: past this the download waits (its memory stays bounded). */
 const MAX_IN_FLIGHT = 8 << 20;
 

@@ -9,12 +9,14 @@
 
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { parse as parseCsvSync } from "csv-parse/sync";
 import { CsvRecordSink, CSV_OPTIONS } from "./csv-sink.js";
 import { FlatArrayReader } from "./flat-array-reader.js";
 import { ForecastTable } from "../table/forecast-table.js";
 import { TablesReader } from "./forecast-tables.js";
 import { ForecastSink } from "./forecast-sink.js";
+import { ForecastParseThread, ParseThreadLost, THREAD_MIN_BYTES } from "./forecast-parse-thread.js";
 import { detectForecastShape, handleCsvError, wrapJsonError } from "./forecast-shape.js";
 import { NOT_AN_EXPORT } from "./damage.js";
 
@@ -83,13 +85,49 @@ export function normaliseForecast(input: Buffer | Uint8Array | string): Forecast
   return table;
 }
 
+/** What a file is streamed into: the in-process sink or the parse thread, which take bytes alike. */
+interface FileSink {
+  write(chunk: Uint8Array): void;
+  ready(): Promise<void>;
+  finish(): Promise<ForecastTable>;
+  abort(): void;
+}
+
+export interface FileOptions {
+  signal?: AbortSignal;
+  queryMemoryMb?: number | undefined;
+  /**
+   * Parse a file of THREAD_MIN_BYTES or more on a thread of its own where the built thread
+   * exists: a large export read again (5M rows: ~5 s of parsing) then leaves the server's
+   * thread free for other callers. Should that thread die, the file is parsed in process.
+   */
+  onThread?: boolean;
+  /** Tests only: the size from which a file goes to the thread. */
+  threadMinBytes?: number;
+}
+
 /**
- * Normalises a forecast export file by streaming it through a {@link ForecastSink}: the whole
- * text and a full JSON tree are never in memory together; only the columnar table grows.
+ * Normalises a forecast export file by streaming it through a {@link ForecastSink} (in process
+ * or on the parse thread): the whole text and a full JSON tree are never in memory together;
+ * only the columnar table grows.
  */
-export async function normaliseForecastFile(path: string, options: { signal?: AbortSignal; queryMemoryMb?: number | undefined } = {}): Promise<ForecastTable> {
-  const sink = new ForecastSink({ queryMemoryMb: options.queryMemoryMb });
-  const stream = createReadStream(path, { highWaterMark: 1 << 16, ...(options.signal ? { signal: options.signal } : {}) });
+export async function normaliseForecastFile(path: string, options: FileOptions = {}): Promise<ForecastTable> {
+  if (options.onThread && (await stat(path)).size >= (options.threadMinBytes ?? THREAD_MIN_BYTES)) {
+    const thread = ForecastParseThread.start({ queryMemoryMb: options.queryMemoryMb });
+    if (thread) {
+      try {
+        return await streamInto(path, thread, options.signal);
+      } catch (error) {
+        // A thread that died says nothing about the file: it is read here instead.
+        if (!(error instanceof ParseThreadLost)) throw error;
+      }
+    }
+  }
+  return streamInto(path, new ForecastSink({ queryMemoryMb: options.queryMemoryMb }), options.signal);
+}
+
+async function streamInto(path: string, sink: FileSink, signal: AbortSignal | undefined): Promise<ForecastTable> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16, ...(signal ? { signal } : {}) });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       sink.write(chunk);
