@@ -2,6 +2,7 @@
  * Writing rows into DuckDB through its appender: small tables row by row, the forecast's
  * value rows column by column in whole chunks (typed vectors, no per-value call into DuckDB).
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import {
   DOUBLE,
   DuckDBDataChunk,
@@ -20,6 +21,12 @@ import {
 import duckdb from "@duckdb/node-bindings";
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Rows written before other work on the server's thread gets a turn: loading a 5M-row export
+ * holds the thread for seconds in all, and other callers' requests waited up to ~1 s at a time.
+ */
+const ROWS_PER_TURN = 32_768;
 
 /** A TIMESTAMPTZ from epoch ms (null when absent). */
 export function ts(ms: number | null | undefined): DuckDBValue {
@@ -91,7 +98,7 @@ export async function appendRows(con: DuckDBConnection, table: string, rows: Ite
         else (writers[c] as ColumnWriter)(appender, value);
       });
       appender.endRow();
-      n++;
+      if (++n % ROWS_PER_TURN === 0) await nextTurn();
     }
     appender.flushSync();
   } finally {
@@ -160,6 +167,7 @@ export async function appendNumericChunks(con: DuckDBConnection, table: string, 
       chunk.rowCount = part.length;
       part.columns.forEach((values, c) => (columns[c] as NumericColumn).write(duckdb.data_chunk_get_vector(chunk.chunk, c), values, part.length));
       appender.appendDataChunk(chunk);
+      if (Math.floor((rows + part.length) / ROWS_PER_TURN) > Math.floor(rows / ROWS_PER_TURN)) await nextTurn();
       rows += part.length;
       sinceCheckpoint += part.length;
       if (sinceCheckpoint >= ROWS_PER_CHECKPOINT) {
