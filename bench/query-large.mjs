@@ -7,7 +7,8 @@
  * measured just before and just after the answer),
  * the server process's peak RSS (VmHWM) against the query memory cap (--query-memory-mb, its
  * default) plus the documented overhead, the query worker's apart (the child process that runs
- * callers' SQL), and, at 5M rows, the first answer after a restart on the same folder (the
+ * callers' SQL), and, at 5M rows, how long other requests waited during that first answer (MCP
+ * pings on the same connection) and the first answer after a restart on the same folder (the
  * engine's kept copy, no JSON read). A smoke run (CLARI_BENCH_SMOKE=1) does it with 20k rows.
  */
 import { execFileSync } from "node:child_process";
@@ -18,7 +19,7 @@ import { ExportStore } from "../dist/exports/index.js";
 import { rowBudget, SERVER_OVERHEAD_MB } from "../dist/exports/read/row-budget.js";
 import { ensureFile } from "./large-exports.mjs";
 import { call, childrenPeakRssMB, peakRssMB, QUESTIONS } from "./query.mjs";
-import { CLI, TMP, cleanEnv, connectStdio, figure, log, round, sized } from "./lib.mjs";
+import { CLI, TMP, cleanEnv, connectStdio, figure, log, nowMs, percentile, round, sized, sleep } from "./lib.mjs";
 
 /** The export sizes asked about: 5M rows (and its restart), then 10M for the memory bound. */
 const SIZES = sized(
@@ -54,18 +55,37 @@ function jsonParseMs(file) {
   return Number(execFileSync(process.execPath, ["--max-old-space-size=8192", "-e", script, file], { encoding: "utf8" }));
 }
 
-/** One server on the store folder: the first question's time, and the server's and its worker's peak RSS. */
+/** How often another request is sent while the first answer loads the export. */
+const PING_EVERY_MS = 100;
+
+/**
+ * One server on the store folder: the first question's time, the server's and its worker's peak
+ * RSS, and how long other requests waited meanwhile: MCP pings every PING_EVERY_MS on the same
+ * connection, each answered only when the server's thread is free.
+ */
 async function firstAnswer(cacheDir, label) {
   const env = cleanEnv({ CLARI_API_KEY: API_KEY, CLARI_BASE_URL: BASE_URL });
   const session = await connectStdio({ args: [CLI, "--cache-dir", cacheDir, "--max-store-mb", "16384"], env });
+  const waits = [];
+  let answered = false;
+  const pinging = (async () => {
+    while (!answered) {
+      const t = nowMs();
+      await session.client.ping();
+      waits.push(nowMs() - t);
+      await sleep(PING_EVERY_MS);
+    }
+  })();
   try {
-    const first = await call(session.client, "clari_query", QUESTIONS.clari_query);
+    const first = await call(session.client, "clari_query", QUESTIONS.clari_query).finally(() => (answered = true));
+    await pinging;
+    first.pings = waits.length ? { p99: percentile(waits, 99), max: Math.max(...waits), count: waits.length } : undefined;
     const rows = first.result.structuredContent?.rows?.length ?? 0;
     const text = JSON.stringify(first.result.content);
     // Past the row budget the export is refused (naming the flag) instead of loaded: that is the bound.
-    if (rows === 0 && /--query-memory-mb/.test(text)) return { ms: first.ms, peak: peakRssMB(session.transport.pid), workerPeak: childrenPeakRssMB(session.transport.pid), refused: true };
+    if (rows === 0 && /--query-memory-mb/.test(text)) return { ms: first.ms, pings: first.pings, peak: peakRssMB(session.transport.pid), workerPeak: childrenPeakRssMB(session.transport.pid), refused: true };
     if (rows === 0) throw new Error(`the ${label}-row question answered no rows: ${JSON.stringify(first.result.content).slice(0, 300)}`);
-    return { ms: first.ms, peak: peakRssMB(session.transport.pid), workerPeak: childrenPeakRssMB(session.transport.pid) };
+    return { ms: first.ms, pings: first.pings, peak: peakRssMB(session.transport.pid), workerPeak: childrenPeakRssMB(session.transport.pid) };
   } finally {
     await session.close();
   }
@@ -111,6 +131,9 @@ export async function run() {
         workerPeakRssMB: first.workerPeak,
       };
       if (index === 0) {
+        if (!first.pings) throw new Error(`no ping was answered during the ${label}-row first answer`);
+        figures.push(figure(`${id}_others_wait`, `Query, ${label}-row forecast export: another request's wait while the first answer loads it (an MCP ping every ${PING_EVERY_MS} ms on the same connection, ${first.pings.count} sent): p99 / max`, `${round(first.pings.p99, 0)} / ${round(first.pings.max, 0)}`, "ms", "", null));
+        size.othersWaitMs = { p99: round(first.pings.p99, 0), max: round(first.pings.max, 0), pings: first.pings.count };
         // A restart on the same folder: the engine's kept copy answers, the JSON is not read again.
         const again = await firstAnswer(cacheDir, label);
         log(`after a restart: first answer ${round(again.ms, 0)} ms`);

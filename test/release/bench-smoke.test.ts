@@ -73,7 +73,7 @@ const SECTIONS: Record<string, { figures: (string | [RegExp, number])[]; numbers
     numbers: ["exportMs", "firstQueryMs", "firstAnswerMs", "bareClientMs", "bareBodyMs", "serverCpuMs", "repeatedP50Ms", "peakRssMB", "workerPeakRssMB", "answerRows", "users"].map((k) => `now.${k}`),
   },
   queryLarge: {
-    figures: ["query_5m_first_ms", "query_5m_peak_rss", "query_5m_worker_peak_rss", "query_5m_restart_ms"],
+    figures: ["query_5m_first_ms", "query_5m_peak_rss", "query_5m_worker_peak_rss", "query_5m_others_wait", "query_5m_restart_ms"],
     numbers: ["memoryCapMB", ...["rows", "fileBytes", "firstQueryMs", "jsonParseFloorMs", "peakRssMB", "workerPeakRssMB"].map((k) => `sizes.*.${k}`), "sizes.0.restartFirstQueryMs"],
   },
   oauth: {
