@@ -2,7 +2,7 @@
  * A stored forecast file read again (a table no longer in memory, the first question after a
  * restart without a kept copy) is parsed on the parse thread when it is large: every shape gives
  * the same table as parsing in process and the fixture's true rows; a small file stays in
- * process; rows past the memory cap are refused with the flag named; a thread that dies leaves
+ * process, and so do files past the two read on threads at once; rows past the memory cap are refused with the flag named; a thread that dies leaves
  * the file to be parsed in process, the rows still whole.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -59,6 +59,17 @@ describe("a stored forecast file parsed on the parse thread", () => {
     const table = await normaliseForecastFile(fileOf("small.json", writeTables()), { onThread: true });
     expect(start).not.toHaveBeenCalled();
     expect(table.length).toBe(truth.length);
+  });
+
+  it("reads at most two stored files on threads at once; the others in process, every table whole", async () => {
+    const start = vi.spyOn(ForecastParseThread, "start");
+    const files = Array.from({ length: 5 }, (_, i) => fileOf(`many-${i}.json`, writeTables({ entriesFirst: true })));
+    const tables = await Promise.all(files.map((file) => normaliseForecastFile(file, { onThread: true, threadMinBytes: 0, queryMemoryMb: 1024 })));
+    expect(start).toHaveBeenCalledTimes(2);
+    for (const table of tables) expect(rowsOf(table)).toEqual(truth);
+    // Once they have ended, a thread is free again.
+    await normaliseForecastFile(files[0]!, { onThread: true, threadMinBytes: 0, queryMemoryMb: 1024 });
+    expect(start).toHaveBeenCalledTimes(3);
   });
 
   it("refuses rows past the memory cap with the flag named", async () => {

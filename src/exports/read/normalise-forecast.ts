@@ -107,19 +107,31 @@ export interface FileOptions {
 }
 
 /**
+ * Stored files read on threads at once, at most: callers paging through many large exports at
+ * the same moment would otherwise start a thread (its own heap, ~10 MB and up) for each; past
+ * this the file is read in process.
+ */
+const MAX_THREADS_READING = 2;
+let threadsReading = 0;
+
+/**
  * Normalises a forecast export file by streaming it through a {@link ForecastSink} (in process
  * or on the parse thread): the whole text and a full JSON tree are never in memory together;
  * only the columnar table grows.
  */
 export async function normaliseForecastFile(path: string, options: FileOptions = {}): Promise<ForecastTable> {
-  if (options.onThread && (await stat(path)).size >= (options.threadMinBytes ?? THREAD_MIN_BYTES)) {
+  // Counted after the last await before the thread starts: readers asked at once each see the others.
+  if (options.onThread && (await stat(path)).size >= (options.threadMinBytes ?? THREAD_MIN_BYTES) && threadsReading < MAX_THREADS_READING) {
     const thread = ForecastParseThread.start({ queryMemoryMb: options.queryMemoryMb });
     if (thread) {
+      threadsReading++;
       try {
         return await streamInto(path, thread, options.signal);
       } catch (error) {
         // A thread that died says nothing about the file: it is read here instead.
         if (!(error instanceof ParseThreadLost)) throw error;
+      } finally {
+        threadsReading--;
       }
     }
   }
