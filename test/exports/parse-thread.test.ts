@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ForecastParseThread, ParseThreadLost } from "../../src/exports/read/forecast-parse-thread.js";
-import { ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
+import { ForecastParseError, ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
 import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
 import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
@@ -76,11 +76,13 @@ describe("the forecast parse thread", () => {
     expect((refused as Error).message).toMatch(/more than 10 rows/);
   });
 
-  it("reports bytes that are not a forecast as unreadable", async () => {
+  it("reports bytes that are not a forecast as unreadable (a ForecastParseError, as in process)", async () => {
     const thread = started(1024);
     await feed(thread, '{"entries": [{"userId": "u1", "fieldId": ');
     thread.write(Buffer.from("}}}"));
-    await expect(thread.finish()).rejects.toThrow(/not valid JSON|cannot be read/);
+    const failed = await thread.finish().catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(ForecastParseError);
+    expect((failed as Error).message).toMatch(/not valid JSON|cannot be read/);
   });
 
   it("a cut-off file gives its whole entries and says it was truncated", async () => {

@@ -2,7 +2,8 @@
  * A stored forecast file read again (a table no longer in memory, the first question after a
  * restart without a kept copy) is parsed on the parse thread when it is large: every shape gives
  * the same table as parsing in process and the fixture's true rows; a small file stays in
- * process, and so do files past the two read on threads at once; rows past the memory cap are refused with the flag named; a thread that dies leaves
+ * process, and so do files past the two read on threads at once; a damaged file fails as it does
+ * in process; rows past the memory cap are refused with the flag named; a thread that dies leaves
  * the file to be parsed in process, the rows still whole.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { ForecastParseThread } from "../../src/exports/read/forecast-parse-thread.js";
-import { ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
+import { ForecastParseError, ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
 import { ForecastSink } from "../../src/exports/read/forecast-sink.js";
 import { normaliseForecastFile } from "../../src/exports/read/normalise-forecast.js";
 import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
@@ -70,6 +71,15 @@ describe("a stored forecast file parsed on the parse thread", () => {
     // Once they have ended, a thread is free again.
     await normaliseForecastFile(files[0]!, { onThread: true, threadMinBytes: 0, queryMemoryMb: 1024 });
     expect(start).toHaveBeenCalledTimes(3);
+  });
+
+  it("fails on a damaged file with the same error, class and message, as in process", async () => {
+    const file = fileOf("damaged.json", '{"entries": [ {"userId": "u1",, } ]}');
+    const here = await normaliseForecastFile(file, { queryMemoryMb: 1024 }).catch((error: unknown) => error);
+    const there = await normaliseForecastFile(file, { onThread: true, threadMinBytes: 0, queryMemoryMb: 1024 }).catch((error: unknown) => error);
+    expect(here).toBeInstanceOf(ForecastParseError);
+    expect(there).toBeInstanceOf(ForecastParseError);
+    expect((there as Error).message).toBe((here as Error).message);
   });
 
   it("refuses rows past the memory cap with the flag named", async () => {

@@ -12,7 +12,7 @@
 import { Worker } from "node:worker_threads";
 import { firstExisting } from "../../package-file.js";
 import { ForecastTable } from "../table/forecast-table.js";
-import { ForecastTooLargeError } from "./forecast-shape.js";
+import { ForecastParseError, ForecastTooLargeError } from "./forecast-shape.js";
 import type { FromParseThread, ToParseThread } from "./parse-thread-protocol.js";
 
 /** tsc's dist/ layout, the bundled thread beside dist/cli.js (seen from dist/ or dist/chunks/), or the build from the sources. */
@@ -96,7 +96,8 @@ export class ForecastParseThread {
         this.fail(new ForecastTooLargeError(message.maxRows, message.queryMemoryMb));
         return;
       case "failed":
-        this.fail(new Error(message.message));
+        // The same class as in process: callers that tell unreadable bytes apart see no difference.
+        this.fail(message.unreadable ? new ForecastParseError(message.message) : new Error(message.message));
         return;
       case "table":
         this.table?.resolve(ForecastTable.fromClone(message.table));

@@ -4,7 +4,7 @@
  * runs in-process, and posts the finished table back, its columns moved rather than copied.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { ForecastTooLargeError } from "./forecast-shape.js";
+import { ForecastParseError, ForecastTooLargeError } from "./forecast-shape.js";
 import { ForecastSink } from "./forecast-sink.js";
 import type { FromParseThread, ToParseThread } from "./parse-thread-protocol.js";
 
@@ -19,7 +19,7 @@ let turn = Promise.resolve();
 /** Rows past the memory cap are a refusal (the download stops); anything else makes the bytes unreadable. */
 function postFailure(error: unknown): void {
   if (error instanceof ForecastTooLargeError) post({ type: "too-large", maxRows: error.maxRows, queryMemoryMb: error.queryMemoryMb });
-  else post({ type: "failed", message: (error as Error).message });
+  else post({ type: "failed", message: (error as Error).message, unreadable: error instanceof ForecastParseError });
 }
 
 async function handle(message: ToParseThread): Promise<void> {

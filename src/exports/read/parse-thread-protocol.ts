@@ -8,7 +8,7 @@ export type FromParseThread =
   | { type: "taken"; bytes: number }
   /** The rows passed the memory cap's budget: the download stops. */
   | { type: "too-large"; maxRows: number; queryMemoryMb: number }
-  /** The bytes cannot be read: the download is damaged. */
-  | { type: "failed"; message: string }
+  /** The bytes cannot be read (`unreadable`: a ForecastParseError there, as in process): the download is damaged. */
+  | { type: "failed"; message: string; unreadable: boolean }
   /** The finished table, as structured cloning delivers it (ForecastTable.fromClone). */
   | { type: "table"; table: ForecastTable };
