@@ -4,6 +4,7 @@
  * normalise to.
  */
 import type { ForecastRow } from "../../src/exports/table/forecast-row.js";
+import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
 
 export interface FxUser {
   userId: string;
@@ -277,3 +278,16 @@ export function writeCsv(columns: string[] = SPEC_HEADER): string {
 export function withoutUserId(rows: ForecastRow[]): Array<Omit<ForecastRow, "userId">> {
   return rows.map(({ userId: _u, ...rest }) => rest);
 }
+
+/** The fixture in each of the three shapes: the shape, its text, and whether its rows keep userIds. */
+export function allShapes(): ReadonlyArray<readonly ["tables" | "flat_array" | "csv", string, boolean]> {
+  return [
+    ["tables", writeTables({ entriesFirst: true }), true],
+    ["flat_array", writeFlatArray(), false],
+    ["csv", writeCsv(), false],
+  ];
+}
+
+/** A table's rows, and who changed each and when, as plain values (to compare two tables). */
+export const rowsOf = (t: ForecastTable): ForecastRow[] => [...t.rows()];
+export const changesOf = (t: ForecastTable) => Array.from({ length: t.length }, (_, i) => [t.changedBy(i), t.changedOn(i)]);

@@ -10,8 +10,7 @@ import { ForecastParseThread, ParseThreadLost } from "../../src/exports/read/for
 import { ForecastParseError, ForecastTooLargeError } from "../../src/exports/read/forecast-shape.js";
 import { normaliseForecast } from "../../src/exports/read/normalise-forecast.js";
 import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
-import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
-import { expectedRows, withoutUserId, writeCsv, writeFlatArray, writeTables } from "./fixtures.js";
+import { allShapes, changesOf, expectedRows, rowsOf, withoutUserId, writeTables } from "./fixtures.js";
 
 function started(queryMemoryMb?: number): ForecastParseThread {
   const thread = ForecastParseThread.start({ queryMemoryMb });
@@ -28,18 +27,11 @@ async function feed(thread: ForecastParseThread, text: string): Promise<void> {
   }
 }
 
-const rowsOf = (t: ForecastTable) => [...t.rows()];
-const changesOf = (t: ForecastTable) => Array.from({ length: t.length }, (_, i) => [t.changedBy(i), t.changedOn(i)]);
-
 describe("the forecast parse thread", () => {
   const truth = expectedRows();
 
   it("gives the true rows of every shape, and the same table as parsing in-process", async () => {
-    for (const [shape, text, keepsUserIds] of [
-      ["tables", writeTables({ entriesFirst: true }), true],
-      ["flat_array", writeFlatArray(), false],
-      ["csv", writeCsv(), false],
-    ] as const) {
+    for (const [shape, text, keepsUserIds] of allShapes()) {
       const thread = started(1024);
       await feed(thread, text);
       const table = await thread.finish();

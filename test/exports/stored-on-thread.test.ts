@@ -15,8 +15,7 @@ import { ForecastParseError, ForecastTooLargeError } from "../../src/exports/rea
 import { ForecastSink } from "../../src/exports/read/forecast-sink.js";
 import { normaliseForecastFile } from "../../src/exports/read/normalise-forecast.js";
 import { BYTES_PER_ROW } from "../../src/exports/read/row-budget.js";
-import type { ForecastTable } from "../../src/exports/table/forecast-table.js";
-import { expectedRows, withoutUserId, writeCsv, writeFlatArray, writeTables } from "./fixtures.js";
+import { allShapes, changesOf, expectedRows, rowsOf, withoutUserId, writeTables } from "./fixtures.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "clari-stored-thread-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,18 +27,11 @@ function fileOf(name: string, text: string): string {
   return file;
 }
 
-const rowsOf = (t: ForecastTable) => [...t.rows()];
-const changesOf = (t: ForecastTable) => Array.from({ length: t.length }, (_, i) => [t.changedBy(i), t.changedOn(i)]);
-
 describe("a stored forecast file parsed on the parse thread", () => {
   const truth = expectedRows();
 
   it("gives the true rows of every shape, and the same table as parsing in process", async () => {
-    for (const [shape, text, keepsUserIds] of [
-      ["tables", writeTables({ entriesFirst: true }), true],
-      ["flat_array", writeFlatArray(), false],
-      ["csv", writeCsv(), false],
-    ] as const) {
+    for (const [shape, text, keepsUserIds] of allShapes()) {
       const file = fileOf(`${shape}.data`, text);
       const start = vi.spyOn(ForecastParseThread, "start");
       const table = await normaliseForecastFile(file, { onThread: true, threadMinBytes: 0, queryMemoryMb: 1024 });

@@ -160,6 +160,7 @@ export async function appendNumericChunks(con: DuckDBConnection, table: string, 
   let appender = await appenderOn(con, table);
   let rows = 0;
   let sinceCheckpoint = 0;
+  let sinceTurn = 0;
   try {
     for (const part of chunks) {
       if (part.length > CHUNK_ROWS) throw new Error(`a chunk of ${part.length} rows is more than ${CHUNK_ROWS}`);
@@ -167,9 +168,13 @@ export async function appendNumericChunks(con: DuckDBConnection, table: string, 
       chunk.rowCount = part.length;
       part.columns.forEach((values, c) => (columns[c] as NumericColumn).write(duckdb.data_chunk_get_vector(chunk.chunk, c), values, part.length));
       appender.appendDataChunk(chunk);
-      if (Math.floor((rows + part.length) / ROWS_PER_TURN) > Math.floor(rows / ROWS_PER_TURN)) await nextTurn();
       rows += part.length;
       sinceCheckpoint += part.length;
+      sinceTurn += part.length;
+      if (sinceTurn >= ROWS_PER_TURN) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
       if (sinceCheckpoint >= ROWS_PER_CHECKPOINT) {
         appender.closeSync();
         await con.run("CHECKPOINT");
