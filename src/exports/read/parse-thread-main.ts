@@ -39,6 +39,7 @@ async function handle(message: ToParseThread): Promise<void> {
   if (failed) return;
   try {
     const table = await sink.finish();
+    table.dropIndexes();
     post({ type: "table", table }, table.transferables);
   } catch (error) {
     // The last rows, parsed at the end, may be the ones past the cap: a refusal there too, not damage.

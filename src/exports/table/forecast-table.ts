@@ -74,7 +74,7 @@ export class ForecastTable {
    */
   static fromClone(clone: ForecastTable): ForecastTable {
     const table = Object.setPrototypeOf(clone, ForecastTable.prototype) as ForecastTable;
-    for (const dictionary of [table.users, table.emails, table.crmUserIds, table.userIds, table.roles, table.periodLabels, table.periodIds, table.fields, table.dates, table.dataTypes, table.currencies, table.changers]) {
+    for (const dictionary of table.stringDictionaries) {
       Object.setPrototypeOf(dictionary, StringDictionary.prototype);
     }
     Object.setPrototypeOf(table.people, PersonTuples.prototype);
@@ -84,11 +84,26 @@ export class ForecastTable {
     return table;
   }
 
+  /**
+   * Ready to be posted to another thread: the lookup indexes (string -> code) are left out, to be
+   * rebuilt only if that thread interns or looks up a string again (dictionaries.ts).
+   */
+  dropIndexes(): void {
+    for (const dictionary of this.stringDictionaries) dictionary.dropIndex();
+    this.people.dropIndex();
+    this.periods.dropIndex();
+    this.spans.dropIndex();
+  }
+
   /** The buffers of the row columns: moved, not copied, when the table is posted to another thread. */
   get transferables(): ArrayBuffer[] {
     const c = this.cells;
     const arrays = [c.person, c.period, c.field, c.span, c.dataType, c.currency, c.week, c.value, c.changedBy, c.changedOn];
     return [...new Set(arrays.flatMap((a) => (a && a.buffer instanceof ArrayBuffer ? [a.buffer] : [])))];
+  }
+
+  private get stringDictionaries(): StringDictionary[] {
+    return [this.users, this.emails, this.crmUserIds, this.userIds, this.roles, this.periodLabels, this.periodIds, this.fields, this.dates, this.dataTypes, this.currencies, this.changers];
   }
 
   /** Number of rows. */

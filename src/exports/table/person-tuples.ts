@@ -19,6 +19,8 @@ export interface PersonDictionaries {
   roles: StringDictionary;
 }
 
+const tupleKey = (p: ForecastPerson): string => `${p.user}\u0000${p.email}\u0000${p.crmUserId}\u0000${p.userId}\u0000${p.role}\u0000${p.parentRole}`;
+
 export class PersonTuples {
   private attrs: Record<PersonAttr, Uint32Array<ArrayBuffer>> = {
     user: new Uint32Array(64),
@@ -29,7 +31,8 @@ export class PersonTuples {
     parentRole: new Uint32Array(64),
   };
   private count_ = 0;
-  private readonly index = new Map<string, number>();
+  /** The tuple's key -> code; left out while posted to another thread (dropIndex). */
+  private index: Map<string, number> | undefined = new Map<string, number>();
 
   constructor(private readonly d: PersonDictionaries) {}
 
@@ -39,14 +42,29 @@ export class PersonTuples {
 
   /** Interns a person tuple and returns its code. */
   intern(p: ForecastPerson): number {
-    const key = `${p.user}\u0000${p.email}\u0000${p.crmUserId}\u0000${p.userId}\u0000${p.role}\u0000${p.parentRole}`;
-    let code = this.index.get(key);
+    const key = tupleKey(p);
+    const index = (this.index ??= this.rebuiltIndex());
+    let code = index.get(key);
     if (code !== undefined) return code;
     code = this.count_++;
-    this.index.set(key, code);
+    index.set(key, code);
     this.ensureCapacity(code + 1);
     this.set(code, p);
     return code;
+  }
+
+  /** Leaves the tuple index out until it is next needed (StringDictionary.dropIndex). */
+  dropIndex(): void {
+    this.index = undefined;
+  }
+
+  private rebuiltIndex(): Map<string, number> {
+    const index = new Map<string, number>();
+    for (let code = 0; code < this.count_; code++) {
+      const key = tupleKey(this.get(code));
+      if (!index.has(key)) index.set(key, code);
+    }
+    return index;
   }
 
   /** Replaces the attributes of an existing person (used to resolve userIds into names). */
