@@ -52,7 +52,14 @@ export class ForecastParseThread {
   static start(options: { queryMemoryMb?: number | undefined }): ForecastParseThread | undefined {
     const script = firstExisting(import.meta.url, THREAD_PATHS);
     if (!script) return undefined;
-    return new ForecastParseThread(new Worker(script, { workerData: { queryMemoryMb: options.queryMemoryMb }, stdout: true, stderr: true }));
+    let worker: Worker;
+    try {
+      worker = new Worker(script, { workerData: { queryMemoryMb: options.queryMemoryMb }, stdout: true, stderr: true });
+    } catch {
+      // No thread can be started now (ERR_WORKER_INIT_FAILED: EAGAIN, no memory for its stack): parsed in process.
+      return undefined;
+    }
+    return new ForecastParseThread(worker);
   }
 
   /** Posts the next bytes (a copy: the caller's buffer may be a slice of a shared pool). */
