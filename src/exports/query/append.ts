@@ -28,6 +28,20 @@ const DAY_MS = 86_400_000;
  */
 const ROWS_PER_TURN = 32_768;
 
+/** Connections whose load was stopped (Generations.close): an interrupt reaches no load that has given the thread up. */
+const stopped = new WeakSet<DuckDBConnection>();
+
+/** Stops the appends on `con` at their next turn (the server is closing). */
+export function stopAppends(con: DuckDBConnection): void {
+  stopped.add(con);
+}
+
+/** Gives other work the thread, then goes on unless the load was stopped meanwhile. */
+async function turn(con: DuckDBConnection): Promise<void> {
+  await nextTurn();
+  if (stopped.has(con)) throw new Error("INTERRUPT Error: Interrupted! (the server is closing: the load was stopped)");
+}
+
 /** A TIMESTAMPTZ from epoch ms (null when absent). */
 export function ts(ms: number | null | undefined): DuckDBValue {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? null : timestampTZValue(BigInt(Math.round(ms * 1000)));
@@ -98,7 +112,7 @@ export async function appendRows(con: DuckDBConnection, table: string, rows: Ite
         else (writers[c] as ColumnWriter)(appender, value);
       });
       appender.endRow();
-      if (++n % ROWS_PER_TURN === 0) await nextTurn();
+      if (++n % ROWS_PER_TURN === 0) await turn(con);
     }
     appender.flushSync();
   } finally {
@@ -173,7 +187,7 @@ export async function appendNumericChunks(con: DuckDBConnection, table: string, 
       sinceTurn += part.length;
       if (sinceTurn >= ROWS_PER_TURN) {
         sinceTurn = 0;
-        await nextTurn();
+        await turn(con);
       }
       if (sinceCheckpoint >= ROWS_PER_CHECKPOINT) {
         appender.closeSync();

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { CATALOG, createSchema, SCHEMA_TAG } from "./database.js";
+import { stopAppends } from "./append.js";
 
 const PREFIX = "clari-mcp-query-";
 
@@ -173,7 +174,11 @@ export class Generations {
 
   /** Stops a load in progress (the server is closing) and removes the folder. */
   async close(): Promise<void> {
-    this.writing?.interrupt();
+    if (this.writing) {
+      this.writing.interrupt();
+      // A load that has given the thread up (append.ts) has no statement to interrupt: it stops at its next turn.
+      stopAppends(this.writing);
+    }
     const folder = await this.folder?.catch(() => undefined);
     if (folder) await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
