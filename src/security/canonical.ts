@@ -27,8 +27,9 @@ export const MAX_SPAN = 128;
 /** How many times escapes are decoded: two layers of escapes, and the JSON string they may be written in. */
 const ROUNDS = 3;
 /**
- * The characters an escape starts with. A numeric entity needs its ";" before another escape
- * ("&#3%33%3B" is "&#33;" percent-encoded, not U+0003 then "3;").
+ * The characters an escape starts with. A numeric entity needs its ";" before a percent or
+ * backslash escape ("&#3%33%3B" is "&#33;" percent-encoded, not U+0003 then "3;"), not before
+ * another entity: HTML decoders read "&#90&#120" as "Zx".
  */
 export const INTRODUCERS = /[%\\&]/;
 
@@ -44,10 +45,18 @@ export interface Canonical {
   end: Int32Array;
 }
 
-const IGNORABLE_CLASS = "[\\s\\u0085\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0]";
-const TOKEN_SOURCE = "(?:%[0-9A-Fa-f]{2})+|\\\\u\\{[0-9A-Fa-f]{1,6}\\}|\\\\u[0-9A-Fa-f]{4}|\\\\x[0-9A-Fa-f]{2}|\\\\[\\\\/\"'bfnrt]|&#[0-9]{1,7}(?![0-9])(?:;|(?![%\\\\&]))|&#[xX][0-9A-Fa-f]{1,6}(?![0-9A-Fa-f])(?:;|(?![%\\\\&]))|&[A-Za-z][A-Za-z0-9]{1,15};";
-const IGNORABLES = new RegExp(`${IGNORABLE_CLASS}+`, "g");
-const HAS_IGNORABLE = new RegExp(IGNORABLE_CLASS);
+/**
+ * White space, U+0085 and every Default_Ignorable_Code_Point (checked against Unicode's property
+ * in test/security/decoder-forms.test.ts); the astral ones (tags and variation selectors
+ * 17-256 at U+E0000-E0FFF, U+1BCA0-1BCA3, U+1D173-1D17A) as surrogate pairs, so the regexes
+ * need no "u" flag.
+ */
+const IGNORABLE =
+  "(?:[\\s\\u0085\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufff8]|[\\udb40-\\udb43][\\udc00-\\udfff]|\\ud82f[\\udca0-\\udca3]|\\ud834[\\udd73-\\udd7a])";
+const TOKEN_SOURCE = "(?:%[0-9A-Fa-f]{2})+|\\\\u\\{[0-9A-Fa-f]{1,6}\\}|\\\\u[0-9A-Fa-f]{4}|\\\\x[0-9A-Fa-f]{2}|\\\\[\\\\/\"'bfnrt]|&#0*[0-9]{1,7}(?![0-9])(?:;|(?![%\\\\]))|&#[xX]0*[0-9A-Fa-f]{1,6}(?![0-9A-Fa-f])(?:;|(?![%\\\\]))|&[A-Za-z][A-Za-z0-9]{1,15};";
+/** Runs of ignorable characters (global: use with replace or matchAll only). */
+export const IGNORABLES = new RegExp(`${IGNORABLE}+`, "g");
+const HAS_IGNORABLE = new RegExp(IGNORABLE);
 
 /**
  * HAS_IGNORABLE.test(text), sparing the regex scan (a tenth of scrubbing an export) for the usual
@@ -103,7 +112,8 @@ function decodeString(token: string): string {
   if (first === 92 /* \ */) {
     const kind = token[1]!;
     if (token.length === 2) return SIMPLE[kind] ?? token;
-    if (token.length === 6 && kind === "u") return String.fromCharCode(parseInt(token.slice(2), 16));
+    // "\u{6b}" is six characters too: braces take the slow way.
+    if (token.length === 6 && kind === "u" && token[2] !== "{") return String.fromCharCode(parseInt(token.slice(2), 16));
     if (token.length === 4 && kind === "x") return String.fromCharCode(parseInt(token.slice(2), 16));
   } else if (first === 37 /* % */ && token.length === 3) {
     const code = parseInt(token.slice(1), 16);

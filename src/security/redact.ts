@@ -13,7 +13,7 @@
  * (without its spaces, ordinary text would match them). redactSecrets runs the stages in order;
  * the streaming transform (redact-stream.ts) runs the very same stages, so both agree.
  */
-import { canonicalize, canonicalText, canonicalTexts, hasIntroducer, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
+import { canonicalize, canonicalText, canonicalTexts, hasIntroducer, IGNORABLES, INTRODUCERS, MAX_SPAN, type Canonical } from "./canonical.js";
 
 export const MARKER = "[redacted]";
 /** Encoded variants shorter than this are skipped (too likely to hit ordinary text). */
@@ -167,7 +167,7 @@ const canonicalVariant = (variant: string): string => canonicalText(variant);
  * What a variant may look like in canonical text: decoded, and (for a secret that holds something
  * escape-like, e.g. "%3D") also as written, which is what an echo escaped once more decodes to.
  */
-const canonicalForms = (variant: string): string[] => [...caseForms(variant).map(canonicalVariant), variant.replace(IGNORABLE_RUNS, "")];
+const canonicalForms = (variant: string): string[] => [...caseForms(variant).map(canonicalVariant), variant.replace(IGNORABLES, "")];
 /**
  * A variant matched in any case may turn into an escape in another case ("\R" is "\r" lower-cased,
  * which decodes to a line break): the variant with each letter right after a backslash in either
@@ -181,7 +181,6 @@ function caseForms(variant: string): string[] {
     return chars.join("");
   });
 }
-const IGNORABLE_RUNS = /[\s\u0085\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+/g;
 
 /**
  * The stage over the canonical form: each variant is looked for in the text with its ignorable
@@ -299,7 +298,9 @@ export function redactionStages(): readonly RedactionStage[] {
   }
   const short = (list: string[]) => list.filter((v) => canonicalVariant(v).length < MIN_CANONICAL);
   const long = (list: string[]) => list.filter((v) => canonicalVariant(v).length >= MIN_CANONICAL);
-  const stages = [literalPass(short(folded), true), literalPass(short(exact), false), ...HEADER_PASSES, canonicalStage(long(folded), long(exact))];
+  // Registered secrets before the header patterns: a header value cut at a space or escape inside
+  // a key ("apikey=Z x8Q...") would take its first characters and leave the rest unrecognised.
+  const stages = [literalPass(short(folded), true), literalPass(short(exact), false), canonicalStage(long(folded), long(exact)), ...HEADER_PASSES];
   compiled = stages.filter((p): p is RedactionStage => p !== undefined);
   return compiled;
 }
