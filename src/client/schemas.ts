@@ -4,6 +4,8 @@
  * fields, and produce one domain type per response.
  */
 import { z } from "zod";
+import { redactSecrets } from "../security/redact.js";
+import { JOB_ID } from "./ids.js";
 
 /** Numbers that may arrive as strings (the spec's own examples carry "123,"). */
 const num = z.preprocess((v) => {
@@ -70,7 +72,8 @@ export interface ExportJob {
 
 function toJob(raw: z.infer<typeof rawJob>): ExportJob {
   const { id, jobId, ...rest } = raw;
-  return { ...rest, jobId: jobId ?? id ?? "" };
+  // A job id that holds a key is shown redacted (and, no longer a jobId's shape, is refused wherever one is used).
+  return { ...rest, jobId: redactSecrets(jobId ?? id ?? "") };
 }
 
 /** `{job: {...}}` (real Clari) or a bare job object (the spec). */
@@ -88,8 +91,13 @@ export const JobIdResponse = z
   .transform((v, ctx) => {
     const jobId = v.jobId ?? v.id;
     // A job id becomes a path segment and a file name: accept only what Clari issues.
-    if (!jobId || !/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) {
+    if (!jobId || !JOB_ID.test(jobId)) {
       ctx.addIssue({ code: "custom", message: jobId ? "response has a malformed jobId" : "response has no jobId" });
+      return z.NEVER;
+    }
+    // It is also shown in answers, links and logs, and names a stored file: never one that holds a key.
+    if (redactSecrets(jobId) !== jobId) {
+      ctx.addIssue({ code: "custom", message: "response has a jobId that holds a configured key or token" });
       return z.NEVER;
     }
     return { jobId };
