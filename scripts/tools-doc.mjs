@@ -22,7 +22,7 @@ export function renderToolsDoc({ ALL_TOOLS, TOOLSETS, toolListing, resultSchemas
     "",
     "Generated from the catalogue by `npm run docs`; do not edit by hand (a test fails when this file is stale).",
     "",
-    `${ALL_TOOLS.length} tools in ${TOOLSETS.length} toolsets. Select with \`--toolsets\`, \`--tools\`, \`--read-only\`; ingest tools are listed only when \`CLARI_PARTNER_KEY\` is set.`,
+    `${ALL_TOOLS.length} tools in ${TOOLSETS.length} toolsets. Select with \`--toolsets\`, \`--tools\`, \`--read-only\`; ingest tools are listed only when \`CLARI_PARTNER_KEY\` is set (or with \`--sandbox\`, which has its own).`,
     "",
     "Every result is a short text for the model and the same facts as `structuredContent`, whose shape each tool's " +
       "\"Result\" below states. `tools/list` carries no output schemas, which would be a third of the catalogue sent in " +
