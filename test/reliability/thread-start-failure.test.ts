@@ -1,7 +1,8 @@
 /**
  * A parse thread that cannot be started (Node's Worker constructor throws ERR_WORKER_INIT_FAILED
  * when the system refuses a thread: EAGAIN under a thread limit) is no failure of the read: the
- * stored file is parsed in process, with every row.
+ * stored file is parsed in process, with every row. Not in the fast tier: its mock of
+ * node:worker_threads would reach the other files of a worker that shares modules.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ForecastParseThread } from "../../src/exports/read/forecast-parse-thread.js";
 import { normaliseForecastFile } from "../../src/exports/read/normalise-forecast.js";
-import { expectedRows, rowsOf, writeTables } from "./fixtures.js";
+import { expectedRows, rowsOf, writeTables } from "../exports/fixtures.js";
 
 vi.mock("node:worker_threads", async (importOriginal) => {
   const original = await importOriginal<typeof import("node:worker_threads")>();
