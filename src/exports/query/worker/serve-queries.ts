@@ -11,6 +11,7 @@ import { checkFunctions } from "../reader/function-check.js";
 import { runBounded } from "../reader/run-bounded.js";
 import { generationFacts, type GenerationFacts } from "../reader/generation-facts.js";
 import { mayTrace, traceSources, type Sources } from "../reader/trace-sources.js";
+import { stopAppends } from "../append.js";
 import { createCallsTable } from "./calls-table.js";
 import type { FromWorker, QueryFailure, ToWorker } from "./protocol.js";
 
@@ -51,6 +52,9 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
   /** Generations being opened or open (the server may ask twice: once as it starts this worker, once itself). */
   const opening = new Map<number, Promise<string | undefined>>();
   const running = new Map<number, DuckDBConnection>();
+  /** Queries begun and not yet answered, and those of them asked to stop: an interrupt between two statements reaches none. */
+  const live = new Set<number>();
+  const interrupted = new Set<number>();
   /** Traces running beside their query, by the query's id: stopped with it, even before their connection is open. */
   const tracing = new Map<number, { con: DuckDBConnection | undefined; stopped: boolean }>();
   const stopTrace = (id: number): void => {
@@ -164,15 +168,26 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       return;
     }
     generation.running++;
+    live.add(message.id);
+    // Asked to stop while no statement of this query ran (connecting, between two statements).
+    const stopIfInterrupted = (): void => {
+      if (interrupted.has(message.id)) throw new Error("INTERRUPT Error: Interrupted!");
+    };
     let con: DuckDBConnection | undefined;
     try {
       con = await generation.instance.connect();
       running.set(message.id, con);
+      stopIfInterrupted();
       // Before the caller's SQL: the audit rows this caller may see, on this connection only.
       if (message.calls) await createCallsTable(con, message.calls);
+      stopIfInterrupted();
       const started = Date.now();
       const checked = con;
       const prepared = message.statementCheck ? await prepareReadOnly(con, message.sql, () => checkFunctions(checked, message.sql)) : await con.prepare(message.sql);
+      if (interrupted.has(message.id)) {
+        prepared.destroySync();
+        stopIfInterrupted();
+      }
       // Tracing what the query read may take what is left of its time, less a margin, at most TRACE_MS.
       const budget = (): number => Math.min(TRACE_MS, message.timeoutMs - (Date.now() - started) - TRACE_MARGIN_MS);
       // Once the statement passed its check, the trace runs beside it on a connection of its own
@@ -201,6 +216,8 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       send({ type: "error", id: message.id, error: failure(error) });
     } finally {
       running.delete(message.id);
+      live.delete(message.id);
+      interrupted.delete(message.id);
       con?.closeSync();
       generation.running--;
       closeIdle();
@@ -213,7 +230,11 @@ export function serveQueries(send: (message: FromWorker) => void, options: { mem
       if (message.type === "open") open(message.generation, message.file);
       else if (message.type === "query") void query(message);
       else {
-        running.get(message.id)?.interrupt();
+        if (live.has(message.id)) interrupted.add(message.id);
+        const con = running.get(message.id);
+        con?.interrupt();
+        // The mcp_calls rows being appended stop at the load's next turn (append.ts).
+        if (con) stopAppends(con);
         stopTrace(message.id);
       }
     },
