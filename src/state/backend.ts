@@ -36,9 +36,11 @@ export interface FileStorage {
   /**
    * Store the body under jobId once it has all arrived: a reader never sees part of one; a failed
    * or aborted write leaves nothing. The body must be piped at once, before anything is awaited:
-   * the caller may already be counting its bytes (a flowing stream).
+   * the caller may already be counting its bytes (a flowing stream). `verify`, when given, runs
+   * once every byte is written and before any reader can see the file: if it throws, nothing is
+   * kept (a damaged download is never listed, even for the moment before its check).
    */
-  write(jobId: string, body: Readable, signal?: AbortSignal): Promise<void>;
+  write(jobId: string, body: Readable, signal?: AbortSignal, verify?: () => Promise<void>): Promise<void>;
   read(jobId: string): Promise<Buffer>;
   stream(jobId: string): Readable;
   /** A local file with the content (the folder's own file, or a copy materialised from the database). */

@@ -67,11 +67,12 @@ export function folderFiles(dir: string): FileStorage {
     return path.join(dir, jobId);
   };
   return {
-    async write(jobId, body, signal) {
+    async write(jobId, body, signal, verify) {
       const final = file(jobId);
       const temp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
       try {
         await pipeline(body, createWriteStream(temp, { mode: 0o600 }), signal ? { signal } : {});
+        await verify?.();
         await rename(temp, final);
       } catch (error) {
         await rm(temp, { force: true });

@@ -119,6 +119,21 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   const completedAt = info.endTime ?? Date.now();
   // A forecast is normalised as it streams in (after the scrub), so nothing reads the file back.
   const parsing = kind === "forecast" ? await parseAlong(jobId, deps, response.contentLength) : undefined;
+  // Any other export is checked whole (it is read whole as JSON anyway), from a copy of its bytes.
+  const copy: Buffer[] | undefined = parsing ? undefined : [];
+  let damage: Damage | undefined;
+  let checkStored = false;
+  let verifiedAt = 0;
+  // Checked before the file is published: a damaged download is never listed, not even for the
+  // moment a process killed then would leave it to the next as whole. (A parse thread that died
+  // leaves the check to after the store, where its bytes are.)
+  const verify = async (): Promise<void> => {
+    const found = parsing ? await parsing.finish() : damageIn(Buffer.concat(copy as Buffer[]));
+    verifiedAt = Date.now();
+    checkStored = found === "after-store";
+    damage = found === "after-store" ? undefined : found;
+    if (damage) throw new DamagedDownload();
+  };
   let entry: StoredExport;
   try {
     entry = await deps.store.save(
@@ -133,12 +148,16 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
         // Scrubbed as the whole job, so a key split across its fields is caught before the index keeps any part.
         ...optional(pickJobFacts(redactDeep(info))),
       },
-      chain(response.body, boundedTo(limit), createRedactingTransform(), ...(parsing ? [parsing.tap] : [])),
+      chain(response.body, boundedTo(limit), createRedactingTransform(), parsing ? parsing.tap : copyInto(copy as Buffer[])),
       signal,
+      verify,
     );
   } catch (error) {
     response.body.destroy();
     parsing?.fail(error);
+    // Nothing of it was kept; a table its parse made goes too.
+    deps.tables.forget(jobId);
+    if (error instanceof DamagedDownload && damage) throw damagedError(jobId, damage, deps);
     const tooManyRows = tooManyRowsRefusal(jobId, error);
     if (tooManyRows) throw tooManyRows;
     if (error instanceof DownloadTooLargeError || (error as { cause?: unknown }).cause instanceof DownloadTooLargeError) {
@@ -147,37 +166,37 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     if (signal.aborted) throw new ExportJobError(jobId, `The download of export ${jobId} stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}. The job is DONE; fetching it again spends no quota.`, "ask-again", error);
     throw error;
   }
-  const stored = Date.now();
-  // Neither a refused nor a damaged download is kept.
-  const discard = async (): Promise<void> => {
-    deps.tables.forget(jobId);
-    await deps.store.discard(jobId);
-  };
-  let damage: Damage | undefined;
-  try {
-    damage = parsing ? await parsing.finish() : await findDamage(entry, deps);
-  } catch (error) {
-    await discard();
-    throw tooManyRowsRefusal(jobId, error) ?? error;
-  }
-  deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and stored in ${stored - started} ms${parsing ? `, normalised ${Date.now() - stored} ms after` : ""}`);
-  if (damage) {
-    await discard();
-    if (damage.notAnExport && noExportAgain(deps, jobId)) {
-      throw new ExportJobError(
-        jobId,
-        `Clari answered the results of export ${jobId} twice with no export at all (${damage.why}); nothing was kept, and the job was taken out of the journal. Ask again to queue a new export (this spends quota).`,
-        "new-export",
-      );
+  deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and checked in ${verifiedAt - started} ms, stored ${Date.now() - verifiedAt} ms after`);
+  if (checkStored && parsing) {
+    const found = await parsing.checkStored().catch(async (error: unknown) => {
+      deps.tables.forget(jobId);
+      await deps.store.discard(jobId);
+      throw tooManyRowsRefusal(jobId, error) ?? error;
+    });
+    if (found) {
+      deps.tables.forget(jobId);
+      await deps.store.discard(jobId);
+      throw damagedError(jobId, found, deps);
     }
-    throw new ClariResponseError(
-      "GET /export/jobs/{jobId}/results",
-      200,
-      `The download of export ${jobId} was damaged (${damage.why}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
-    );
   }
   noExports.get(deps.store)?.delete(jobId);
   return entry;
+}
+
+/** The error for a damaged download (nothing of it kept); the second answer of no export at all gives the job up. */
+function damagedError(jobId: string, damage: Damage, deps: ExportDeps): Error {
+  if (damage.notAnExport && noExportAgain(deps, jobId)) {
+    return new ExportJobError(
+      jobId,
+      `Clari answered the results of export ${jobId} twice with no export at all (${damage.why}); nothing was kept, and the job was taken out of the journal. Ask again to queue a new export (this spends quota).`,
+      "new-export",
+    );
+  }
+  return new ClariResponseError(
+    "GET /export/jobs/{jobId}/results",
+    200,
+    `The download of export ${jobId} was damaged (${damage.why}) and was not kept. Ask again: the job is DONE, so fetching it again spends no quota.`,
+  );
 }
 
 /** Jobs whose results came back as no export at all, per store: the second time, the job is given up. */
@@ -256,13 +275,27 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
 }
 
 /** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-async function findDamage(entry: StoredExport, deps: ExportDeps): Promise<Damage | undefined> {
+/** What is wrong with an export that is not a forecast: it must be JSON. */
+function damageIn(bytes: Buffer): Damage | undefined {
   try {
-    JSON.parse((await deps.store.read(entry.jobId)).toString("utf8"));
+    JSON.parse(bytes.toString("utf8"));
     return undefined;
   } catch (error) {
     return { why: (error as Error).message.slice(0, 200), notAnExport: false };
   }
+}
+
+/** Thrown by a download's check to keep it from being published (its damage is reported after). */
+class DamagedDownload extends Error {}
+
+/** Passes bytes through, keeping a copy of each chunk in `chunks`. */
+function copyInto(chunks: Buffer[]): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done(null, chunk);
+    },
+  });
 }
 
 /** A stored export, downloaded first when needed: for the resources and tools that read one. */

@@ -3,8 +3,8 @@
  * thread of its own, read/forecast-parse-thread.ts, where it is built): the
  * table is handed to the table cache, so neither the answer nor the background load into the
  * query engine parses the file again. The bytes the store writes are the same bytes. Should the
- * thread die before its table is ready, the stored file is parsed in process instead: the
- * download is not lost to a failure that says nothing about its bytes.
+ * thread die before its table is ready, the stored file is parsed in process once it is stored
+ * (checkStored): the download is not lost to a failure that says nothing about its bytes.
  */
 import { Transform } from "node:stream";
 import type { ExportDeps } from "../context.js";
@@ -20,10 +20,13 @@ export interface ParseAlong {
   /** The download failed: no table is kept. */
   fail(error: unknown): void;
   /**
-   * The body has all come and is stored: the damage that keeps it from being kept (a parse error,
-   * a cut-off file), if any; throws a ForecastTooLargeError when its rows passed the memory cap.
+   * The body has all come (and is not yet published): the damage that keeps it from being kept
+   * (a parse error, a cut-off file), if any; throws a ForecastTooLargeError when its rows passed
+   * the memory cap. "after-store" when the thread died first: call checkStored once it is stored.
    */
-  finish(): Promise<Damage | undefined>;
+  finish(): Promise<Damage | undefined | "after-store">;
+  /** After the thread died: the stored file parsed in process; its damage, if any. */
+  checkStored(): Promise<Damage | undefined>;
 }
 
 /** `declaredBytes`: the body's Content-Length, when Clari sent one. */
@@ -62,27 +65,43 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
       settle.reject(error);
     },
     async finish() {
-      let damage: Damage | undefined;
+      let table: ForecastTable;
       try {
         if (parseError) throw parseError;
-        const table = await sink.finish().catch(async (error: unknown) => {
-          if (!(error instanceof ParseThreadLost)) throw error;
-          deps.logger.warn(`export ${jobId}: ${error.message}; its stored file is parsed in process instead`);
-          return readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb, { onThread: false });
-        });
-        damage = damageOf(table);
-        if (!damage) {
-          settle.resolve(table);
-          return undefined;
-        }
+        table = await sink.finish();
       } catch (error) {
-        settle.reject(error);
-        // Too many rows, found once the last bytes were parsed (on the parse thread): refused, not damaged.
-        if (error instanceof ForecastTooLargeError) throw error;
-        damage = { why: (error as Error).message.slice(0, 200), notAnExport: false };
+        if (!(error instanceof ParseThreadLost)) return settleWith(undefined, error);
+        deps.logger.warn(`export ${jobId}: ${error.message}; its stored file is parsed in process instead`);
+        return "after-store";
       }
-      settle.reject(new Error(`export ${jobId} was damaged: ${damage.why}`));
-      return damage;
+      return settleWith(table);
+    },
+    async checkStored() {
+      try {
+        return await settleWith(await readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb, { onThread: false }));
+      } catch (error) {
+        return settleWith(undefined, error);
+      }
     },
   };
+
+  /** The table's damage, if any (or the parse's error as the damage); the table cache is told either way. */
+  async function settleWith(table: ForecastTable | undefined, failure?: unknown): Promise<Damage | undefined> {
+    let damage: Damage | undefined;
+    try {
+      if (!table) throw failure;
+      damage = damageOf(table);
+      if (!damage) {
+        settle.resolve(table);
+        return undefined;
+      }
+    } catch (error) {
+      settle.reject(error);
+      // Too many rows, found once the last bytes were parsed (on the parse thread): refused, not damaged.
+      if (error instanceof ForecastTooLargeError) throw error;
+      damage = { why: (error as Error).message.slice(0, 200), notAnExport: false };
+    }
+    settle.reject(new Error(`export ${jobId} was damaged: ${damage.why}`));
+    return damage;
+  }
 }

@@ -128,18 +128,20 @@ export class ExportStore {
   /**
    * Stream an export's file into the store and index it. The body is stored whole before it is
    * published (a temporary file renamed into place, or chunks made visible in one transaction),
-   * so a reader never sees part of one.
+   * so a reader never sees part of one. `verify` runs once every byte is written and before it is
+   * published: if it throws, nothing is kept or listed (a damaged download, found by its parse).
    */
-  async save(meta: Omit<StoredExport, "bytes" | "storedAt">, content: Readable | Buffer | string, signal?: AbortSignal): Promise<StoredExport> {
+  async save(meta: Omit<StoredExport, "bytes" | "storedAt">, content: Readable | Buffer | string, signal?: AbortSignal, verify?: () => Promise<void>): Promise<StoredExport> {
     const body = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
     let bytes = 0;
     const count = (chunk: Buffer): void => void (bytes += chunk.length);
     body.on("data", count);
     if (this.backend) {
-      await this.backend.files.write(meta.jobId, body, signal);
+      await this.backend.files.write(meta.jobId, body, signal, verify);
     } else {
       const chunks: Buffer[] = [];
       await pipeline(body, collectInto(chunks), signal ? { signal } : {});
+      await verify?.();
       this.memoryFiles.set(meta.jobId, Buffer.concat(chunks));
     }
     const entry: StoredExport = { ...meta, bytes, storedAt: this.now(), lastUsedAt: this.now() };

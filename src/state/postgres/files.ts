@@ -79,7 +79,7 @@ export function pgFiles(pool: pg.Pool, q: Query, scope: string, local: () => Pro
     for (const name of await readdir(dir).catch(() => [] as string[])) if (name.startsWith(`${jobId}.`)) await rm(path.join(dir, name), { force: true });
   };
   return {
-    async write(jobId, body, signal) {
+    async write(jobId, body, signal, verify) {
       checkJobId(jobId);
       const uploadId = randomUUID();
       // Nothing is awaited before the pipeline takes the body: a caller may already be reading it (to count bytes).
@@ -111,6 +111,7 @@ export function pgFiles(pool: pg.Pool, q: Query, scope: string, local: () => Pro
       });
       try {
         await pipeline(body, sink, signal ? { signal } : {});
+        await verify?.();
         await transaction(pool, async (t) => {
           await t("UPDATE clari_mcp_uploads SET published = true WHERE upload_id = $1", [uploadId]);
           await t(
