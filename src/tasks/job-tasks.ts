@@ -19,6 +19,7 @@ import { waitForJobTool } from "../tools/catalog/wait-for-job.js";
 import type { TaskStarter } from "../tools/kit/register-tools.js";
 import { openTaskId, ownerDigest, sealTaskId, taskIdKey, type TaskHandle } from "./task-id.js";
 import { cancelUnlessWaited, EXPORT_LIFETIME_MS } from "../exports/index.js";
+import { redactSecrets } from "../security/redact.js";
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 /** A Clari job is looked at once per tasks/get; every 3 s is plenty for jobs of seconds to minutes. */
@@ -100,11 +101,25 @@ export async function startJobTask(tool: ToolDefinition, args: Record<string, un
   const handle: TaskHandle = { version: 2, tool: tool.name, kind: tool.task?.jobKind(args) ?? "export", jobId: structured.jobId, createdAt: Date.now() };
   const taskId = sealTaskId(handle, owner, keyOf(deps));
   const statusMessage = runningMessage(handle, structured.status);
-  await deps.tasks.create({ taskId, jobId: handle.jobId, status: "working", owner, detail: { tool: tool.name, kind: handle.kind, statusMessage } }).catch((error: unknown) => {
-    if (!(error instanceof TaskExistsError)) throw error;
-  });
+  try {
+    await deps.tasks.create({ taskId, jobId: handle.jobId, status: "working", owner, detail: { tool: tool.name, kind: handle.kind, statusMessage } });
+  } catch (error) {
+    if (!(error instanceof TaskExistsError)) return withoutTask(first, handle, error, deps);
+  }
   deps.logger.info(`task ${taskId.slice(0, 12)}… for ${tool.name}: Clari ${handle.kind} job ${handle.jobId}`);
   return { resultType: "task", ...view(taskId, handle, "working", handle.createdAt, { statusMessage }) };
+}
+
+/**
+ * The job is queued but no task could be recorded (the state's disk full, its database down): the
+ * tool's own answer, which names the job and how to go on, not an error that hides a queued job.
+ * No task is made without its record (a record is what counts a task as waiting on its job).
+ */
+function withoutTask(first: CallToolResult, handle: TaskHandle, error: unknown, deps: Deps): CallToolResult {
+  const why = redactSecrets((error as Error).message ?? String(error));
+  deps.logger.warn(`task for ${handle.tool}: Clari ${handle.kind} job ${handle.jobId} runs, but its task could not be recorded (${why}); answered without a task`);
+  const note = `No task was made for it: its record could not be written (${why}). The job runs on Clari; follow it with clari_wait_for_job ${JSON.stringify(handle.kind === "ingest" ? { jobId: handle.jobId, kind: "ingest" } : { jobId: handle.jobId })}.`;
+  return { ...first, content: [...first.content, { type: "text", text: note }] };
 }
 
 /** The task's record, after checking the id is ours and the caller may see it. */
