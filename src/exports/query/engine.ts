@@ -42,6 +42,8 @@ export interface QueryEngineOptions {
   statementCheck?: boolean;
   /** Queries in this process rather than in the worker process (query-worker.ts). */
   inProcess?: boolean;
+  /** How long an export that failed to load for a reason not its own waits before it is tried again. */
+  retryLoadMs?: number;
 }
 
 export interface QueryOptions {
@@ -70,6 +72,30 @@ const LOAD_DELAY_MS = 10;
 const SUMMARY_WAIT_MS = 2000;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
+/** An export that failed to load for a reason not its own (a full disk, say) is tried again after this. */
+const RETRY_LOAD_MS = 30_000;
+/** Failures that say the export itself cannot be read (it is not tried again while it is stored). */
+const EXPORT_AT_FAULT = new Set(["ForecastParseError", "ForecastTooLargeError", "SyntaxError", "StoredFileDamaged"]);
+
+/** The stored file no longer holds the bytes it was stored with. */
+class StoredFileDamaged extends Error {
+  override readonly name = "StoredFileDamaged";
+}
+
+/** What one refresh changed, taken in only once its generation is made. */
+interface RefreshChanges {
+  loaded: Map<string, StoredExport>;
+  dropped: Set<string>;
+  failed: Map<string, Failure>;
+  /** Forecasts now in the engine, whose JavaScript tables may go. */
+  inEngine: string[];
+}
+
+interface Failure {
+  why: string;
+  /** When to try again; undefined: not while the export is stored. */
+  retryAt: number | undefined;
+}
 
 type Writer = Awaited<ReturnType<typeof loadWriter>>;
 
@@ -102,8 +128,8 @@ export class QueryEngine {
   private generation = 0;
   /** jobId -> the entry loaded. */
   private readonly loaded = new Map<string, StoredExport>();
-  /** Exports that could not be read (not retried every query). */
-  private readonly failed = new Map<string, string>();
+  /** Exports that could not be loaded (not retried every query). */
+  private readonly failed = new Map<string, Failure>();
   private observationsDirty = true;
   private observationsReadAt = 0;
 
@@ -183,7 +209,9 @@ export class QueryEngine {
       throw error;
     }
     const { bytesNote, sources, ...table } = result;
-    const warnings = [...this.failed.entries()].map(([id, why]) => `Export ${id} could not be read and is left out: ${why}`);
+    const warnings = [...this.failed.entries()].map(([id, { why, retryAt }]) =>
+      retryAt === undefined ? `Export ${id} could not be read and is left out: ${why}` : `Export ${id} could not be loaded and is left out for now (tried again from ${new Date(retryAt).toISOString()}): ${why}`,
+    );
     if (bytesNote) warnings.push(bytesNote);
     const traced = sources ? sourceWarnings(sources, table.columns.map((c) => c.name)) : { warnings: [], definitions: [] };
     return { ...table, warnings: [...warnings, ...notes, ...traced.warnings], definitions: traced.definitions };
@@ -221,7 +249,8 @@ export class QueryEngine {
     const { store } = this.options;
     await store.sync();
     const current = new Map(store.list().map((e) => [e.jobId, e]));
-    for (const jobId of [...this.failed.keys()]) if (!current.has(jobId)) this.failed.delete(jobId);
+    const now = Date.now();
+    for (const [jobId, failure] of [...this.failed]) if (!current.has(jobId) || (failure.retryAt !== undefined && failure.retryAt <= now)) this.failed.delete(jobId);
     const gone = [...this.loaded.keys()].filter((jobId) => !current.has(jobId));
     const added = [...current.values()].filter((e) => !this.loaded.has(e.jobId) && !this.failed.has(e.jobId));
     const stale = store.persistent && Date.now() - this.observationsReadAt > OBSERVATIONS_STALE_MS;
@@ -237,46 +266,61 @@ export class QueryEngine {
       const o = this.options.observations;
       [pages, lookups, reads] = await Promise.all([o.auditPages(), o.opportunityLookups(), o.forecastReads()]);
     }
-    const { generation, file } = await w.generations.next(async (con, fresh) => {
-      if (this.generation === 0 && !fresh) {
-        // Started from the generation a previous process kept: what it holds is loaded already.
-        const kept = (await con.runAndReadAll("SELECT export_id FROM exports")).getRows().map((r) => String(r[0]));
-        for (const jobId of kept) {
-          if (current.has(jobId)) this.loaded.set(jobId, current.get(jobId) as StoredExport);
-          else gone.push(jobId);
+    // Taken in once the generation is made: a generation that fails (its disk full) changes nothing.
+    const changes: RefreshChanges = { loaded: new Map(), dropped: new Set(), failed: new Map(), inEngine: [] };
+    let made: { generation: number; file: string };
+    try {
+      made = await w.generations.next(async (con, fresh) => {
+        if (this.generation === 0 && !fresh) {
+          // Started from the generation a previous process kept: what it holds is loaded already.
+          const kept = (await con.runAndReadAll("SELECT export_id FROM exports")).getRows().map((r) => String(r[0]));
+          for (const jobId of kept) {
+            if (current.has(jobId)) changes.loaded.set(jobId, current.get(jobId) as StoredExport);
+            else gone.push(jobId);
+          }
+          added.splice(0, added.length, ...added.filter((e) => !changes.loaded.has(e.jobId)));
+          if (kept.length > 0) this.options.logger.debug(`query tables: ${kept.length} export(s) kept from an earlier run`);
         }
-        added.splice(0, added.length, ...added.filter((e) => !this.loaded.has(e.jobId)));
-        if (kept.length > 0) this.options.logger.debug(`query tables: ${kept.length} export(s) kept from an earlier run`);
-      }
-      for (const jobId of gone) await this.drop(w, con, jobId);
-      for (const entry of added) await this.load(w, con, entry);
-      if (observations) {
-        await w.events.loadAuditPages(con, pages);
-        await w.opportunities.loadOpportunities(con, lookups);
-        await w.crm.loadCrmReads(con, reads);
-      }
-    });
-    await this.worker.open(generation, file);
-    this.generation = generation;
-    return generation;
+        for (const jobId of gone) await this.drop(w, con, jobId, changes);
+        for (const entry of added) await this.load(w, con, entry, changes);
+        if (observations) {
+          await w.events.loadAuditPages(con, pages);
+          await w.opportunities.loadOpportunities(con, lookups);
+          await w.crm.loadCrmReads(con, reads);
+        }
+      });
+    } catch (error) {
+      // The observations are read again next time; the exports were never taken in.
+      if (observations) this.observationsDirty = true;
+      throw error;
+    }
+    for (const jobId of changes.dropped) this.loaded.delete(jobId);
+    for (const [jobId, entry] of changes.loaded) this.loaded.set(jobId, entry);
+    for (const [jobId, failure] of changes.failed) this.failed.set(jobId, failure);
+    // The engine holds the rows now: the JavaScript copy goes (once its summary is taken).
+    for (const jobId of changes.inEngine) this.options.tables.loaded(jobId);
+    await this.worker.open(made.generation, made.file);
+    this.generation = made.generation;
+    return made.generation;
   }
 
-  private async drop(w: Writer, con: DuckDBConnection, jobId: string): Promise<void> {
+  private async drop(w: Writer, con: DuckDBConnection, jobId: string, changes: RefreshChanges): Promise<void> {
     await w.forecast.dropForecast(con, jobId);
     for (const table of ["raw.exports", "raw.people", "raw.reports_to", "raw.activities", "raw.activity_accounts", "raw.activity_opportunities", "raw.activity_participants"]) {
       await con.run(`DELETE FROM ${table} WHERE export_id = $id`, { id: jobId });
     }
     await con.run("DELETE FROM raw.audit_rows WHERE source = $id", { id: jobId });
-    this.loaded.delete(jobId);
+    changes.loaded.delete(jobId);
+    changes.dropped.add(jobId);
   }
 
-  private async load(w: Writer, con: DuckDBConnection, entry: StoredExport): Promise<void> {
+  private async load(w: Writer, con: DuckDBConnection, entry: StoredExport, changes: RefreshChanges): Promise<void> {
     const started = Date.now();
     try {
       // A file cut short on disk would load as part of an export, with nothing to say so (a table
       // its download made is whole, whatever became of the file since).
       const fromFile = entry.kind !== "forecast" || !this.options.tables.holds(entry.jobId);
-      if (fromFile && !(await this.options.store.isWhole(entry))) throw new Error(`its stored file no longer holds the ${entry.bytes} bytes it was stored with (damaged on disk); export it again`);
+      if (fromFile && !(await this.options.store.isWhole(entry))) throw new StoredFileDamaged(`its stored file no longer holds the ${entry.bytes} bytes it was stored with (damaged on disk); export it again`);
       let rows: number;
       let timePeriod: string | undefined;
       if (entry.kind === "forecast") {
@@ -303,15 +347,18 @@ export class QueryEngine {
           rows,
         ],
       ]);
-      this.loaded.set(entry.jobId, entry);
-      // The engine holds the rows now: the JavaScript copy goes (once its summary is taken).
-      if (entry.kind === "forecast") this.options.tables.loaded(entry.jobId);
+      changes.loaded.set(entry.jobId, entry);
+      changes.dropped.delete(entry.jobId);
+      if (entry.kind === "forecast") changes.inEngine.push(entry.jobId);
       this.options.logger.debug(`query tables: loaded ${entry.kind} export ${entry.jobId} (${rows} rows) in ${Date.now() - started} ms`);
     } catch (error) {
       const why = (error as Error).message;
-      this.failed.set(entry.jobId, why);
+      // A failure that is not the export's own (a full disk, the engine's memory) is tried again later.
+      const atFault = EXPORT_AT_FAULT.has((error as Error).name);
+      changes.failed.set(entry.jobId, { why, retryAt: atFault ? undefined : Date.now() + (this.options.retryLoadMs ?? RETRY_LOAD_MS) });
       this.options.logger.warn(`query tables: export ${entry.jobId} could not be loaded: ${why}`);
-      await this.drop(w, con, entry.jobId).catch(() => undefined);
+      await this.drop(w, con, entry.jobId, changes).catch(() => undefined);
+      changes.dropped.delete(entry.jobId);
     }
   }
 }
