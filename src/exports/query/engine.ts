@@ -292,7 +292,10 @@ export class QueryEngine {
     } catch (error) {
       // The observations are read again next time; the exports were never taken in.
       if (observations) this.observationsDirty = true;
-      throw error;
+      if ((error as Error).name !== "KeptCopyRefused") throw error;
+      // Set aside: the next generation starts from an empty schema and loads every stored export.
+      this.options.logger.warn(`query tables: ${(error as Error).message}`);
+      return this.refresh();
     }
     for (const jobId of changes.dropped) this.loaded.delete(jobId);
     for (const [jobId, entry] of changes.loaded) this.loaded.set(jobId, entry);

@@ -20,6 +20,14 @@ import { stopAppends } from "./append.js";
 
 const PREFIX = "clari-mcp-query-";
 
+/**
+ * The kept generation of an earlier process could not be read (cut short, overwritten): it was
+ * set aside (renamed `.bad-<time>`), and the caller starts again from an empty schema.
+ */
+export class KeptCopyRefused extends Error {
+  override readonly name = "KeptCopyRefused";
+}
+
 function writerOptions(memoryMb: number): Record<string, string> {
   return {
     memory_limit: `${memoryMb}MB`,
@@ -49,6 +57,20 @@ async function removeOrphans(parent: string): Promise<void> {
     const pid = Number(/^clari-mcp-query-(\d+)-/.exec(name)?.[1]);
     if (pid && pid !== process.pid && !processRuns(pid)) await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** DuckDB's file begins with three 4 KB headers, then its blocks. */
+const FILE_HEADERS_BYTES = 3 * 4096;
+
+/**
+ * Throws when the file is shorter than the blocks its header lists: a copy cut short opens, and
+ * fails only when a query reads a missing block (every query, for the rest of the process).
+ */
+async function checkWhole(con: DuckDBConnection, file: string): Promise<void> {
+  const [row] = (await con.runAndReadAll("SELECT total_blocks::BIGINT, block_size::BIGINT FROM pragma_database_size() WHERE database_name = current_database()")).getRows();
+  const needed = Number(row?.[0] ?? 0) * Number(row?.[1] ?? 0) + FILE_HEADERS_BYTES;
+  const size = (await stat(file)).size;
+  if (size < needed) throw new Error(`the file is ${size} bytes, shorter than the ${needed} its blocks need (cut short)`);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -89,13 +111,21 @@ export class Generations {
     const template = await this.template?.catch(() => undefined);
     const base = this.current ?? ((await this.hasKeptLatest()) ? this.latest : template);
     const fresh = base === undefined || base === template;
+    const fromKept = !this.current && base !== undefined && base === this.latest;
     if (base) await copyFile(base, file);
-    const instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw fromKept ? await this.refuseKept(error) : error;
+    }
     try {
       const con = await instance.connect();
       this.writing = con;
       try {
         await con.run("SET TimeZone = 'UTC'");
+        if (fromKept) await checkWhole(con, file);
         if (!base) await createSchema(con);
         await apply(con, fresh);
         await con.run("CHECKPOINT");
@@ -106,7 +136,7 @@ export class Generations {
     } catch (error) {
       instance.closeSync();
       await rm(dir, { recursive: true, force: true });
-      throw error;
+      throw fromKept ? await this.refuseKept(error) : error;
     }
     instance.closeSync();
     const previous = this.current;
@@ -123,6 +153,25 @@ export class Generations {
     return (this.folder ??= mkdir(parent, { recursive: true, mode: 0o700 })
       .then(() => removeOrphans(parent))
       .then(() => mkdtemp(path.join(parent, `${PREFIX}${process.pid}-`))));
+  }
+
+  /**
+   * A first generation made from the kept copy failed: unless the disk is full (not the copy's
+   * fault), the copy is set aside so the next attempt starts from an empty schema rather than
+   * failing every query the same way.
+   */
+  private async refuseKept(error: unknown): Promise<unknown> {
+    const why = (error as Error).message ?? String(error);
+    const latest = this.latest;
+    if (!latest || /no space left|ENOSPC/i.test(why)) return error;
+    const aside = `${latest}.bad-${Date.now()}`;
+    const gone = await rename(latest, aside).then(
+      () => true,
+      () => rm(latest, { force: true }).then(() => true, () => false),
+    );
+    // Left in place, it would be refused again at once: the failure stands.
+    if (!gone) return error;
+    return new KeptCopyRefused(`the query tables kept by an earlier run could not be read (${why.split("\n")[0]}); set aside as ${path.basename(aside)}, the stored exports are loaded again`);
   }
 
   /** A generation kept by an earlier process exists. */
