@@ -217,17 +217,20 @@ export class ExportStore {
         this.seen = "";
         await this.sync({ underLock: true });
       }
-      const before = new Set(this.exports.keys());
-      apply(this.exports);
-      this.evictOverCap(keep);
-      const gone = [...before].filter((id) => !this.exports.has(id));
-      const changed = gone.length > 0 || [...this.exports.keys()].some((id) => !before.has(id)) || keep !== undefined;
+      // Changed on a copy, taken in once the index is written: a refused write (a full disk)
+      // leaves this process seeing what the index on disk says, as every other process does.
+      const next = new Map(this.exports);
+      apply(next);
+      this.evictOverCap(next, keep);
+      const gone = [...this.exports.keys()].filter((id) => !next.has(id));
+      const changed = gone.length > 0 || [...next.keys()].some((id) => !this.exports.has(id)) || keep !== undefined;
       if (!changed) return;
       if (backend) {
-        await backend.index.write([...this.exports.values()]);
+        await backend.index.write([...next.values()]);
+        this.exports = next;
         this.seen = "";
         for (const jobId of gone) await backend.files.remove(jobId);
-      }
+      } else this.exports = next;
       for (const jobId of gone) this.memoryFiles.delete(jobId);
       this.emit();
     };
@@ -243,13 +246,14 @@ export class ExportStore {
     await (backend ? this.lock.run(counted) : counted());
   }
 
-  private evictOverCap(keep: string | undefined): void {
-    let total = this.totalBytes();
-    const byAge = [...this.exports.values()].sort((a, b) => (a.lastUsedAt ?? a.storedAt) - (b.lastUsedAt ?? b.storedAt));
+  private evictOverCap(exports: Map<string, StoredExport>, keep: string | undefined): void {
+    let total = 0;
+    for (const entry of exports.values()) total += entry.bytes;
+    const byAge = [...exports.values()].sort((a, b) => (a.lastUsedAt ?? a.storedAt) - (b.lastUsedAt ?? b.storedAt));
     for (const entry of byAge) {
       if (total <= this.maxBytes) break;
       if (entry.jobId === keep) continue;
-      this.exports.delete(entry.jobId);
+      exports.delete(entry.jobId);
       total -= entry.bytes;
       this.warn(`store over its ${Math.round(this.maxBytes / 1048576)} MB cap: removed export ${entry.jobId}, least recently used`);
     }
