@@ -112,7 +112,11 @@ export class Generations {
     const base = this.current ?? ((await this.hasKeptLatest()) ? this.latest : template);
     const fresh = base === undefined || base === template;
     const fromKept = !this.current && base !== undefined && base === this.latest;
-    if (base) await copyFile(base, file);
+    // A copy that fails (a full disk, the base removed) leaves no folder behind.
+    if (base) await copyFile(base, file).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
