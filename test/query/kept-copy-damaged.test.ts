@@ -8,6 +8,7 @@ import { readdir, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { QueryEngine, TableCache } from "../../src/exports/index.js";
+import { Generations } from "../../src/exports/query/generations.js";
 import { createLogger } from "../../src/logger.js";
 import { startHarness, tempDir, type Harness } from "../helpers/harness.js";
 
@@ -49,4 +50,28 @@ describe("a damaged kept copy of the query tables", () => {
     expect(lines.some((line) => /kept by an earlier run could not be read.*set aside/.test(line))).toBe(true);
     expect((await readdir(folder)).some((f) => /\.bad-\d+$/.test(f))).toBe(true);
   }, 120_000);
+});
+
+describe("a first generation from a whole kept copy that fails for another reason", () => {
+  it("keeps the copy (an interrupt at shutdown, say, is no fault of the file)", async () => {
+    const dir = await tempDir("clari-kept-whole-");
+    open.push({ close: dir.remove });
+    const first = new Generations(256, dir.dir);
+    await first.next(async (con) => void (await con.run("CREATE TABLE raw.marker AS SELECT 42 AS n")));
+    await first.close();
+    const names = async () => (await readdir(dir.dir)).filter((name) => name.startsWith("latest-"));
+    const kept = await names();
+    expect(kept).toHaveLength(1);
+
+    const restarted = new Generations(256, dir.dir);
+    open.push({ close: () => restarted.close() });
+    await expect(restarted.next(async () => Promise.reject(new Error("INTERRUPT Error: Interrupted!")))).rejects.toThrow(/INTERRUPT/);
+    expect(await names()).toEqual(kept);
+    let marker: unknown;
+    await restarted.next(async (con, fresh) => {
+      expect(fresh).toBe(false);
+      marker = (await con.runAndReadAll("SELECT n FROM raw.marker")).getRows()[0]?.[0];
+    });
+    expect(marker).toBe(42);
+  }, 60_000);
 });

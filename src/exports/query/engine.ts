@@ -245,7 +245,7 @@ export class QueryEngine {
   }
 
   /** Takes in what changed since the current generation; returns the generation to query. */
-  private async refresh(): Promise<number> {
+  private async refresh(keptRefused = false): Promise<number> {
     const { store } = this.options;
     await store.sync();
     const current = new Map(store.list().map((e) => [e.jobId, e]));
@@ -292,10 +292,10 @@ export class QueryEngine {
     } catch (error) {
       // The observations are read again next time; the exports were never taken in.
       if (observations) this.observationsDirty = true;
-      if ((error as Error).name !== "KeptCopyRefused") throw error;
-      // Set aside: the next generation starts from an empty schema and loads every stored export.
+      if ((error as Error).name !== "KeptCopyRefused" || keptRefused || this.closed) throw error;
+      // Set aside: the next generation starts from an empty schema and loads every stored export (once).
       this.options.logger.warn(`query tables: ${(error as Error).message}`);
-      return this.refresh();
+      return this.refresh(true);
     }
     for (const jobId of changes.dropped) this.loaded.delete(jobId);
     for (const [jobId, entry] of changes.loaded) this.loaded.set(jobId, entry);

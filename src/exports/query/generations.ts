@@ -59,6 +59,9 @@ async function removeOrphans(parent: string): Promise<void> {
   }
 }
 
+/** What DuckDB says of a file that is not whole (and checkWhole of one cut short). */
+const COPY_DAMAGED = /not a valid DuckDB database|Corrupt|checksum|Could not read|cut short|Invalid database|Serialization Error/i;
+
 /** DuckDB's file begins with three 4 KB headers, then its blocks. */
 const FILE_HEADERS_BYTES = 3 * 4096;
 
@@ -112,6 +115,8 @@ export class Generations {
     const base = this.current ?? ((await this.hasKeptLatest()) ? this.latest : template);
     const fresh = base === undefined || base === template;
     const fromKept = !this.current && base !== undefined && base === this.latest;
+    // Which kept copy this is: another process may publish a new one meanwhile, which is not set aside.
+    const keptInode = fromKept ? (await stat(base).catch(() => undefined))?.ino : undefined;
     // A copy that fails (a full disk, the base removed) leaves no folder behind.
     if (base) await copyFile(base, file).catch(async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });
@@ -122,7 +127,7 @@ export class Generations {
       instance = await DuckDBInstance.create(file, writerOptions(this.memoryMb));
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
-      throw fromKept ? await this.refuseKept(error) : error;
+      throw fromKept ? await this.refuseKept(error, keptInode) : error;
     }
     try {
       const con = await instance.connect();
@@ -140,7 +145,7 @@ export class Generations {
     } catch (error) {
       instance.closeSync();
       await rm(dir, { recursive: true, force: true });
-      throw fromKept ? await this.refuseKept(error) : error;
+      throw fromKept ? await this.refuseKept(error, keptInode) : error;
     }
     instance.closeSync();
     const previous = this.current;
@@ -160,22 +165,29 @@ export class Generations {
   }
 
   /**
-   * A first generation made from the kept copy failed: unless the disk is full (not the copy's
-   * fault), the copy is set aside so the next attempt starts from an empty schema rather than
-   * failing every query the same way.
+   * A first generation made from the kept copy failed. When the copy itself is at fault (it cannot
+   * be opened, is cut short, or a block cannot be read), it is set aside (the one set aside before
+   * is removed) so the next attempt starts from an empty schema rather than failing every query
+   * the same way; any other failure (an interrupt, memory, a full disk) stands, the copy kept.
    */
-  private async refuseKept(error: unknown): Promise<unknown> {
+  private async refuseKept(error: unknown, keptInode: number | undefined): Promise<unknown> {
     const why = (error as Error).message ?? String(error);
     const latest = this.latest;
-    if (!latest || /no space left|ENOSPC/i.test(why)) return error;
-    const aside = `${latest}.bad-${Date.now()}`;
-    const gone = await rename(latest, aside).then(
+    if (!latest || !COPY_DAMAGED.test(why)) return error;
+    const refused = new KeptCopyRefused(`the query tables kept by an earlier run could not be read (${why.split("\n")[0]}); set aside, the stored exports are loaded again`);
+    const now = await stat(latest).catch(() => undefined);
+    // Replaced by another process meanwhile (or gone): nothing to set aside; the next attempt reads the new one.
+    if (!now || now.ino !== keptInode) return refused;
+    const folder = path.dirname(latest);
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      if (name.startsWith(`${path.basename(latest)}.bad-`)) await rm(path.join(folder, name), { force: true }).catch(() => undefined);
+    }
+    const gone = await rename(latest, `${latest}.bad-${Date.now()}`).then(
       () => true,
       () => rm(latest, { force: true }).then(() => true, () => false),
     );
     // Left in place, it would be refused again at once: the failure stands.
-    if (!gone) return error;
-    return new KeptCopyRefused(`the query tables kept by an earlier run could not be read (${why.split("\n")[0]}); set aside as ${path.basename(aside)}, the stored exports are loaded again`);
+    return gone ? refused : error;
   }
 
   /** A generation kept by an earlier process exists. */
