@@ -75,4 +75,27 @@ describe("a download found damaged at its end", () => {
     expect(again.answer?.structured.outcome).not.toBe("reused");
     expect(again.answer?.text).toMatch(/damaged/);
   }, 180_000);
+
+  it("an audit export that is not whole JSON is never listed either", async () => {
+    const body = Buffer.from(`{"items":[${Array.from({ length: 20_000 }, (_, i) => `{"actorId":"u${i}","event":"login","eventTimestamp":"2026-01-01T00:00:00Z"}`).join(",")}`);
+    fake = await startFakeClari({ jobMs: 300 });
+    fake.faults.hook = (request, _req, res) => {
+      if (!/\/results$/.test(request.path)) return false;
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+      return true;
+    };
+    const server = await startServer(fake);
+    let answered = false;
+    const call = server.call("clari_export_audit_events", { waitSeconds: 30 }).finally(() => (answered = true));
+    const store = await storeDir(server.cacheDir).catch(async () => {
+      await sleep(200);
+      return storeDir(server.cacheDir);
+    });
+    const seen = await watchStore(store, () => answered);
+    const answer = await call;
+    expect(answer.answer?.isError).toBe(true);
+    expect(answer.answer?.text).toMatch(/damaged/);
+    expect(seen).toEqual([]);
+  }, 180_000);
 });

@@ -37,6 +37,7 @@ describe("a Tasks client's export on a disk that fills mid-POST", () => {
     const shown = JSON.stringify(answer.result ?? answer.error);
     expect(shown).toContain(jobId);
     expect(shown).toContain("clari_wait_for_job");
+    expect(shown).toMatch(/No task was made for it: its record could not be written/);
     expect(shown).not.toMatch(/"isError":true/);
     expect(fake.posts()).toHaveLength(1);
   }, 120_000);

@@ -128,7 +128,8 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   // moment a process killed then would leave it to the next as whole. (A parse thread that died
   // leaves the check to after the store, where its bytes are.)
   const verify = async (): Promise<void> => {
-    const found = parsing ? await parsing.finish() : damageIn(Buffer.concat(copy as Buffer[]));
+    // The chunks are let go as they are joined: one copy of the bytes at a time, as when it was read back.
+    const found = parsing ? await parsing.finish() : damageIn(Buffer.concat((copy as Buffer[]).splice(0)));
     verifiedAt = Date.now();
     checkStored = found === "after-store";
     damage = found === "after-store" ? undefined : found;
@@ -167,6 +168,7 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
     throw error;
   }
   deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and checked in ${verifiedAt - started} ms, stored ${Date.now() - verifiedAt} ms after`);
+  parsing?.published();
   if (checkStored && parsing) {
     const found = await parsing.checkStored().catch(async (error: unknown) => {
       deps.tables.forget(jobId);

@@ -27,6 +27,11 @@ export interface ParseAlong {
   finish(): Promise<Damage | undefined | "after-store">;
   /** After the thread died: the stored file parsed in process; its damage, if any. */
   checkStored(): Promise<Damage | undefined>;
+  /**
+   * The file is published: its table goes to the table cache now, not before (a cache that saw
+   * a table for an export the store does not list yet would let it go).
+   */
+  published(): void;
 }
 
 /** `declaredBytes`: the body's Content-Length, when Clari sent one. */
@@ -41,6 +46,8 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
   if (large && !thread) deps.logger.debug("forecast parse thread: no built thread found; the download is parsed in process");
   const sink: ForecastParseThread | ForecastSink = thread ?? new (await import("../read/forecast-sink.js")).ForecastSink(options);
   let parseError: Error | undefined;
+  /** The whole table, held until the file is published. */
+  let ready: ForecastTable | undefined;
   let settle!: { resolve: (table: ForecastTable) => void; reject: (error: unknown) => void };
   deps.tables.adopt(jobId, new Promise<ForecastTable>((resolve, reject) => (settle = { resolve, reject })));
   const tap = new Transform({
@@ -77,13 +84,22 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
       return settleWith(table);
     },
     async checkStored() {
+      let damage: Damage | undefined;
       try {
-        return await settleWith(await readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb, { onThread: false }));
+        damage = await settleWith(await readStoredForecast(deps.store, jobId, deps.config.queryMemoryMb, { onThread: false }));
       } catch (error) {
-        return settleWith(undefined, error);
+        damage = await settleWith(undefined, error);
       }
+      if (!damage) published();
+      return damage;
     },
+    published,
   };
+
+  function published(): void {
+    if (ready) settle.resolve(ready);
+    ready = undefined;
+  }
 
   /** The table's damage, if any (or the parse's error as the damage); the table cache is told either way. */
   async function settleWith(table: ForecastTable | undefined, failure?: unknown): Promise<Damage | undefined> {
@@ -92,7 +108,7 @@ export async function parseAlong(jobId: string, deps: ExportDeps, declaredBytes?
       if (!table) throw failure;
       damage = damageOf(table);
       if (!damage) {
-        settle.resolve(table);
+        ready = table;
         return undefined;
       }
     } catch (error) {

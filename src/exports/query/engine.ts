@@ -72,8 +72,9 @@ const LOAD_DELAY_MS = 10;
 const SUMMARY_WAIT_MS = 2000;
 /** Another process sharing the store may have read pages meanwhile: look again this often. */
 const OBSERVATIONS_STALE_MS = 30_000;
-/** An export that failed to load for a reason not its own (a full disk, say) is tried again after this. */
+/** An export that failed to load for a reason not its own (a full disk, say) is tried again after this, doubling each time up to MAX_RETRY_LOAD_MS. */
 const RETRY_LOAD_MS = 30_000;
+const MAX_RETRY_LOAD_MS = 3_600_000;
 /** Failures that say the export itself cannot be read (it is not tried again while it is stored). */
 const EXPORT_AT_FAULT = new Set(["ForecastParseError", "ForecastTooLargeError", "SyntaxError", "StoredFileDamaged"]);
 
@@ -130,6 +131,8 @@ export class QueryEngine {
   private readonly loaded = new Map<string, StoredExport>();
   /** Exports that could not be loaded (not retried every query). */
   private readonly failed = new Map<string, Failure>();
+  /** Loads failed in a row for a reason not the export's own, per export: the wait before the next doubles. */
+  private readonly loadAttempts = new Map<string, number>();
   private observationsDirty = true;
   private observationsReadAt = 0;
 
@@ -251,6 +254,7 @@ export class QueryEngine {
     const current = new Map(store.list().map((e) => [e.jobId, e]));
     const now = Date.now();
     for (const [jobId, failure] of [...this.failed]) if (!current.has(jobId) || (failure.retryAt !== undefined && failure.retryAt <= now)) this.failed.delete(jobId);
+    for (const jobId of [...this.loadAttempts.keys()]) if (!current.has(jobId)) this.loadAttempts.delete(jobId);
     const gone = [...this.loaded.keys()].filter((jobId) => !current.has(jobId));
     const added = [...current.values()].filter((e) => !this.loaded.has(e.jobId) && !this.failed.has(e.jobId));
     const stale = store.persistent && Date.now() - this.observationsReadAt > OBSERVATIONS_STALE_MS;
@@ -300,6 +304,7 @@ export class QueryEngine {
     for (const jobId of changes.dropped) this.loaded.delete(jobId);
     for (const [jobId, entry] of changes.loaded) this.loaded.set(jobId, entry);
     for (const [jobId, failure] of changes.failed) this.failed.set(jobId, failure);
+    for (const jobId of changes.loaded.keys()) this.loadAttempts.delete(jobId);
     // The engine holds the rows now: the JavaScript copy goes (once its summary is taken).
     for (const jobId of changes.inEngine) this.options.tables.loaded(jobId);
     await this.worker.open(made.generation, made.file);
@@ -356,11 +361,16 @@ export class QueryEngine {
       this.options.logger.debug(`query tables: loaded ${entry.kind} export ${entry.jobId} (${rows} rows) in ${Date.now() - started} ms`);
     } catch (error) {
       const why = (error as Error).message;
-      // A failure that is not the export's own (a full disk, the engine's memory) is tried again later.
+      // A failure that is not the export's own (a full disk, the engine's memory) is tried again
+      // later, waiting twice as long after each failure in a row.
       const atFault = EXPORT_AT_FAULT.has((error as Error).name);
-      changes.failed.set(entry.jobId, { why, retryAt: atFault ? undefined : Date.now() + (this.options.retryLoadMs ?? RETRY_LOAD_MS) });
+      const attempts = (this.loadAttempts.get(entry.jobId) ?? 0) + 1;
+      if (!atFault) this.loadAttempts.set(entry.jobId, attempts);
+      const wait = Math.min(MAX_RETRY_LOAD_MS, (this.options.retryLoadMs ?? RETRY_LOAD_MS) * 2 ** (attempts - 1));
+      changes.failed.set(entry.jobId, { why, retryAt: atFault ? undefined : Date.now() + wait });
       this.options.logger.warn(`query tables: export ${entry.jobId} could not be loaded: ${why}`);
-      await this.drop(w, con, entry.jobId, changes).catch(() => undefined);
+      // Its rows written so far go; should that fail too, so does the generation (a retry would add them twice).
+      await this.drop(w, con, entry.jobId, changes);
       changes.dropped.delete(entry.jobId);
     }
   }
