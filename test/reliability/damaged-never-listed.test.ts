@@ -46,27 +46,34 @@ async function watchStore(store: string, done: () => boolean): Promise<string[]>
   return seen;
 }
 
+/**
+ * A server whose fake Clari answers every results request with `body` (of its declared length):
+ * the answer to `tool`, and what the store listed while it was asked.
+ */
+async function exportWatching(body: Buffer, tool: string, args: Record<string, unknown>) {
+  fake = await startFakeClari({ jobMs: 300 });
+  fake.faults.hook = (request, _req, res) => {
+    if (!/\/results$/.test(request.path)) return false;
+    res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+    res.end(body);
+    return true;
+  };
+  const server = await startServer(fake);
+  let answered = false;
+  const call = server.call(tool, args).finally(() => (answered = true));
+  const store = await storeDir(server.cacheDir).catch(async () => {
+    await sleep(200);
+    return storeDir(server.cacheDir);
+  });
+  const seen = await watchStore(store, () => answered);
+  return { server, seen, answer: (await call).answer };
+}
+
 describe("a download found damaged at its end", () => {
   it("is never listed or named in the store, and the caller is told it was damaged", async () => {
-    const body = cutBody(40 * 1024 * 1024);
-    fake = await startFakeClari({ jobMs: 300 });
-    fake.faults.hook = (request, _req, res) => {
-      if (!/\/results$/.test(request.path)) return false;
-      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-      res.end(body);
-      return true;
-    };
-    const server = await startServer(fake);
-    let answered = false;
-    const call = server.call(EXPORT_TOOL, forecastArgs(50)).finally(() => (answered = true));
-    const store = await storeDir(server.cacheDir).catch(async () => {
-      await sleep(200);
-      return storeDir(server.cacheDir);
-    });
-    const seen = await watchStore(store, () => answered);
-    const first = await call;
-    expect(first.answer?.isError).toBe(true);
-    expect(first.answer?.text).toMatch(/damaged/);
+    const { server, seen, answer } = await exportWatching(cutBody(40 * 1024 * 1024), EXPORT_TOOL, forecastArgs(50));
+    expect(answer?.isError).toBe(true);
+    expect(answer?.text).toMatch(/damaged/);
     expect(seen).toEqual([]);
 
     // Killed and started again on the same folder: nothing is reused; the export is fetched again.
@@ -78,24 +85,9 @@ describe("a download found damaged at its end", () => {
 
   it("an audit export that is not whole JSON is never listed either", async () => {
     const body = Buffer.from(`{"items":[${Array.from({ length: 20_000 }, (_, i) => `{"actorId":"u${i}","event":"login","eventTimestamp":"2026-01-01T00:00:00Z"}`).join(",")}`);
-    fake = await startFakeClari({ jobMs: 300 });
-    fake.faults.hook = (request, _req, res) => {
-      if (!/\/results$/.test(request.path)) return false;
-      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-      res.end(body);
-      return true;
-    };
-    const server = await startServer(fake);
-    let answered = false;
-    const call = server.call("clari_export_audit_events", { waitSeconds: 30 }).finally(() => (answered = true));
-    const store = await storeDir(server.cacheDir).catch(async () => {
-      await sleep(200);
-      return storeDir(server.cacheDir);
-    });
-    const seen = await watchStore(store, () => answered);
-    const answer = await call;
-    expect(answer.answer?.isError).toBe(true);
-    expect(answer.answer?.text).toMatch(/damaged/);
+    const { seen, answer } = await exportWatching(body, "clari_export_audit_events", { waitSeconds: 30 });
+    expect(answer?.isError).toBe(true);
+    expect(answer?.text).toMatch(/damaged/);
     expect(seen).toEqual([]);
   }, 180_000);
 });
