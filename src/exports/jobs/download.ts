@@ -170,14 +170,16 @@ async function fetchIntoStore(jobId: string, job: ExportJob | undefined, deps: E
   deps.logger.debug(`export ${jobId}: ${entry.bytes} bytes downloaded and checked in ${verifiedAt - started} ms, stored ${Date.now() - verifiedAt} ms after`);
   parsing?.published();
   if (checkStored && parsing) {
-    const found = await parsing.checkStored().catch(async (error: unknown) => {
+    const discard = async (): Promise<void> => {
       deps.tables.forget(jobId);
       await deps.store.discard(jobId);
+    };
+    const found = await parsing.checkStored().catch(async (error: unknown) => {
+      await discard();
       throw tooManyRowsRefusal(jobId, error) ?? error;
     });
     if (found) {
-      deps.tables.forget(jobId);
-      await deps.store.discard(jobId);
+      await discard();
       throw damagedError(jobId, found, deps);
     }
   }
@@ -276,8 +278,7 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** A download cut short (a truncated body) must not be stored and reused for 30 days. */
-/** What is wrong with an export that is not a forecast: it must be JSON. */
+/** What is wrong with an export that is not a forecast (a body cut short must not be kept and reused for 30 days): it must be JSON. */
 function damageIn(bytes: Buffer): Damage | undefined {
   try {
     JSON.parse(bytes.toString("utf8"));

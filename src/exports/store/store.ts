@@ -193,10 +193,10 @@ export class ExportStore {
     return removed;
   }
 
-  /** Bytes of export files held now. */
-  totalBytes(): number {
+  /** Bytes of export files held now (or listed in `exports`). */
+  totalBytes(exports: ReadonlyMap<string, StoredExport> = this.exports): number {
     let total = 0;
-    for (const entry of this.exports.values()) total += entry.bytes;
+    for (const entry of exports.values()) total += entry.bytes;
     return total;
   }
 
@@ -225,12 +225,12 @@ export class ExportStore {
       const gone = [...this.exports.keys()].filter((id) => !next.has(id));
       const changed = gone.length > 0 || [...next.keys()].some((id) => !this.exports.has(id)) || keep !== undefined;
       if (!changed) return;
+      if (backend) await backend.index.write([...next.values()]);
+      this.exports = next;
       if (backend) {
-        await backend.index.write([...next.values()]);
-        this.exports = next;
         this.seen = "";
         for (const jobId of gone) await backend.files.remove(jobId);
-      } else this.exports = next;
+      }
       for (const jobId of gone) this.memoryFiles.delete(jobId);
       this.emit();
     };
@@ -247,8 +247,7 @@ export class ExportStore {
   }
 
   private evictOverCap(exports: Map<string, StoredExport>, keep: string | undefined): void {
-    let total = 0;
-    for (const entry of exports.values()) total += entry.bytes;
+    let total = this.totalBytes(exports);
     const byAge = [...exports.values()].sort((a, b) => (a.lastUsedAt ?? a.storedAt) - (b.lastUsedAt ?? b.storedAt));
     for (const entry of byAge) {
       if (total <= this.maxBytes) break;
